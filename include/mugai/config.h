@@ -1,0 +1,81 @@
+/*
+ * config.h - the INI configuration (GLib GKeyFile), with embedded defaults.
+ *
+ * Every limit is a named default (CONFIG_DEF_*) and a config key.  A missing
+ * file is not an error for callers that run on the embedded defaults; a file
+ * that names an unknown key, a bad value or a value out of range is, and the
+ * error names the line.
+ */
+#ifndef MUGAI_CONFIG_H
+#define MUGAI_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH_MAX 1024
+#define CONFIG_ERR_MAX 512
+
+enum policy_action {
+	ACTION_BLOCK = 0,
+	ACTION_TEXT,
+	ACTION_IMAGE_PDF,
+	ACTION_REENCODE,
+	ACTION_UNPACK,
+	ACTION_CDR,
+};
+
+struct mugai_config {
+	/* [limits] */
+	uint64_t input_max_size;
+	uint32_t filter_timeout;      /* wall clock seconds, enforced by the parent */
+	uint32_t filter_cpu_seconds;  /* RLIMIT_CPU */
+	uint64_t filter_memory;       /* RLIMIT_AS */
+	uint64_t filter_output_max;   /* RLIMIT_FSIZE and filter output total */
+	uint32_t filter_open_files;   /* RLIMIT_NOFILE */
+	uint32_t filter_threads;      /* render threads inside one filter */
+	uint32_t pdf_max_pages;
+	uint32_t pdf_max_page_inches;
+	uint32_t image_max_dimension;
+	uint64_t image_max_pixels;
+	uint64_t text_max_bytes;
+	uint32_t archive_max_depth;
+	uint32_t archive_max_members;
+	uint64_t archive_max_member_size;
+	uint64_t archive_max_total_size;
+	uint32_t archive_max_ratio;
+	uint64_t scan_max_filesize;
+	uint64_t scan_max_scansize;
+	uint32_t scan_max_recursion;
+	uint32_t scan_max_files;
+	uint32_t scan_timeout_ms;
+	/* [policy] */
+	int mode;                     /* 0 auto, else ACTION_TEXT or ACTION_IMAGE_PDF */
+	int pdf_action;               /* ACTION_IMAGE_PDF or ACTION_TEXT */
+	int html_action;              /* ACTION_TEXT or ACTION_BLOCK */
+	int image_action;             /* ACTION_REENCODE or ACTION_BLOCK */
+	int archive_action;           /* ACTION_UNPACK or ACTION_BLOCK */
+	bool allow_mode_override;
+	uint32_t pdf_dpi;
+	uint32_t jpeg_quality;
+	int pdf_image_format;         /* enum filter_image_format */
+	/* [clamav] */
+	char database_dir[CONFIG_PATH_MAX];
+	bool block_encrypted_in_scan; /* ClamAV heuristic for encrypted containers */
+	/* [daemon] */
+	char filter_path[CONFIG_PATH_MAX]; /* "" = beside the running binary */
+	char work_dir[CONFIG_PATH_MAX];    /* "" = $TMPDIR */
+	bool sandbox_strict;
+};
+
+/* fill cfg with the embedded defaults */
+void config_defaults(struct mugai_config *cfg);
+/* load path over the current values; 0 or -1 with a message naming the line */
+int config_load(struct mugai_config *cfg, const char *path, char *err, size_t errlen);
+/* parse "image-pdf", "text", ... ; -1 when unknown */
+int config_parse_action(const char *s);
+const char *config_action_name(int action);
+/* print the effective configuration as an INI file */
+void config_dump(const struct mugai_config *cfg, void *stdio_file);
+
+#endif

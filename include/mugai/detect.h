@@ -1,0 +1,56 @@
+/*
+ * detect.h - what a file is: libmagic MIME type and encoding from the content,
+ * the extension from the name, and the type class the policy works on.
+ * When the extension says one class and the content another, the mismatch is
+ * recorded and the content decides.  Dangerous extensions (executables,
+ * scripts, shortcuts) are flagged whatever the content.
+ */
+#ifndef MUGAI_DETECT_H
+#define MUGAI_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DETECT_MIME_MAX 128
+#define DETECT_EXT_MAX 16
+#define DETECT_READ_MAX (1024 * 1024) /* bytes of content given to libmagic */
+
+enum type_class {
+	CLASS_UNKNOWN = 0,
+	CLASS_EMPTY,
+	CLASS_PDF,
+	CLASS_TEXT,
+	CLASS_HTML,
+	CLASS_IMAGE,
+	CLASS_ARCHIVE,
+	CLASS_OFFICE,
+	CLASS_EXECUTABLE,
+	CLASS_SCRIPT,
+};
+
+struct detect_result {
+	char mime[DETECT_MIME_MAX];
+	char encoding[DETECT_MIME_MAX];
+	char extension[DETECT_EXT_MAX];  /* lower case, without the dot; "" if none */
+	int cls;                         /* enum type_class, from the content */
+	int ext_cls;                     /* class the extension claims */
+	bool mismatch;                   /* extension and content disagree */
+	bool dangerous_ext;              /* .exe .js .vbs .lnk ... */
+	bool bidi_name;                  /* name holds a bidi override (RLO spoofing) */
+};
+
+struct detect_ctx;
+
+/* 0 or -1 with a message */
+int detect_open(struct detect_ctx **ctx, char *err, size_t errlen);
+void detect_close(struct detect_ctx *ctx);
+/* Detect the type of fd (read with pread, offset untouched) named name. */
+int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
+	      char *err, size_t errlen);
+/* class of a MIME type alone */
+int detect_class_of_mime(const char *mime);
+/* class the extension (lower case, no dot) claims; CLASS_UNKNOWN if none */
+int detect_class_of_ext(const char *ext);
+const char *detect_class_name(int cls);
+
+#endif

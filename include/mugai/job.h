@@ -1,0 +1,43 @@
+/*
+ * job.h - one job: one submitted file through the whole pipeline.
+ *
+ *   detect -> scan the original -> policy -> filter (in mugai-filter) ->
+ *   archive members re-enter at detect (bounded) -> scan the artefacts ->
+ *   verdict -> release (atomic, SHA-256 per artefact)
+ *
+ * The report is a JSON object (jansson):
+ *   input, name, sha256, size, type {mime, encoding, extension, class,
+ *   mismatch}, verdict (released|blocked|held|failed), reason, findings[],
+ *   items[] {path, sha256, size, type, action, verdict, reason, findings,
+ *   sandbox}, artefacts[] {path, sha256, size, mode, item}
+ * Nothing is written into the release directory unless the verdict is
+ * "released", and then only clean artefacts.
+ */
+#ifndef MUGAI_JOB_H
+#define MUGAI_JOB_H
+
+#include <jansson.h>
+
+#include "mugai/config.h"
+#include "mugai/detect.h"
+#include "mugai/scan.h"
+
+struct job_env {
+	const struct mugai_config *cfg;
+	struct scan_engine *engine;
+	struct detect_ctx *detect;
+};
+
+struct job_opts {
+	int mode;              /* 0 auto, ACTION_TEXT, ACTION_IMAGE_PDF */
+	const char *password;  /* for encrypted archives and PDFs, or NULL */
+	const char *input;     /* what the report calls the input (a path) */
+};
+
+/* Process the content of in_fd named name (the original file name; only its
+ * last component is used for the release name).  Artefacts go under
+ * out_dir_fd.  Returns a new report; never NULL unless out of memory. */
+json_t *job_process(const struct job_env *env, int in_fd, const char *name,
+		    const struct job_opts *opts, int out_dir_fd);
+
+#endif

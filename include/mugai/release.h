@@ -1,0 +1,34 @@
+/*
+ * release.h - write artefacts into the release area atomically.
+ *
+ * A relative path is checked component by component (no "", ".", "..",
+ * no control characters, each at most 255 bytes) and walked with openat()
+ * and O_NOFOLLOW from the release directory fd: no path string is ever
+ * joined, no symlink followed.  The file is written under a temporary
+ * name, fsync'ed and renamed into place without replacing anything (a name
+ * taken gets " (2)", " (3)", ...), then the directory is fsync'ed.
+ */
+#ifndef MUGAI_RELEASE_H
+#define MUGAI_RELEASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RELEASE_PATH_MAX 1024
+#define RELEASE_COMPONENT_MAX 255
+
+/* 0 when relpath is an acceptable relative path, else -1 with a reason */
+int release_path_check(const char *relpath, char *err, size_t errlen);
+
+/* SHA-256 (lower-case hex) and size of fd's content from offset 0 */
+int release_sha256_fd(int fd, char hex[65], uint64_t *size);
+
+/* Copy src_fd (from offset 0) to relpath under root_fd.  final_rel receives
+ * the relative path actually written. */
+int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
+		 size_t final_len, char hex[65], uint64_t *size, char *err, size_t errlen);
+
+/* Remove relpath (a file released earlier) again: used to roll back. */
+int release_unlink(int root_fd, const char *relpath);
+
+#endif

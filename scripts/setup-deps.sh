@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install every build, run and test dependency of mugai on Debian 12.
+# Idempotent; run as root (or through sudo).
+set -eu
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+PKGS="build-essential cmake pkg-config git
+libmagic-dev libclamav-dev libpoppler-glib-dev libcairo2-dev libarchive-dev
+libglib2.0-dev libjansson-dev libcmocka-dev libjpeg62-turbo-dev libpng-dev
+libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev
+clamav clamav-testfiles poppler-utils poppler-data qpdf
+fonts-ipafont-gothic fonts-ipafont-mincho
+zip unzip p7zip-full xz-utils bzip2 zstd curl python3"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup-deps: installing:$missing"
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+else
+    echo "setup-deps: all packages present"
+fi

@@ -1,0 +1,432 @@
+/* config.c - INI configuration with embedded defaults, strict validation */
+#include "mugai/config.h"
+#include "filter.h"
+
+#include <glib.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KIB 1024ULL
+#define MIB (1024ULL * KIB)
+#define GIB (1024ULL * MIB)
+
+/* Named defaults: one per key. */
+#define CONFIG_DEF_INPUT_MAX_SIZE         (512 * MIB)
+#define CONFIG_DEF_FILTER_TIMEOUT         120
+#define CONFIG_DEF_FILTER_CPU_SECONDS     300
+#define CONFIG_DEF_FILTER_MEMORY          (1536 * MIB)
+#define CONFIG_DEF_FILTER_OUTPUT_MAX      (1 * GIB)
+#define CONFIG_DEF_FILTER_OPEN_FILES      64
+#define CONFIG_DEF_FILTER_THREADS         0   /* 0 = number of cores, at most 8 */
+#define CONFIG_DEF_PDF_MAX_PAGES          2000
+#define CONFIG_DEF_PDF_MAX_PAGE_INCHES    100
+#define CONFIG_DEF_IMAGE_MAX_DIMENSION    20000
+#define CONFIG_DEF_IMAGE_MAX_PIXELS       (100ULL * 1000 * 1000)
+#define CONFIG_DEF_TEXT_MAX_BYTES         (64 * MIB)
+#define CONFIG_DEF_ARCHIVE_MAX_DEPTH      5
+#define CONFIG_DEF_ARCHIVE_MAX_MEMBERS    10000
+#define CONFIG_DEF_ARCHIVE_MAX_MEMBER     (256 * MIB)
+#define CONFIG_DEF_ARCHIVE_MAX_TOTAL      (1 * GIB)
+#define CONFIG_DEF_ARCHIVE_MAX_RATIO      200
+#define CONFIG_DEF_SCAN_MAX_FILESIZE      (512 * MIB)
+#define CONFIG_DEF_SCAN_MAX_SCANSIZE      (1 * GIB)
+#define CONFIG_DEF_SCAN_MAX_RECURSION     16
+#define CONFIG_DEF_SCAN_MAX_FILES         10000
+#define CONFIG_DEF_SCAN_TIMEOUT_MS        120000
+#define CONFIG_DEF_PDF_DPI                150
+#define CONFIG_DEF_JPEG_QUALITY           85
+#define CONFIG_DEF_DATABASE_DIR           "/var/lib/clamav"
+
+enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT };
+
+struct key_def {
+	const char *group;
+	const char *key;
+	enum key_type type;
+	size_t off;
+	uint64_t min, max;      /* numbers; for actions: bit mask of allowed actions */
+};
+
+#define O(f) offsetof(struct mugai_config, f)
+#define A(x) (1ULL << (x))
+
+static const struct key_def config_keys[] = {
+	{ "limits", "input_max_size", KT_U64, O(input_max_size), 1, 64 * GIB },
+	{ "limits", "filter_timeout", KT_U32, O(filter_timeout), 1, 86400 },
+	{ "limits", "filter_cpu_seconds", KT_U32, O(filter_cpu_seconds), 1, 86400 },
+	{ "limits", "filter_memory", KT_U64, O(filter_memory), 64 * MIB, 64 * GIB },
+	{ "limits", "filter_output_max", KT_U64, O(filter_output_max), 1 * MIB, 64 * GIB },
+	{ "limits", "filter_open_files", KT_U32, O(filter_open_files), 16, 4096 },
+	{ "limits", "filter_threads", KT_U32, O(filter_threads), 0, 64 },
+	{ "limits", "pdf_max_pages", KT_U32, O(pdf_max_pages), 1, 100000 },
+	{ "limits", "pdf_max_page_inches", KT_U32, O(pdf_max_page_inches), 1, 1000 },
+	{ "limits", "image_max_dimension", KT_U32, O(image_max_dimension), 1, 1000000 },
+	{ "limits", "image_max_pixels", KT_U64, O(image_max_pixels), 1, 10000000000ULL },
+	{ "limits", "text_max_bytes", KT_U64, O(text_max_bytes), 1, 16 * GIB },
+	{ "limits", "archive_max_depth", KT_U32, O(archive_max_depth), 0, 64 },
+	{ "limits", "archive_max_members", KT_U32, O(archive_max_members), 1, 10000000 },
+	{ "limits", "archive_max_member_size", KT_U64, O(archive_max_member_size), 1, 64 * GIB },
+	{ "limits", "archive_max_total_size", KT_U64, O(archive_max_total_size), 1, 256 * GIB },
+	{ "limits", "archive_max_ratio", KT_U32, O(archive_max_ratio), 2, 100000 },
+	{ "limits", "scan_max_filesize", KT_U64, O(scan_max_filesize), 1 * MIB, 4 * GIB - 1 },
+	{ "limits", "scan_max_scansize", KT_U64, O(scan_max_scansize), 1 * MIB, 4 * GIB - 1 },
+	{ "limits", "scan_max_recursion", KT_U32, O(scan_max_recursion), 1, 100 },
+	{ "limits", "scan_max_files", KT_U32, O(scan_max_files), 1, 10000000 },
+	{ "limits", "scan_timeout_ms", KT_U32, O(scan_timeout_ms), 100, 3600000 },
+	{ "policy", "mode", KT_MODE, O(mode), 0, 0 },
+	{ "policy", "pdf", KT_ACTION, O(pdf_action), 0, A(ACTION_IMAGE_PDF) | A(ACTION_TEXT) | A(ACTION_BLOCK) },
+	{ "policy", "html", KT_ACTION, O(html_action), 0, A(ACTION_TEXT) | A(ACTION_BLOCK) },
+	{ "policy", "image", KT_ACTION, O(image_action), 0, A(ACTION_REENCODE) | A(ACTION_BLOCK) },
+	{ "policy", "archive", KT_ACTION, O(archive_action), 0, A(ACTION_UNPACK) | A(ACTION_BLOCK) },
+	{ "policy", "allow_mode_override", KT_BOOL, O(allow_mode_override), 0, 0 },
+	{ "policy", "pdf_dpi", KT_U32, O(pdf_dpi), 36, 600 },
+	{ "policy", "jpeg_quality", KT_U32, O(jpeg_quality), 10, 100 },
+	{ "policy", "pdf_image_format", KT_IMGFMT, O(pdf_image_format), 0, 0 },
+	{ "clamav", "database_dir", KT_STR, O(database_dir), 0, 0 },
+	{ "clamav", "block_encrypted", KT_BOOL, O(block_encrypted_in_scan), 0, 0 },
+	{ "daemon", "filter_path", KT_STR, O(filter_path), 0, 0 },
+	{ "daemon", "work_dir", KT_STR, O(work_dir), 0, 0 },
+	{ "daemon", "sandbox", KT_BOOL, O(sandbox_strict), 0, 0 },
+};
+
+static const char *const action_names[] = {
+	[ACTION_BLOCK] = "block", [ACTION_TEXT] = "text", [ACTION_IMAGE_PDF] = "image-pdf",
+	[ACTION_REENCODE] = "reencode", [ACTION_UNPACK] = "unpack", [ACTION_CDR] = "cdr",
+};
+
+int config_parse_action(const char *s)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(action_names); i++)
+		if (strcmp(s, action_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *config_action_name(int action)
+{
+	if (action < 0 || (size_t)action >= G_N_ELEMENTS(action_names))
+		return "?";
+	return action_names[action];
+}
+
+void config_defaults(struct mugai_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->input_max_size = CONFIG_DEF_INPUT_MAX_SIZE;
+	cfg->filter_timeout = CONFIG_DEF_FILTER_TIMEOUT;
+	cfg->filter_cpu_seconds = CONFIG_DEF_FILTER_CPU_SECONDS;
+	cfg->filter_memory = CONFIG_DEF_FILTER_MEMORY;
+	cfg->filter_output_max = CONFIG_DEF_FILTER_OUTPUT_MAX;
+	cfg->filter_open_files = CONFIG_DEF_FILTER_OPEN_FILES;
+	cfg->filter_threads = CONFIG_DEF_FILTER_THREADS;
+	cfg->pdf_max_pages = CONFIG_DEF_PDF_MAX_PAGES;
+	cfg->pdf_max_page_inches = CONFIG_DEF_PDF_MAX_PAGE_INCHES;
+	cfg->image_max_dimension = CONFIG_DEF_IMAGE_MAX_DIMENSION;
+	cfg->image_max_pixels = CONFIG_DEF_IMAGE_MAX_PIXELS;
+	cfg->text_max_bytes = CONFIG_DEF_TEXT_MAX_BYTES;
+	cfg->archive_max_depth = CONFIG_DEF_ARCHIVE_MAX_DEPTH;
+	cfg->archive_max_members = CONFIG_DEF_ARCHIVE_MAX_MEMBERS;
+	cfg->archive_max_member_size = CONFIG_DEF_ARCHIVE_MAX_MEMBER;
+	cfg->archive_max_total_size = CONFIG_DEF_ARCHIVE_MAX_TOTAL;
+	cfg->archive_max_ratio = CONFIG_DEF_ARCHIVE_MAX_RATIO;
+	cfg->scan_max_filesize = CONFIG_DEF_SCAN_MAX_FILESIZE;
+	cfg->scan_max_scansize = CONFIG_DEF_SCAN_MAX_SCANSIZE;
+	cfg->scan_max_recursion = CONFIG_DEF_SCAN_MAX_RECURSION;
+	cfg->scan_max_files = CONFIG_DEF_SCAN_MAX_FILES;
+	cfg->scan_timeout_ms = CONFIG_DEF_SCAN_TIMEOUT_MS;
+	cfg->mode = 0;
+	cfg->pdf_action = ACTION_IMAGE_PDF;
+	cfg->html_action = ACTION_TEXT;
+	cfg->image_action = ACTION_REENCODE;
+	cfg->archive_action = ACTION_UNPACK;
+	cfg->allow_mode_override = true;
+	cfg->pdf_dpi = CONFIG_DEF_PDF_DPI;
+	cfg->jpeg_quality = CONFIG_DEF_JPEG_QUALITY;
+	cfg->pdf_image_format = FILTER_IMG_JPEG;
+	g_strlcpy(cfg->database_dir, CONFIG_DEF_DATABASE_DIR, sizeof(cfg->database_dir));
+	cfg->block_encrypted_in_scan = false;
+	cfg->sandbox_strict = false;
+}
+
+/* Line of "key" inside "[group]" in the file text, 0 when not found. */
+static int config_find_line(const char *text, const char *group, const char *key)
+{
+	int line = 0;
+	bool in_group = false;
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol != NULL ? (size_t)(eol - p) : strlen(p);
+		const char *s = p;
+
+		line++;
+		while (len > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		if (len > 0 && *s == '[') {
+			size_t glen = strlen(group);
+
+			in_group = len >= glen + 2 && strncmp(s + 1, group, glen) == 0 &&
+				   s[glen + 1] == ']';
+		} else if (in_group && key != NULL) {
+			size_t klen = strlen(key);
+
+			if (len > klen && strncmp(s, key, klen) == 0 &&
+			    (s[klen] == '=' || s[klen] == ' ' || s[klen] == '\t'))
+				return line;
+		} else if (in_group && key == NULL) {
+			return line - 1 > 0 ? line - 1 : 1;
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+/* Parse an unsigned number with an optional K/M/G suffix (binary units). */
+static int config_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = KIB; end++; break;
+	case 'm': case 'M': mult = MIB; end++; break;
+	case 'g': case 'G': mult = GIB; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end != '\0')
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int config_set(struct mugai_config *cfg, const struct key_def *k, const char *val,
+		      char *why, size_t whylen)
+{
+	char *base = (char *)cfg + k->off;
+	uint64_t n;
+	int a;
+
+	switch (k->type) {
+	case KT_U32:
+	case KT_U64:
+		if (config_parse_size(val, &n) != 0) {
+			snprintf(why, whylen, "'%s' is not a number (suffixes K, M, G allowed)", val);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			snprintf(why, whylen, "%llu is out of range %llu..%llu",
+				 (unsigned long long)n, (unsigned long long)k->min,
+				 (unsigned long long)k->max);
+			return -1;
+		}
+		if (k->type == KT_U32)
+			*(uint32_t *)(void *)base = (uint32_t)n;
+		else
+			*(uint64_t *)(void *)base = n;
+		return 0;
+	case KT_BOOL:
+		if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0 ||
+		    strcmp(val, "strict") == 0) {
+			*(bool *)(void *)base = true;
+		} else if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 ||
+			   strcmp(val, "0") == 0 || strcmp(val, "best-effort") == 0) {
+			*(bool *)(void *)base = false;
+		} else {
+			snprintf(why, whylen, "'%s' is not true or false", val);
+			return -1;
+		}
+		return 0;
+	case KT_STR:
+		if (strlen(val) >= CONFIG_PATH_MAX) {
+			snprintf(why, whylen, "value longer than %d bytes", CONFIG_PATH_MAX - 1);
+			return -1;
+		}
+		g_strlcpy(base, val, CONFIG_PATH_MAX);
+		return 0;
+	case KT_ACTION:
+		a = config_parse_action(val);
+		if (a < 0 || (k->max & A(a)) == 0) {
+			GString *allowed = g_string_new(NULL);
+
+			for (size_t i = 0; i < G_N_ELEMENTS(action_names); i++)
+				if (k->max & A(i))
+					g_string_append_printf(allowed, "%s%s",
+							       allowed->len ? ", " : "",
+							       action_names[i]);
+			snprintf(why, whylen, "'%s' is not one of: %s", val, allowed->str);
+			g_string_free(allowed, TRUE);
+			return -1;
+		}
+		*(int *)(void *)base = a;
+		return 0;
+	case KT_MODE:
+		if (strcmp(val, "auto") == 0)
+			*(int *)(void *)base = 0;
+		else if (strcmp(val, "text") == 0)
+			*(int *)(void *)base = ACTION_TEXT;
+		else if (strcmp(val, "image-pdf") == 0)
+			*(int *)(void *)base = ACTION_IMAGE_PDF;
+		else {
+			snprintf(why, whylen, "'%s' is not one of: auto, text, image-pdf", val);
+			return -1;
+		}
+		return 0;
+	case KT_IMGFMT:
+		if (strcmp(val, "jpeg") == 0)
+			*(int *)(void *)base = FILTER_IMG_JPEG;
+		else if (strcmp(val, "flate") == 0 || strcmp(val, "png") == 0)
+			*(int *)(void *)base = FILTER_IMG_FLATE;
+		else {
+			snprintf(why, whylen, "'%s' is not one of: jpeg, flate", val);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static const struct key_def *config_key_lookup(const char *group, const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++)
+		if (strcmp(config_keys[i].group, group) == 0 && strcmp(config_keys[i].key, key) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+static bool config_group_known(const char *group)
+{
+	static const char *const groups[] = { "daemon", "limits", "policy", "clamav",
+					      "drop", "audit", "auth" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(groups); i++)
+		if (strcmp(groups[i], group) == 0)
+			return true;
+	return false;
+}
+
+int config_load(struct mugai_config *cfg, const char *path, char *err, size_t errlen)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	gchar *text = NULL;
+	gsize textlen = 0;
+	gchar **groups = NULL;
+	int rc = -1;
+
+	if (!g_file_get_contents(path, &text, &textlen, &gerr)) {
+		snprintf(err, errlen, "%s: %s", path, gerr->message);
+		goto out;
+	}
+	if (textlen > 1024 * 1024) {
+		snprintf(err, errlen, "%s: larger than 1 MiB", path);
+		goto out;
+	}
+	if (!g_key_file_load_from_data(kf, text, textlen, G_KEY_FILE_NONE, &gerr)) {
+		/* GLib's message names the line ("Key file contains line 'x' ...") */
+		snprintf(err, errlen, "%s: %s", path, gerr->message);
+		goto out;
+	}
+	groups = g_key_file_get_groups(kf, NULL);
+	for (size_t g = 0; groups[g] != NULL; g++) {
+		gchar **keys;
+
+		if (!config_group_known(groups[g])) {
+			snprintf(err, errlen, "%s:%d: unknown section [%s]", path,
+				 config_find_line(text, groups[g], NULL), groups[g]);
+			goto out;
+		}
+		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+		for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
+			const struct key_def *k = config_key_lookup(groups[g], keys[i]);
+			char why[256];
+			gchar *val;
+			int line = config_find_line(text, groups[g], keys[i]);
+
+			if (k == NULL) {
+				snprintf(err, errlen, "%s:%d: unknown key '%s' in [%s]", path,
+					 line, keys[i], groups[g]);
+				g_strfreev(keys);
+				goto out;
+			}
+			val = g_key_file_get_string(kf, groups[g], keys[i], NULL);
+			if (val == NULL || config_set(cfg, k, g_strstrip(val), why, sizeof(why)) != 0) {
+				snprintf(err, errlen, "%s:%d: [%s] %s: %s", path, line, groups[g],
+					 keys[i], val == NULL ? "cannot be read" : why);
+				g_free(val);
+				g_strfreev(keys);
+				goto out;
+			}
+			g_free(val);
+		}
+		g_strfreev(keys);
+	}
+	rc = 0;
+out:
+	if (gerr != NULL)
+		g_error_free(gerr);
+	g_strfreev(groups);
+	g_free(text);
+	g_key_file_free(kf);
+	return rc;
+}
+
+void config_dump(const struct mugai_config *cfg, void *stdio_file)
+{
+	FILE *f = stdio_file;
+	const char *cur = "";
+
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		const struct key_def *k = &config_keys[i];
+		const char *base = (const char *)cfg + k->off;
+
+		if (strcmp(cur, k->group) != 0) {
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", k->group);
+			cur = k->group;
+		}
+		fprintf(f, "%s = ", k->key);
+		switch (k->type) {
+		case KT_U32: fprintf(f, "%u\n", *(const uint32_t *)(const void *)base); break;
+		case KT_U64:
+			fprintf(f, "%llu\n", (unsigned long long)*(const uint64_t *)(const void *)base);
+			break;
+		case KT_BOOL: fprintf(f, "%s\n", *(const bool *)(const void *)base ? "true" : "false"); break;
+		case KT_STR: fprintf(f, "%s\n", base); break;
+		case KT_ACTION: fprintf(f, "%s\n", config_action_name(*(const int *)(const void *)base)); break;
+		case KT_MODE: {
+			int m = *(const int *)(const void *)base;
+
+			fprintf(f, "%s\n", m == 0 ? "auto" : config_action_name(m));
+			break;
+		}
+		case KT_IMGFMT:
+			fprintf(f, "%s\n", *(const int *)(const void *)base == FILTER_IMG_FLATE ? "flate" : "jpeg");
+			break;
+		}
+	}
+}

@@ -1,0 +1,311 @@
+/* detect.c - type detection with libmagic; the content decides */
+#include "mugai/detect.h"
+
+#include <glib.h>
+#include <magic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct detect_ctx {
+	magic_t mime;
+	magic_t enc;
+};
+
+struct mime_map {
+	const char *mime;
+	int cls;
+};
+
+/* Exact MIME types; prefixes are handled in detect_class_of_mime(). */
+static const struct mime_map detect_mimes[] = {
+	{ "application/pdf", CLASS_PDF },
+	{ "text/plain", CLASS_TEXT },
+	{ "text/csv", CLASS_TEXT },
+	{ "text/tab-separated-values", CLASS_TEXT },
+	{ "application/csv", CLASS_TEXT },
+	{ "text/html", CLASS_HTML },
+	{ "application/xhtml+xml", CLASS_HTML },
+	{ "image/png", CLASS_IMAGE },
+	{ "image/jpeg", CLASS_IMAGE },
+	{ "image/gif", CLASS_IMAGE },
+	{ "image/bmp", CLASS_IMAGE },
+	{ "image/x-ms-bmp", CLASS_IMAGE },
+	{ "image/tiff", CLASS_IMAGE },
+	{ "image/webp", CLASS_IMAGE },
+	{ "application/zip", CLASS_ARCHIVE },
+	{ "application/x-7z-compressed", CLASS_ARCHIVE },
+	{ "application/x-tar", CLASS_ARCHIVE },
+	{ "application/gzip", CLASS_ARCHIVE },
+	{ "application/x-gzip", CLASS_ARCHIVE },
+	{ "application/x-bzip2", CLASS_ARCHIVE },
+	{ "application/x-xz", CLASS_ARCHIVE },
+	{ "application/zstd", CLASS_ARCHIVE },
+	{ "application/x-rar", CLASS_ARCHIVE },
+	{ "application/vnd.rar", CLASS_ARCHIVE },
+	{ "application/vnd.ms-cab-compressed", CLASS_ARCHIVE },
+	{ "application/x-lzh-compressed", CLASS_ARCHIVE },
+	{ "application/x-lha", CLASS_ARCHIVE },
+	{ "application/x-iso9660-image", CLASS_ARCHIVE },
+	{ "application/x-cpio", CLASS_ARCHIVE },
+	{ "application/msword", CLASS_OFFICE },
+	{ "application/vnd.ms-excel", CLASS_OFFICE },
+	{ "application/vnd.ms-powerpoint", CLASS_OFFICE },
+	{ "application/vnd.ms-office", CLASS_OFFICE },
+	{ "application/CDFV2", CLASS_OFFICE },
+	{ "text/rtf", CLASS_OFFICE },
+	{ "application/rtf", CLASS_OFFICE },
+	{ "application/x-dosexec", CLASS_EXECUTABLE },
+	{ "application/x-executable", CLASS_EXECUTABLE },
+	{ "application/x-sharedlib", CLASS_EXECUTABLE },
+	{ "application/x-pie-executable", CLASS_EXECUTABLE },
+	{ "application/x-mach-binary", CLASS_EXECUTABLE },
+	{ "application/vnd.microsoft.portable-executable", CLASS_EXECUTABLE },
+	{ "application/x-msdownload", CLASS_EXECUTABLE },
+	{ "application/x-msi", CLASS_EXECUTABLE },
+	{ "application/x-ms-shortcut", CLASS_EXECUTABLE },
+	{ "application/x-java-applet", CLASS_EXECUTABLE },
+	{ "application/java-archive", CLASS_EXECUTABLE },
+	{ "application/x-elc", CLASS_EXECUTABLE },
+	{ "application/javascript", CLASS_SCRIPT },
+	{ "application/x-javascript", CLASS_SCRIPT },
+	{ "text/javascript", CLASS_SCRIPT },
+	{ "text/x-shellscript", CLASS_SCRIPT },
+	{ "text/x-msdos-batch", CLASS_SCRIPT },
+	{ "text/x-perl", CLASS_SCRIPT },
+	{ "text/x-python", CLASS_SCRIPT },
+	{ "text/x-script.python", CLASS_SCRIPT },
+	{ "text/x-ruby", CLASS_SCRIPT },
+	{ "text/x-php", CLASS_SCRIPT },
+	{ "text/x-awk", CLASS_SCRIPT },
+	{ "text/x-lua", CLASS_SCRIPT },
+	{ "text/x-tcl", CLASS_SCRIPT },
+	{ "application/x-empty", CLASS_EMPTY },
+	{ "inode/x-empty", CLASS_EMPTY },
+};
+
+struct ext_map {
+	const char *ext;
+	int cls;
+	bool dangerous;
+};
+
+/* What an extension claims.  "dangerous" extensions are blocked whatever the
+ * content says: Windows would run or open them as programs. */
+static const struct ext_map detect_exts[] = {
+	{ "pdf", CLASS_PDF, false },
+	{ "txt", CLASS_TEXT, false }, { "csv", CLASS_TEXT, false }, { "tsv", CLASS_TEXT, false },
+	{ "log", CLASS_TEXT, false }, { "md", CLASS_TEXT, false },
+	{ "htm", CLASS_HTML, false }, { "html", CLASS_HTML, false }, { "xhtml", CLASS_HTML, false },
+	{ "png", CLASS_IMAGE, false }, { "jpg", CLASS_IMAGE, false }, { "jpeg", CLASS_IMAGE, false },
+	{ "gif", CLASS_IMAGE, false }, { "bmp", CLASS_IMAGE, false }, { "tif", CLASS_IMAGE, false },
+	{ "tiff", CLASS_IMAGE, false }, { "webp", CLASS_IMAGE, false },
+	{ "zip", CLASS_ARCHIVE, false }, { "7z", CLASS_ARCHIVE, false }, { "tar", CLASS_ARCHIVE, false },
+	{ "gz", CLASS_ARCHIVE, false }, { "tgz", CLASS_ARCHIVE, false }, { "bz2", CLASS_ARCHIVE, false },
+	{ "xz", CLASS_ARCHIVE, false }, { "zst", CLASS_ARCHIVE, false }, { "rar", CLASS_ARCHIVE, false },
+	{ "cab", CLASS_ARCHIVE, false }, { "lzh", CLASS_ARCHIVE, false }, { "lha", CLASS_ARCHIVE, false },
+	{ "cpio", CLASS_ARCHIVE, false },
+	{ "iso", CLASS_ARCHIVE, false }, { "img", CLASS_ARCHIVE, false },
+	{ "doc", CLASS_OFFICE, false }, { "docx", CLASS_OFFICE, false }, { "docm", CLASS_OFFICE, false },
+	{ "xls", CLASS_OFFICE, false }, { "xlsx", CLASS_OFFICE, false }, { "xlsm", CLASS_OFFICE, false },
+	{ "ppt", CLASS_OFFICE, false }, { "pptx", CLASS_OFFICE, false }, { "pptm", CLASS_OFFICE, false },
+	{ "odt", CLASS_OFFICE, false }, { "ods", CLASS_OFFICE, false }, { "odp", CLASS_OFFICE, false },
+	{ "rtf", CLASS_OFFICE, false }, { "jtd", CLASS_OFFICE, false },
+	{ "exe", CLASS_EXECUTABLE, true }, { "dll", CLASS_EXECUTABLE, true },
+	{ "com", CLASS_EXECUTABLE, true }, { "scr", CLASS_EXECUTABLE, true },
+	{ "pif", CLASS_EXECUTABLE, true }, { "cpl", CLASS_EXECUTABLE, true },
+	{ "msi", CLASS_EXECUTABLE, true }, { "msp", CLASS_EXECUTABLE, true },
+	{ "lnk", CLASS_EXECUTABLE, true }, { "jar", CLASS_EXECUTABLE, true },
+	{ "sys", CLASS_EXECUTABLE, true }, { "ocx", CLASS_EXECUTABLE, true },
+	{ "chm", CLASS_EXECUTABLE, true }, { "appx", CLASS_EXECUTABLE, true },
+	{ "js", CLASS_SCRIPT, true }, { "jse", CLASS_SCRIPT, true }, { "vbs", CLASS_SCRIPT, true },
+	{ "vbe", CLASS_SCRIPT, true }, { "wsf", CLASS_SCRIPT, true }, { "wsh", CLASS_SCRIPT, true },
+	{ "hta", CLASS_SCRIPT, true }, { "ps1", CLASS_SCRIPT, true }, { "psm1", CLASS_SCRIPT, true },
+	{ "bat", CLASS_SCRIPT, true }, { "cmd", CLASS_SCRIPT, true }, { "reg", CLASS_SCRIPT, true },
+	{ "sct", CLASS_SCRIPT, true }, { "inf", CLASS_SCRIPT, true }, { "url", CLASS_SCRIPT, true },
+	{ "scf", CLASS_SCRIPT, true }, { "svg", CLASS_SCRIPT, true }, { "xll", CLASS_SCRIPT, true },
+	{ "iqy", CLASS_SCRIPT, true }, { "settingcontent-ms", CLASS_SCRIPT, true },
+};
+
+static const char *const detect_class_names[] = {
+	[CLASS_UNKNOWN] = "unknown", [CLASS_EMPTY] = "empty", [CLASS_PDF] = "pdf",
+	[CLASS_TEXT] = "text", [CLASS_HTML] = "html", [CLASS_IMAGE] = "image",
+	[CLASS_ARCHIVE] = "archive", [CLASS_OFFICE] = "office",
+	[CLASS_EXECUTABLE] = "executable", [CLASS_SCRIPT] = "script",
+};
+
+const char *detect_class_name(int cls)
+{
+	if (cls < 0 || (size_t)cls >= G_N_ELEMENTS(detect_class_names))
+		return "unknown";
+	return detect_class_names[cls];
+}
+
+int detect_class_of_mime(const char *mime)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(detect_mimes); i++)
+		if (strcmp(detect_mimes[i].mime, mime) == 0)
+			return detect_mimes[i].cls;
+	if (strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
+	    strncmp(mime, "application/vnd.oasis.opendocument.", 35) == 0 ||
+	    strncmp(mime, "application/vnd.ms-word", 23) == 0 ||
+	    strncmp(mime, "application/vnd.ms-excel", 24) == 0 ||
+	    strncmp(mime, "application/vnd.ms-powerpoint", 29) == 0)
+		return CLASS_OFFICE;
+	return CLASS_UNKNOWN;
+}
+
+static const struct ext_map *detect_ext_lookup(const char *ext)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(detect_exts); i++)
+		if (strcmp(detect_exts[i].ext, ext) == 0)
+			return &detect_exts[i];
+	return NULL;
+}
+
+int detect_class_of_ext(const char *ext)
+{
+	const struct ext_map *m = detect_ext_lookup(ext);
+
+	return m != NULL ? m->cls : CLASS_UNKNOWN;
+}
+
+int detect_open(struct detect_ctx **ctxp, char *err, size_t errlen)
+{
+	struct detect_ctx *ctx = calloc(1, sizeof(*ctx));
+	size_t bytes_max = DETECT_READ_MAX;
+
+	if (ctx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ctx->mime = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
+	ctx->enc = magic_open(MAGIC_MIME_ENCODING | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
+	if (ctx->mime == NULL || ctx->enc == NULL ||
+	    magic_load(ctx->mime, NULL) != 0 || magic_load(ctx->enc, NULL) != 0) {
+		snprintf(err, errlen, "libmagic: cannot load the magic database: %s",
+			 ctx->mime != NULL && magic_error(ctx->mime) != NULL ?
+			 magic_error(ctx->mime) : strerror(errno));
+		detect_close(ctx);
+		return -1;
+	}
+	magic_setparam(ctx->mime, MAGIC_PARAM_BYTES_MAX, &bytes_max);
+	magic_setparam(ctx->enc, MAGIC_PARAM_BYTES_MAX, &bytes_max);
+	*ctxp = ctx;
+	return 0;
+}
+
+void detect_close(struct detect_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	if (ctx->mime != NULL)
+		magic_close(ctx->mime);
+	if (ctx->enc != NULL)
+		magic_close(ctx->enc);
+	free(ctx);
+}
+
+/* Lower-case extension of the last path component, without the dot. */
+static void detect_extension(const char *name, char *ext, size_t extlen)
+{
+	const char *base = strrchr(name, '/');
+	const char *dot;
+	size_t n;
+
+	ext[0] = '\0';
+	base = base != NULL ? base + 1 : name;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base || dot[1] == '\0')
+		return;
+	n = strlen(dot + 1);
+	if (n >= extlen)
+		return;
+	for (size_t i = 0; i <= n; i++)
+		ext[i] = (char)g_ascii_tolower(dot[1 + i]);
+	/* trailing dots and spaces are ignored by Windows: "a.exe." runs a.exe */
+	while (n > 0 && (ext[n - 1] == '.' || ext[n - 1] == ' '))
+		ext[--n] = '\0';
+}
+
+static bool detect_has_bidi(const char *name)
+{
+	/* U+202A..U+202E (E2 80 AA..AE), U+2066..U+2069 (E2 81 A6..A9) */
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		if (p[0] == 0xE2 && p[1] != '\0' &&
+		    ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+		     (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+			return true;
+	return false;
+}
+
+int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
+	      char *err, size_t errlen)
+{
+	unsigned char *buf;
+	size_t len = 0;
+	const char *m, *e;
+	const struct ext_map *em;
+
+	memset(out, 0, sizeof(*out));
+	buf = malloc(DETECT_READ_MAX);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (len < DETECT_READ_MAX) {
+		ssize_t n = pread(fd, buf + len, DETECT_READ_MAX - len, (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "read: %s", strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == 0) {
+		m = "application/x-empty";
+		e = "binary";
+	} else {
+		m = magic_buffer(ctx->mime, buf, len);
+		if (m == NULL) {
+			snprintf(err, errlen, "libmagic: %s",
+				 magic_error(ctx->mime) ? magic_error(ctx->mime) : "failed");
+			free(buf);
+			return -1;
+		}
+		g_strlcpy(out->mime, m, sizeof(out->mime));
+		e = magic_buffer(ctx->enc, buf, len);
+		m = out->mime;
+		if (e == NULL)
+			e = "unknown";
+	}
+	g_strlcpy(out->mime, m, sizeof(out->mime));
+	g_strlcpy(out->encoding, e, sizeof(out->encoding));
+	free(buf);
+
+	out->cls = detect_class_of_mime(out->mime);
+	/* libmagic calls UTF-16 text and legacy encodings application/octet-stream
+	 * sometimes; text/ with a known charset is text. */
+	if (out->cls == CLASS_UNKNOWN && strncmp(out->mime, "text/", 5) == 0 &&
+	    strstr(out->mime, "html") == NULL && strstr(out->mime, "xml") == NULL)
+		out->cls = CLASS_TEXT;
+	detect_extension(name, out->extension, sizeof(out->extension));
+	em = detect_ext_lookup(out->extension);
+	out->ext_cls = em != NULL ? em->cls : CLASS_UNKNOWN;
+	out->dangerous_ext = em != NULL && em->dangerous;
+	out->bidi_name = detect_has_bidi(name);
+	/* a text file named .csv is consistent; a zip named .docx is office:
+	 * OOXML is a zip, libmagic names it precisely only when the parts are
+	 * where it looks */
+	out->mismatch = out->extension[0] != '\0' && em != NULL && out->ext_cls != out->cls &&
+			!(out->ext_cls == CLASS_OFFICE && out->cls == CLASS_ARCHIVE);
+	return 0;
+}

@@ -1,0 +1,288 @@
+/* filterproc.c - spawn mugai-filter for one task, bounded in time */
+#include "mugai/filterproc.h"
+#include "mugai/log.h"
+
+#include <glib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#ifndef MUGAI_LIBEXECDIR
+#define MUGAI_LIBEXECDIR "/usr/local/libexec/mugai"
+#endif
+
+void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(lim, 0, sizeof(*lim));
+	lim->max_output_bytes = cfg->filter_output_max;
+	lim->dpi = cfg->pdf_dpi;
+	lim->jpeg_quality = cfg->jpeg_quality;
+	lim->image_format = (uint32_t)cfg->pdf_image_format;
+	lim->max_pages = cfg->pdf_max_pages;
+	lim->max_page_inches = cfg->pdf_max_page_inches;
+	lim->max_image_dim = cfg->image_max_dimension;
+	lim->max_image_pixels = cfg->image_max_pixels;
+	lim->threads = cfg->filter_threads;
+	if (lim->threads == 0)
+		lim->threads = cores < 1 ? 1 : (cores > 8 ? 8 : (uint32_t)cores);
+	lim->max_text_bytes = cfg->text_max_bytes;
+	lim->max_members = cfg->archive_max_members;
+	lim->max_member_bytes = cfg->archive_max_member_size;
+	lim->max_total_bytes = cfg->archive_max_total_size;
+	lim->max_ratio = cfg->archive_max_ratio;
+}
+
+const char *filterproc_binary(const struct mugai_config *cfg)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (cfg->filter_path[0] != '\0')
+		return cfg->filter_path;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(path, sizeof(path), "%s/mugai-filter", self) < sizeof(path) &&
+			    access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	return MUGAI_LIBEXECDIR "/mugai-filter";
+}
+
+int filterproc_check_request(const void *buf, size_t len)
+{
+	const struct filter_request *rq = buf;
+
+	if (len != sizeof(*rq) || rq->magic != FILTERPROTO_MAGIC ||
+	    rq->version != FILTERPROTO_VERSION)
+		return -1;
+	if (memchr(rq->filter, '\0', sizeof(rq->filter)) == NULL ||
+	    memchr(rq->limits.password, '\0', sizeof(rq->limits.password)) == NULL)
+		return -1;
+	return 0;
+}
+
+int filterproc_check_reply(const void *buf, size_t len)
+{
+	const struct filter_reply *rp = buf;
+
+	if (len != sizeof(*rp) || rp->magic != FILTERPROTO_MAGIC ||
+	    rp->version != FILTERPROTO_VERSION)
+		return -1;
+	if (rp->status < FILTER_OK || rp->status > FILTER_FAILED)
+		return -1;
+	if (memchr(rp->reason, '\0', sizeof(rp->reason)) == NULL ||
+	    memchr(rp->sandbox, '\0', sizeof(rp->sandbox)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int64_t filterproc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = FILTER_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Reap pid before deadline; kill it when the deadline passes.
+ * Returns the wait status; *killed set when we had to kill it. */
+static int filterproc_reap(pid_t pid, int64_t deadline, int *killed)
+{
+	int status = 0;
+	useconds_t nap = 500;
+
+	*killed = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (filterproc_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			*killed = 1;
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return status;
+		}
+		usleep(nap);
+		if (nap < 20000)
+			nap *= 2;
+	}
+}
+
+int filterproc_run(const struct mugai_config *cfg, const char *name,
+		   const struct filter_limits *lim, int in_fd, int out_dir_fd,
+		   struct filter_result *res, char *sandbox, size_t sandboxlen)
+{
+	struct filter_request rq;
+	struct filter_reply rp;
+	unsigned char buf[sizeof(struct filter_reply) + 16];
+	posix_spawn_file_actions_t fa;
+	int sv[2] = { -1, -1 }, hi_in = -1, hi_out = -1, devnull = -1;
+	int64_t deadline;
+	pid_t pid = -1;
+	int status, killed = 0, got_reply = 0, err;
+	const char *bin = filterproc_binary(cfg);
+	char *argv[] = { (char *)"mugai-filter", (char *)name, NULL };
+
+	memset(res, 0, sizeof(*res));
+	if (sandbox != NULL && sandboxlen > 0)
+		sandbox[0] = '\0';
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = FILTERPROTO_MAGIC;
+	rq.version = FILTERPROTO_VERSION;
+	if (g_strlcpy(rq.filter, name, sizeof(rq.filter)) >= sizeof(rq.filter)) {
+		filterproc_fail(res, "filter name too long: %s", name);
+		return res->status;
+	}
+	rq.limits = *lim;
+	rq.cpu_seconds = cfg->filter_cpu_seconds;
+	rq.open_files = cfg->filter_open_files;
+	rq.address_space = cfg->filter_memory;
+	rq.file_size = cfg->filter_output_max;
+	rq.sandbox_strict = cfg->sandbox_strict;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    (hi_in = fcntl(in_fd, F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    (hi_out = fcntl(out_dir_fd, F_DUPFD_CLOEXEC, 10)) < 0 ||
+	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+		filterproc_fail(res, "filter-spawn: %s", strerror(errno));
+		goto out;
+	}
+	if (lseek(hi_in, 0, SEEK_SET) < 0 && errno != ESPIPE) {
+		filterproc_fail(res, "filter-spawn: seek input: %s", strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, hi_in, FILTERPROC_FD_IN);
+	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], FILTERPROC_FD_CHAN);
+	posix_spawn_file_actions_adddup2(&fa, hi_out, FILTERPROC_FD_OUTDIR);
+	err = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err != 0) {
+		pid = -1;
+		filterproc_fail(res, "filter-spawn: %s: %s", bin, strerror(err));
+		goto out;
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	deadline = filterproc_now_ms() + (int64_t)cfg->filter_timeout * 1000;
+
+	if (send(sv[0], &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
+		filterproc_fail(res, "filter-spawn: cannot send the request: %s", strerror(errno));
+		goto reap;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
+		int64_t left = deadline - filterproc_now_ms();
+		ssize_t n;
+		int pr;
+
+		if (left <= 0)
+			break;
+		pr = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;
+		n = recv(sv[0], buf, sizeof(buf), MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0 && filterproc_check_reply(buf, (size_t)n) == 0) {
+			memcpy(&rp, buf, sizeof(rp));
+			got_reply = 1;
+		} else if (n > 0) {
+			got_reply = -1;
+		}
+		break;
+	}
+reap:
+	status = filterproc_reap(pid, got_reply ? deadline + 1000 : deadline, &killed);
+	if (killed && !got_reply) {
+		filterproc_fail(res, "filter-timeout: %s ran longer than %u s", name,
+				cfg->filter_timeout);
+	} else if (status == -1) {
+		filterproc_fail(res, "filter-wait: %s", strerror(errno));
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		if (sig == SIGXCPU)
+			filterproc_fail(res, "filter-cpu-limit: %s used more than %u s of CPU",
+					name, cfg->filter_cpu_seconds);
+		else if (sig == SIGXFSZ)
+			filterproc_fail(res, "filter-output-too-large: %s wrote more than %llu bytes",
+					name, (unsigned long long)cfg->filter_output_max);
+		else if (sig == SIGSYS)
+			filterproc_fail(res, "filter-sandbox-violation: %s made a forbidden "
+					"system call (SIGSYS)", name);
+		else
+			filterproc_fail(res, "filter-crashed: %s killed by signal %d (%s)", name,
+					sig, strsignal(sig));
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		if (got_reply == 1 && rp.status != FILTER_OK)
+			filterproc_fail(res, "%s", rp.reason);
+		else
+			filterproc_fail(res, "filter-exit: %s exited with status %d", name,
+					WEXITSTATUS(status));
+	} else if (got_reply != 1) {
+		filterproc_fail(res, "filter-protocol: %s sent %s", name,
+				got_reply == 0 ? "no reply" : "a malformed reply");
+	} else {
+		res->status = rp.status;
+		g_strlcpy(res->reason, rp.reason, sizeof(res->reason));
+		if (sandbox != NULL && sandboxlen > 0)
+			g_strlcpy(sandbox, rp.sandbox, sandboxlen);
+	}
+	if (res->status == FILTER_FAILED)
+		log_warnx("filter %s: %s", name, res->reason);
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (hi_in >= 0)
+		close(hi_in);
+	if (hi_out >= 0)
+		close(hi_out);
+	if (devnull >= 0)
+		close(devnull);
+	return res->status;
+}

@@ -1,0 +1,666 @@
+/* job.c - the pipeline for one job */
+#include "mugai/job.h"
+#include "mugai/filterproc.h"
+#include "mugai/log.h"
+#include "mugai/policy.h"
+#include "mugai/release.h"
+
+#include <glib.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define JOB_REASON_MAX 512
+#define JOB_NAME_MAX 200           /* bytes of a released file name we keep */
+#define JOB_MANIFEST_MAX (64 * 1024 * 1024)
+#define JOB_WORK_NAME 16
+
+struct job_pending {
+	char work_rel[32];                 /* "f000001/out.pdf" under the work dir */
+	char release_rel[RELEASE_PATH_MAX];
+	const char *mode;
+	size_t item;                       /* index in items */
+};
+
+struct job_state {
+	const struct job_env *env;
+	const struct job_opts *opts;
+	int work_fd;
+	char *work_path;
+	unsigned seq;
+	json_t *items;
+	json_t *findings;
+	GArray *pending;
+	int blocked, held, failed;
+	char reason[JOB_REASON_MAX];
+	uint64_t expanded;
+	uint32_t members;
+};
+
+/* The first job-level outcome sets the reason; blocked beats held beats failed. */
+static void job_set(struct job_state *st, int *flag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void job_set(struct job_state *st, int *flag, const char *fmt, ...)
+{
+	va_list ap;
+	int had_blocked = st->blocked;
+
+	if (*flag)
+		return;
+	*flag = 1;
+	if (had_blocked)
+		return;
+	if (flag == &st->failed && st->held)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(st->reason, sizeof(st->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int job_stopped(const struct job_state *st)
+{
+	return st->blocked || st->held;
+}
+
+static json_t *job_item_new(const char *path)
+{
+	return json_pack("{s:s, s:s, s:s, s:[]}", "path", path, "verdict", "failed",
+			 "reason", "", "findings");
+}
+
+static void job_item_verdict(json_t *item, const char *verdict, const char *reason)
+{
+	json_object_set_new(item, "verdict", json_string(verdict));
+	json_object_set_new(item, "reason", json_string(reason != NULL ? reason : ""));
+}
+
+static json_t *job_type_json(const struct detect_result *d)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "mime", d->mime, "encoding", d->encoding,
+			 "extension", d->extension, "class", detect_class_name(d->cls),
+			 "mismatch", d->mismatch ? 1 : 0);
+}
+
+/* A released file name from an untrusted one: valid UTF-8, no separators or
+ * control characters, not "." or "..", at most JOB_NAME_MAX bytes. */
+static void job_safe_name(const char *in, char *out, size_t outlen)
+{
+	gchar *valid = g_utf8_make_valid(in, -1);
+	GString *s = g_string_new(NULL);
+	const char *p;
+
+	for (p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || (c >= 0x80 && c < 0xa0) ||
+		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+			g_string_append_c(s, '_');
+		else
+			g_string_append_unichar(s, c);
+	}
+	/* cut at a character boundary */
+	if (s->len > JOB_NAME_MAX) {
+		const char *end = s->str + JOB_NAME_MAX;
+
+		end = g_utf8_find_prev_char(s->str, end + 1);
+		g_string_truncate(s, end != NULL ? (gsize)(end - s->str) : 0);
+	}
+	if (s->len == 0 || strcmp(s->str, ".") == 0 || strcmp(s->str, "..") == 0)
+		g_string_assign(s, "file");
+	g_strlcpy(out, s->str, outlen);
+	g_string_free(s, TRUE);
+	g_free(valid);
+}
+
+static const char *job_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot != NULL && dot != name ? dot + 1 : "";
+}
+
+/* Name of the artefact: the original name with the output's extension. */
+static void job_output_name(const char *base, const char *filter, const char *out_ext,
+			    char *out, size_t outlen)
+{
+	const char *ext = job_ext(base);
+	static const char *const keep_text[] = { "txt", "csv", "tsv", "log", "md" };
+
+	if (g_ascii_strcasecmp(ext, out_ext) == 0 ||
+	    (strcmp(out_ext, "jpg") == 0 && g_ascii_strcasecmp(ext, "jpeg") == 0)) {
+		g_strlcpy(out, base, outlen);
+		return;
+	}
+	if (strcmp(filter, "text") == 0)
+		for (size_t i = 0; i < G_N_ELEMENTS(keep_text); i++)
+			if (g_ascii_strcasecmp(ext, keep_text[i]) == 0) {
+				g_strlcpy(out, base, outlen);
+				return;
+			}
+	if (*ext != '\0')
+		snprintf(out, outlen, "%.*s.%s", (int)(ext - 1 - base), base, out_ext);
+	else
+		snprintf(out, outlen, "%s.%s", base, out_ext);
+}
+
+/* Directory name for an archive's members: the name without archive suffixes. */
+static void job_archive_dir(const char *base, char *out, size_t outlen)
+{
+	static const char *const sfx[] = { "zip", "7z", "tar", "gz", "tgz", "bz2", "xz", "zst",
+					   "rar", "cab", "lzh", "lha", "iso", "img", "cpio" };
+	char *s = g_strdup(base);
+
+	for (int round = 0; round < 2; round++) {
+		char *dot = strrchr(s, '.');
+		int hit = 0;
+
+		if (dot == NULL || dot == s)
+			break;
+		for (size_t i = 0; i < G_N_ELEMENTS(sfx); i++)
+			if (g_ascii_strcasecmp(dot + 1, sfx[i]) == 0)
+				hit = 1;
+		if (!hit)
+			break;
+		*dot = '\0';
+	}
+	g_strlcpy(out, s[0] != '\0' ? s : "archive", outlen);
+	g_free(s);
+}
+
+static void job_join(char *out, size_t outlen, const char *dir, const char *name)
+{
+	if (dir[0] == '\0')
+		snprintf(out, outlen, "%s", name);
+	else
+		snprintf(out, outlen, "%s/%s", dir, name);
+}
+
+static void job_add_findings(struct job_state *st, json_t *item, const struct scan_result *sr)
+{
+	json_t *f = json_object_get(item, "findings");
+
+	for (unsigned i = 0; i < sr->n_findings; i++) {
+		json_array_append_new(f, json_string(sr->findings[i]));
+		json_array_append_new(st->findings, json_string(sr->findings[i]));
+	}
+}
+
+static void job_findings_text(const struct scan_result *sr, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < sr->n_findings && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "",
+					 sr->findings[i]);
+}
+
+static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
+			     const char *name, const char *report_path, unsigned depth);
+
+/* Read an archive filter's manifest and send every member through the pipeline. */
+static void job_members(struct job_state *st, int fdir, const char *rel_dir,
+			const char *report_path, unsigned depth, json_t *item)
+{
+	struct stat sb;
+	unsigned char *buf = NULL;
+	size_t len = 0, n_released_dirs = 0;
+	int mfd = openat(fdir, "manifest.jsonl", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char *line, *save = NULL;
+
+	(void)n_released_dirs;
+	if (mfd < 0 || fstat(mfd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > JOB_MANIFEST_MAX) {
+		job_item_verdict(item, "failed", "archive: the unpack filter wrote no valid manifest");
+		if (depth == 0)
+			job_set(st, &st->failed, "archive: the unpack filter wrote no valid manifest");
+		if (mfd >= 0)
+			close(mfd);
+		return;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf != NULL) {
+		while (len < (size_t)sb.st_size) {
+			ssize_t r = pread(mfd, buf + len, (size_t)sb.st_size - len, (off_t)len);
+
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+		}
+		buf[len] = '\0';
+	}
+	close(mfd);
+	if (buf == NULL || len != (size_t)sb.st_size) {
+		job_item_verdict(item, "failed", "archive: cannot read the manifest");
+		job_set(st, &st->failed, "archive: cannot read the manifest");
+		free(buf);
+		return;
+	}
+	for (line = strtok_r((char *)buf, "\n", &save); line != NULL && !job_stopped(st);
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_error_t jerr;
+		json_t *m = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+		const char *file = NULL, *path = NULL, *skipped = NULL;
+		char err[256], mdir[RELEASE_PATH_MAX], mreport[RELEASE_PATH_MAX * 2];
+		char *slash, *pathcopy;
+
+		if (m == NULL || json_unpack(m, "{s:s, s?s, s?s}", "path", &path, "file", &file,
+					     "skipped", &skipped) != 0) {
+			json_decref(m);
+			job_set(st, &st->failed, "archive: malformed manifest line");
+			break;
+		}
+		st->members++;
+		if (st->members > st->env->cfg->archive_max_members) {
+			job_set(st, &st->blocked, "archive-too-many-members: more than %u members "
+				"in the job ([limits] archive_max_members)",
+				st->env->cfg->archive_max_members);
+			json_decref(m);
+			break;
+		}
+		snprintf(mreport, sizeof(mreport), "%s/%s", report_path, path);
+		if (skipped != NULL || file == NULL) {
+			json_t *sk = job_item_new(mreport);
+			char why[300];
+
+			snprintf(why, sizeof(why), "skipped: %s", skipped ? skipped : "no file");
+			job_item_verdict(sk, "blocked", why);
+			json_array_append_new(st->items, sk);
+			json_decref(m);
+			continue;
+		}
+		if (strlen(file) != 7 || file[0] != 'm' ||
+		    strspn(file + 1, "0123456789") != 6 ||
+		    release_path_check(path, err, sizeof(err)) != 0) {
+			json_t *sk = job_item_new(mreport);
+
+			job_item_verdict(sk, "blocked", "skipped: unsafe member name");
+			json_array_append_new(st->items, sk);
+			json_decref(m);
+			continue;
+		}
+		pathcopy = g_strdup(path);
+		slash = strrchr(pathcopy, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			job_join(mdir, sizeof(mdir), rel_dir, pathcopy);
+		} else {
+			g_strlcpy(mdir, rel_dir, sizeof(mdir));
+		}
+		{
+			int mfdm = openat(fdir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			struct stat ms;
+
+			if (mfdm < 0 || fstat(mfdm, &ms) != 0 || !S_ISREG(ms.st_mode)) {
+				json_t *sk = job_item_new(mreport);
+
+				job_item_verdict(sk, "failed", "archive: member file missing");
+				json_array_append_new(st->items, sk);
+			} else {
+				st->expanded += (uint64_t)ms.st_size;
+				if (st->expanded > st->env->cfg->archive_max_total_size)
+					job_set(st, &st->blocked, "archive-too-large: more than %llu "
+						"bytes expanded in the job ([limits] "
+						"archive_max_total_size)", (unsigned long long)
+						st->env->cfg->archive_max_total_size);
+				else
+					job_process_item(st, mfdm, mdir,
+							 slash != NULL ? slash + 1 : pathcopy,
+							 mreport, depth + 1);
+			}
+			if (mfdm >= 0)
+				close(mfdm);
+		}
+		g_free(pathcopy);
+		json_decref(m);
+	}
+	free(buf);
+}
+
+static const char *const job_out_names[] = { "out.pdf", "out.txt", "out.png", "out.jpg" };
+
+static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
+			     const char *name, const char *report_path, unsigned depth)
+{
+	const struct mugai_config *cfg = st->env->cfg;
+	struct detect_result d;
+	struct scan_result sr;
+	struct policy_decision pd;
+	struct filter_limits lim;
+	struct filter_result fr;
+	struct stat sb;
+	char err[256], hex[65], dname[32], sandbox[FILTERPROTO_SANDBOX_MAX];
+	char safe[JOB_NAME_MAX + 8], why[JOB_REASON_MAX];
+	uint64_t size = 0;
+	json_t *item = job_item_new(report_path);
+	size_t idx = json_array_size(st->items);
+	int fdir = -1, ofd = -1;
+	const char *out_name = NULL;
+
+	json_array_append_new(st->items, item);
+	job_safe_name(name, safe, sizeof(safe));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		job_item_verdict(item, "failed", "input is not a regular file");
+		if (depth == 0)
+			job_set(st, &st->failed, "input is not a regular file");
+		return;
+	}
+	if ((uint64_t)sb.st_size > cfg->input_max_size) {
+		snprintf(why, sizeof(why), "too-large: %llu bytes > %llu ([limits] input_max_size)",
+			 (unsigned long long)sb.st_size, (unsigned long long)cfg->input_max_size);
+		job_item_verdict(item, "blocked", why);
+		job_set(st, &st->blocked, "%s", why);
+		return;
+	}
+	if (release_sha256_fd(fd, hex, &size) != 0) {
+		job_item_verdict(item, "failed", "cannot read the input");
+		job_set(st, &st->failed, "cannot read %s: %s", report_path, strerror(errno));
+		return;
+	}
+	json_object_set_new(item, "sha256", json_string(hex));
+	json_object_set_new(item, "size", json_integer((json_int_t)size));
+
+	/* 1. detect */
+	if (detect_fd(st->env->detect, fd, name, &d, err, sizeof(err)) != 0) {
+		job_item_verdict(item, "failed", err);
+		job_set(st, &st->failed, "detect: %s", err);
+		return;
+	}
+	json_object_set_new(item, "type", job_type_json(&d));
+
+	/* 2. scan the original */
+	scan_fd(st->env->engine, fd, report_path, &sr);
+	if (sr.verdict == SCAN_INFECTED) {
+		char names[512];
+
+		job_add_findings(st, item, &sr);
+		job_findings_text(&sr, names, sizeof(names));
+		snprintf(why, sizeof(why), "malware: %s", names);
+		job_item_verdict(item, "blocked", why);
+		job_set(st, &st->blocked, "malware found in %s: %s", report_path, names);
+		return;
+	}
+	if (sr.verdict != SCAN_CLEAN) {
+		job_item_verdict(item, "failed", sr.error);
+		job_set(st, &st->failed, "%s: %s", report_path, sr.error);
+		return;
+	}
+
+	/* 3. policy */
+	policy_decide(cfg, &d, st->opts->mode, &pd);
+	json_object_set_new(item, "action", json_string(config_action_name(pd.action)));
+	if (pd.action == ACTION_BLOCK) {
+		job_item_verdict(item, "blocked", pd.reason);
+		if (depth == 0)
+			job_set(st, &st->blocked, "%s", pd.reason);
+		return;
+	}
+	if (pd.reason[0] != '\0')
+		json_object_set_new(item, "note", json_string(pd.reason));
+	if (pd.action == ACTION_UNPACK && depth >= cfg->archive_max_depth) {
+		snprintf(why, sizeof(why), "archive-too-deep: archives nested deeper than %u "
+			 "([limits] archive_max_depth)", cfg->archive_max_depth);
+		job_item_verdict(item, "blocked", why);
+		job_set(st, &st->blocked, "%s", why);
+		return;
+	}
+
+	/* 4. filter, in its own process */
+	snprintf(dname, sizeof(dname), "f%06u", ++st->seq);
+	if (mkdirat(st->work_fd, dname, 0700) != 0 ||
+	    (fdir = openat(st->work_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			   O_CLOEXEC)) < 0) {
+		job_item_verdict(item, "failed", "cannot create the work directory");
+		job_set(st, &st->failed, "work directory: %s", strerror(errno));
+		return;
+	}
+	filterproc_limits(cfg, &lim);
+	if (st->opts->password != NULL)
+		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));
+	if (pd.action == ACTION_UNPACK) {
+		lim.max_members = cfg->archive_max_members - st->members;
+		lim.max_total_bytes = cfg->archive_max_total_size - st->expanded;
+		if (lim.max_members == 0)
+			lim.max_members = 1;
+	}
+	filterproc_run(cfg, pd.filter, &lim, fd, fdir, &fr, sandbox, sizeof(sandbox));
+	explicit_bzero(lim.password, sizeof(lim.password));
+	json_object_set_new(item, "filter", json_string(pd.filter));
+	json_object_set_new(item, "sandbox", json_string(sandbox));
+	switch (fr.status) {
+	case FILTER_OK:
+		break;
+	case FILTER_HELD:
+		job_item_verdict(item, "held", fr.reason);
+		job_set(st, &st->held, "%s", fr.reason);
+		goto out;
+	case FILTER_BLOCKED:
+		job_item_verdict(item, "blocked", fr.reason);
+		job_set(st, &st->blocked, "%s: %s", report_path, fr.reason);
+		goto out;
+	default:
+		job_item_verdict(item, "failed", fr.reason);
+		if (depth == 0)
+			job_set(st, &st->failed, "%s", fr.reason);
+		goto out;
+	}
+
+	if (pd.action == ACTION_UNPACK) {
+		char adir[RELEASE_PATH_MAX], sub[JOB_NAME_MAX + 8];
+
+		job_archive_dir(safe, sub, sizeof(sub));
+		job_join(adir, sizeof(adir), rel_dir, sub);
+		job_item_verdict(item, "unpacked", "");
+		job_members(st, fdir, adir, report_path, depth, item);
+		goto out;
+	}
+
+	/* 5. scan the artefact */
+	for (size_t i = 0; i < G_N_ELEMENTS(job_out_names) && ofd < 0; i++) {
+		ofd = openat(fdir, job_out_names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		out_name = job_out_names[i];
+	}
+	if (ofd < 0) {
+		job_item_verdict(item, "failed", "the filter wrote no output");
+		if (depth == 0)
+			job_set(st, &st->failed, "the filter %s wrote no output", pd.filter);
+		goto out;
+	}
+	scan_fd(st->env->engine, ofd, out_name, &sr);
+	if (sr.verdict == SCAN_INFECTED) {
+		char names[512];
+
+		job_add_findings(st, item, &sr);
+		job_findings_text(&sr, names, sizeof(names));
+		snprintf(why, sizeof(why), "malware in the sanitised output: %s", names);
+		job_item_verdict(item, "blocked", why);
+		job_set(st, &st->blocked, "%s: %s", report_path, why);
+		goto out;
+	}
+	if (sr.verdict != SCAN_CLEAN) {
+		job_item_verdict(item, "failed", sr.error);
+		job_set(st, &st->failed, "%s: %s", report_path, sr.error);
+		goto out;
+	}
+	{
+		struct job_pending p;
+		char oname[JOB_NAME_MAX + 16];
+
+		memset(&p, 0, sizeof(p));
+		snprintf(p.work_rel, sizeof(p.work_rel), "%s/%s", dname, out_name);
+		job_output_name(safe, pd.filter, job_ext(out_name), oname, sizeof(oname));
+		job_join(p.release_rel, sizeof(p.release_rel), rel_dir, oname);
+		p.mode = config_action_name(pd.action);
+		p.item = idx;
+		g_array_append_val(st->pending, p);
+		job_item_verdict(item, "clean", "");
+	}
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (fdir >= 0)
+		close(fdir);
+}
+
+/* Remove the work directory: two levels of plain files (fNNNNNN/...). */
+static void job_rm_work(int work_fd, const char *work_path)
+{
+	DIR *d = fdopendir(dup(work_fd));
+	struct dirent *e;
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			int sub;
+			DIR *sd;
+			struct dirent *se;
+
+			if (e->d_name[0] == '.')
+				continue;
+			sub = openat(work_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				     O_CLOEXEC);
+			if (sub < 0) {
+				unlinkat(work_fd, e->d_name, 0);
+				continue;
+			}
+			sd = fdopendir(sub);
+			if (sd == NULL) {
+				close(sub);
+				continue;
+			}
+			while ((se = readdir(sd)) != NULL)
+				if (strcmp(se->d_name, ".") != 0 && strcmp(se->d_name, "..") != 0)
+					unlinkat(dirfd(sd), se->d_name, 0);
+			closedir(sd);
+			unlinkat(work_fd, e->d_name, AT_REMOVEDIR);
+		}
+		closedir(d);
+	}
+	if (rmdir(work_path) != 0)
+		log_warn("cannot remove the work directory %s", work_path);
+}
+
+/* Release every pending artefact, or none. */
+static int job_release(struct job_state *st, int out_dir_fd, json_t *artefacts)
+{
+	for (guint i = 0; i < st->pending->len; i++) {
+		struct job_pending *p = &g_array_index(st->pending, struct job_pending, i);
+		char final[RELEASE_PATH_MAX], hex[65], err[256];
+		uint64_t size = 0;
+		int src = openat(st->work_fd, p->work_rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		json_t *item = json_array_get(st->items, p->item);
+
+		if (src < 0 || release_copy(out_dir_fd, p->release_rel, src, final, sizeof(final),
+					    hex, &size, err, sizeof(err)) != 0) {
+			if (src < 0)
+				snprintf(err, sizeof(err), "release: %s", strerror(errno));
+			else
+				close(src);
+			job_set(st, &st->failed, "%s", err);
+			/* roll back: nothing of a failed job stays released */
+			for (size_t k = 0; k < json_array_size(artefacts); k++)
+				release_unlink(out_dir_fd, json_string_value(
+					json_object_get(json_array_get(artefacts, k), "path")));
+			json_array_clear(artefacts);
+			return -1;
+		}
+		close(src);
+		json_array_append_new(artefacts, json_pack("{s:s, s:s, s:I, s:s, s:s}",
+			"path", final, "sha256", hex, "size", (json_int_t)size, "mode", p->mode,
+			"item", json_string_value(json_object_get(item, "path"))));
+		json_object_set_new(item, "artefact", json_string(final));
+		job_item_verdict(item, "released", "");
+	}
+	return 0;
+}
+
+json_t *job_process(const struct job_env *env, int in_fd, const char *name,
+		    const struct job_opts *opts, int out_dir_fd)
+{
+	struct job_state st;
+	const char *base = strrchr(name, '/');
+	const char *tmpdir = env->cfg->work_dir[0] != '\0' ? env->cfg->work_dir : g_get_tmp_dir();
+	json_t *report, *artefacts = json_array(), *first;
+	const char *verdict;
+	size_t n_bad = 0, n_items;
+
+	memset(&st, 0, sizeof(st));
+	st.env = env;
+	st.opts = opts;
+	st.work_fd = -1;
+	st.items = json_array();
+	st.findings = json_array();
+	st.pending = g_array_new(FALSE, TRUE, sizeof(struct job_pending));
+	base = base != NULL ? base + 1 : name;
+
+	st.work_path = g_build_filename(tmpdir, "mugai-job-XXXXXX", NULL);
+	if (g_mkdtemp_full(st.work_path, 0700) == NULL ||
+	    (st.work_fd = open(st.work_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		job_set(&st, &st.failed, "cannot create a work directory in %s: %s", tmpdir,
+			strerror(errno));
+	} else {
+		job_process_item(&st, in_fd, "", base, base, 0);
+	}
+
+	n_items = json_array_size(st.items);
+	for (size_t i = 1; i < n_items; i++) {
+		const char *v = json_string_value(json_object_get(json_array_get(st.items, i),
+								  "verdict"));
+		if (strcmp(v, "blocked") == 0 || strcmp(v, "failed") == 0)
+			n_bad++;
+	}
+	if (st.blocked) {
+		verdict = "blocked";
+	} else if (st.held) {
+		verdict = "held";
+	} else if (st.failed) {
+		verdict = "failed";
+	} else if (st.pending->len == 0) {
+		verdict = "blocked";
+		snprintf(st.reason, sizeof(st.reason), "%s",
+			 n_items > 1 ? "nothing releasable: every member was blocked or failed"
+				     : "nothing releasable");
+	} else if (job_release(&st, out_dir_fd, artefacts) != 0) {
+		verdict = "failed";
+	} else {
+		verdict = "released";
+		if (n_bad > 0)
+			snprintf(st.reason, sizeof(st.reason), "%zu member(s) not released", n_bad);
+	}
+	/* members that were clean but not released because of the job verdict */
+	for (size_t i = 0; i < n_items; i++) {
+		json_t *it = json_array_get(st.items, i);
+
+		if (strcmp(json_string_value(json_object_get(it, "verdict")), "clean") == 0)
+			job_item_verdict(it, "withheld", "not released: the job was not released");
+	}
+
+	first = json_array_get(st.items, 0);
+	report = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
+			   "input", opts->input != NULL ? opts->input : name, "name", base,
+			   "verdict", verdict, "reason", st.reason,
+			   "findings", st.findings, "items", st.items, "artefacts", artefacts);
+	if (report != NULL && first != NULL) {
+		json_t *v;
+
+		if ((v = json_object_get(first, "sha256")) != NULL)
+			json_object_set(report, "sha256", v);
+		if ((v = json_object_get(first, "size")) != NULL)
+			json_object_set(report, "size", v);
+		if ((v = json_object_get(first, "type")) != NULL)
+			json_object_set(report, "type", v);
+	}
+	if (st.work_fd >= 0) {
+		job_rm_work(st.work_fd, st.work_path);
+		close(st.work_fd);
+	}
+	g_free(st.work_path);
+	g_array_free(st.pending, TRUE);
+	return report;
+}

@@ -1,0 +1,103 @@
+/* policy.c - type class + requested mode -> action and filter */
+#include "mugai/policy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void policy_block(struct policy_decision *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void policy_block(struct policy_decision *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->action = ACTION_BLOCK;
+	out->filter = NULL;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void policy_do(struct policy_decision *out, int action, const char *filter)
+{
+	out->action = action;
+	out->filter = filter;
+}
+
+void policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
+		   int requested_mode, struct policy_decision *out)
+{
+	int mode = cfg->mode;
+
+	memset(out, 0, sizeof(*out));
+	if (requested_mode != 0) {
+		if (cfg->allow_mode_override || requested_mode == cfg->mode)
+			mode = requested_mode;
+		else
+			snprintf(out->reason, sizeof(out->reason),
+				 "requested mode %s refused by policy (allow_mode_override = false)",
+				 config_action_name(requested_mode));
+	}
+	if (d->bidi_name) {
+		policy_block(out, "spoofed-name: the file name holds a bidirectional override "
+			     "character");
+		return;
+	}
+	if (d->dangerous_ext) {
+		policy_block(out, "dangerous-extension: .%s files are programs or scripts",
+			     d->extension);
+		return;
+	}
+	switch (d->cls) {
+	case CLASS_PDF:
+		if (mode == ACTION_TEXT)
+			policy_do(out, ACTION_TEXT, "pdf-text");
+		else if (mode == ACTION_IMAGE_PDF)
+			policy_do(out, ACTION_IMAGE_PDF, "pdf-image");
+		else if (cfg->pdf_action == ACTION_TEXT)
+			policy_do(out, ACTION_TEXT, "pdf-text");
+		else if (cfg->pdf_action == ACTION_IMAGE_PDF)
+			policy_do(out, ACTION_IMAGE_PDF, "pdf-image");
+		else
+			policy_block(out, "policy: [policy] pdf = block");
+		return;
+	case CLASS_TEXT:
+		policy_do(out, ACTION_TEXT, "text");
+		return;
+	case CLASS_HTML:
+		if (cfg->html_action == ACTION_TEXT)
+			policy_do(out, ACTION_TEXT, "html-text");
+		else
+			policy_block(out, "policy: [policy] html = block");
+		return;
+	case CLASS_IMAGE:
+		if (cfg->image_action == ACTION_REENCODE)
+			policy_do(out, ACTION_REENCODE, "image");
+		else
+			policy_block(out, "policy: [policy] image = block");
+		return;
+	case CLASS_ARCHIVE:
+		if (cfg->archive_action == ACTION_UNPACK)
+			policy_do(out, ACTION_UNPACK, "unpack");
+		else
+			policy_block(out, "policy: [policy] archive = block");
+		return;
+	case CLASS_OFFICE:
+		policy_block(out, "unsupported-type: %s (office documents have no filter yet)",
+			     d->mime);
+		return;
+	case CLASS_EXECUTABLE:
+		policy_block(out, "forbidden-type: executable (%s)", d->mime);
+		return;
+	case CLASS_SCRIPT:
+		policy_block(out, "forbidden-type: script (%s)", d->mime);
+		return;
+	case CLASS_EMPTY:
+		policy_block(out, "empty: the file has no content");
+		return;
+	default:
+		policy_block(out, "unknown-type: %s", d->mime);
+		return;
+	}
+}

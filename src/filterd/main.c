@@ -1,0 +1,107 @@
+/*
+ * mugai-filter - runs exactly one filter on one input, inside a sandbox.
+ *
+ * Exec'd by mugaid / mugai (src/core/filterproc.c) with:
+ *   fd 0  the input (read only)
+ *   fd 3  a SOCK_SEQPACKET channel: one struct filter_request in, one
+ *         struct filter_reply out
+ *   fd 4  the output directory
+ * Everything else is closed.  The sandbox is entered before the input is
+ * read.  The exit status is 0 when a reply was sent, whatever the verdict.
+ */
+#include "filter.h"
+#include "mugai/filterproc.h"
+#include "mugai/log.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#include <sys/syscall.h>
+#endif
+
+static void filterd_close_others(void)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 5U, ~0U, 0U) == 0)
+		return;
+#endif
+	for (int fd = 5; fd < 1024; fd++)
+		close(fd);
+}
+
+static int filterd_reply(const struct filter_result *res, const char *layers)
+{
+	struct filter_reply rp;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.magic = FILTERPROTO_MAGIC;
+	rp.version = FILTERPROTO_VERSION;
+	rp.status = res->status;
+	g_strlcpy(rp.reason, res->reason, sizeof(rp.reason));
+	g_strlcpy(rp.sandbox, layers, sizeof(rp.sandbox));
+	if (send(FILTERPROC_FD_CHAN, &rp, sizeof(rp), MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char buf[sizeof(struct filter_request) + 16];
+	struct filter_request rq;
+	struct filter_result res;
+	struct sandbox_params sp;
+	const struct filter_ops *ops;
+	char layers[FILTERPROTO_SANDBOX_MAX];
+	ssize_t n;
+
+	(void)argc;
+	(void)argv;
+	log_init("mugai-filter", LOG_LVL_WARN);
+	signal(SIGPIPE, SIG_IGN);
+	filterd_close_others();
+
+	do {
+		n = recv(FILTERPROC_FD_CHAN, buf, sizeof(buf), MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		fatal("read request");
+	if (filterproc_check_request(buf, (size_t)n) != 0)
+		fatalx("malformed request (%zd bytes)", n);
+	memcpy(&rq, buf, sizeof(rq));
+	ops = filter_lookup(rq.filter);
+	if (ops == NULL)
+		fatalx("unknown filter '%s'", rq.filter);
+
+	memset(&sp, 0, sizeof(sp));
+	sp.cpu_seconds = rq.cpu_seconds;
+	sp.open_files = rq.open_files;
+	sp.address_space = rq.address_space;
+	sp.file_size = rq.file_size;
+	sp.strict = (int)rq.sandbox_strict;
+	memset(&res, 0, sizeof(res));
+	if (sandbox_enter(&sp, layers, sizeof(layers)) != 0) {
+		filter_set(&res, FILTER_FAILED, "sandbox-incomplete: active layers: %s",
+			   layers[0] ? layers : "none");
+		filterd_reply(&res, layers);
+		return 0;
+	}
+
+	res.status = FILTER_FAILED;
+	if (ops->run(FILTERPROC_FD_IN, FILTERPROC_FD_OUTDIR, &rq.limits, &res) != 0) {
+		res.status = FILTER_FAILED;
+		if (res.reason[0] == '\0')
+			g_strlcpy(res.reason, "filter-internal-error", sizeof(res.reason));
+	}
+	explicit_bzero(&rq.limits.password, sizeof(rq.limits.password));
+	if (filterd_reply(&res, layers) != 0)
+		fatal("send reply");
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* sandbox.h - the layers mugai-filter puts itself in before reading input */
+#ifndef MUGAI_SANDBOX_H
+#define MUGAI_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sandbox_params {
+	uint32_t cpu_seconds;
+	uint32_t open_files;
+	uint64_t address_space;
+	uint64_t file_size;
+	int strict;       /* a missing layer is an error */
+};
+
+/* 0 with the active layers named in layers ("netns,rlimits,..."), -1 when a
+ * mandatory layer (or, when strict, any layer) could not be set up */
+int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len);
+
+#endif
