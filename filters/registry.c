@@ -25,10 +25,18 @@ const struct filter_ops *const *filter_table(void)
 	return table;
 }
 
+/* Misbehaving filters for the sandbox tests exist only in mugai-filter-test,
+ * which links tests/filterd/test_filters.c; in mugai-filter this is NULL. */
+extern const struct filter_ops *const filter_test_table[] __attribute__((weak));
+
 const struct filter_ops *filter_lookup(const char *name)
 {
 	for (size_t i = 0; table[i] != NULL; i++)
 		if (strcmp(table[i]->name, name) == 0)
 			return table[i];
+	if (filter_test_table != NULL)
+		for (size_t i = 0; filter_test_table[i] != NULL; i++)
+			if (strcmp(filter_test_table[i]->name, name) == 0)
+				return filter_test_table[i];
 	return NULL;
 }

@@ -247,6 +247,9 @@ reap:
 		if (sig == SIGXCPU)
 			filterproc_fail(res, "filter-cpu-limit: %s used more than %u s of CPU",
 					name, cfg->filter_cpu_seconds);
+		else if (sig == SIGKILL)
+			filterproc_fail(res, "filter-killed: %s was killed (SIGKILL: CPU or memory "
+					"limit, or the OOM killer)", name);
 		else if (sig == SIGXFSZ)
 			filterproc_fail(res, "filter-output-too-large: %s wrote more than %llu bytes",
 					name, (unsigned long long)cfg->filter_output_max);

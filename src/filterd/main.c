@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 	sp.address_space = rq.address_space;
 	sp.file_size = rq.file_size;
 	sp.strict = (int)rq.sandbox_strict;
+	sp.out_dir_fd = FILTERPROC_FD_OUTDIR;
 	memset(&res, 0, sizeof(res));
 	if (sandbox_enter(&sp, layers, sizeof(layers)) != 0) {
 		filter_set(&res, FILTER_FAILED, "sandbox-incomplete: active layers: %s",

@@ -8,7 +8,9 @@
 #include "sandbox.h"
 #include "mugai/log.h"
 
+#include <linux/landlock.h>
 #include <seccomp.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -80,6 +82,63 @@ static int sandbox_rlimit(int res, rlim_t v)
 	return setrlimit(res, &rl);
 }
 
+/*
+ * Landlock: the filesystem becomes read-only except beneath the output
+ * directory, and nothing may be executed.  Reading stays open (shared
+ * libraries, fonts, poppler-data); the input is already an open fd.
+ */
+static int sandbox_landlock(int out_dir_fd)
+{
+#if defined(SYS_landlock_create_ruleset) && defined(LANDLOCK_CREATE_RULESET_VERSION)
+	struct landlock_ruleset_attr attr;
+	struct landlock_path_beneath_attr pb;
+	uint64_t write_rights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+		LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+		LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+		LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+		LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	int rfd, rc;
+
+	if (abi < 1)
+		return -1;
+#ifdef LANDLOCK_ACCESS_FS_REFER
+	if (abi >= 2)
+		write_rights |= LANDLOCK_ACCESS_FS_REFER;
+#endif
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+	if (abi >= 3)
+		write_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = write_rights | LANDLOCK_ACCESS_FS_EXECUTE;
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (rfd < 0)
+		return -1;
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = write_rights;
+	pb.parent_fd = out_dir_fd;
+	rc = (int)syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	if (rc == 0)
+		rc = (int)syscall(SYS_landlock_restrict_self, rfd, 0);
+	close(rfd);
+	return rc == 0 ? 0 : -1;
+#else
+	(void)out_dir_fd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* SIGXCPU at the soft limit (reported as "cpu limit"), SIGKILL a second later */
+static int sandbox_cpu_limit(rlim_t seconds)
+{
+	struct rlimit rl = { seconds, seconds + 1 };
+
+	return setrlimit(RLIMIT_CPU, &rl);
+}
+
 /* System calls no filter has any business making. */
 static const int sandbox_denied[] = {
 	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(fork), SCMP_SYS(vfork),
@@ -140,7 +199,7 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 		missing++;
 	}
 	if (sandbox_rlimit(RLIMIT_CORE, 0) != 0 ||
-	    sandbox_rlimit(RLIMIT_CPU, p->cpu_seconds) != 0 ||
+	    sandbox_cpu_limit(p->cpu_seconds) != 0 ||
 	    sandbox_rlimit(RLIMIT_FSIZE, p->file_size) != 0 ||
 	    sandbox_rlimit(RLIMIT_NOFILE, p->open_files) != 0)
 		return -1; /* rlimits are not optional */
@@ -155,6 +214,12 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -1;
 	sandbox_add(layers, len, "no_new_privs");
+	if (sandbox_landlock(p->out_dir_fd) == 0) {
+		sandbox_add(layers, len, "landlock");
+	} else {
+		log_debug("no landlock: %s", strerror(errno));
+		missing++;
+	}
 	if (sandbox_seccomp() == 0) {
 		sandbox_add(layers, len, SANDBOX_ASAN ? "seccomp-asan" : "seccomp");
 	} else {

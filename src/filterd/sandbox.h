@@ -10,6 +10,7 @@ struct sandbox_params {
 	uint32_t open_files;
 	uint64_t address_space;
 	uint64_t file_size;
+	int out_dir_fd;   /* the only place writes are allowed */
 	int strict;       /* a missing layer is an error */
 };
 

@@ -1,0 +1,247 @@
+/*
+ * test_filterproc.c - the filter process boundary: request/reply validation,
+ * and misbehaving filters (tests/filterd/test_filters.c, in mugai-filter-test)
+ * run through the real spawn path.  Each must end FILTER_FAILED with a reason,
+ * and the parent must go on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mugai/filterproc.h"
+
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct fx {
+	struct mugai_config cfg;
+	char *dir;       /* temp root */
+	int out_fd;      /* root/out */
+	int in_fd;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	const char *bin = getenv("MUGAI_BIN");
+	char path[1024];
+	int fd;
+
+	assert_non_null(bin);
+	config_defaults(&fx->cfg);
+	snprintf(fx->cfg.filter_path, sizeof(fx->cfg.filter_path), "%s/mugai-filter-test", bin);
+	fx->cfg.filter_timeout = 3;
+	fx->cfg.filter_cpu_seconds = 2;
+	fx->cfg.filter_memory = 256ULL << 20;
+	fx->dir = g_dir_make_tmp("mugai-fp-XXXXXX", NULL);
+	assert_non_null(fx->dir);
+	snprintf(path, sizeof(path), "%s/out", fx->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	fx->out_fd = open(path, O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%s/in.txt", fx->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, "hello\n", 6), 6);
+	fx->in_fd = fd;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[1200];
+
+	close(fx->in_fd);
+	close(fx->out_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	g_free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static int run(struct fx *fx, const char *name, struct filter_result *res, char *sb)
+{
+	struct filter_limits lim;
+
+	filterproc_limits(&fx->cfg, &lim);
+	return filterproc_run(&fx->cfg, name, &lim, fx->in_fd, fx->out_fd, res, sb, 128);
+}
+
+static void test_ok_roundtrip(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+	char sb[128], buf[16] = { 0 };
+	int fd;
+
+	assert_int_equal(run(fx, "test-ok", &res, sb), FILTER_OK);
+	assert_string_equal(res.reason, "copied");
+	assert_non_null(strstr(sb, "rlimits"));
+	assert_non_null(strstr(sb, "seccomp"));
+	fd = openat(fx->out_fd, "out.txt", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 6);
+	assert_string_equal(buf, "hello\n");
+	close(fd);
+}
+
+static void test_crash(void **state)
+{
+	struct filter_result res;
+
+	assert_int_equal(run(*state, "test-crash", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-crashed"));
+	assert_non_null(strstr(res.reason, "signal 11"));
+}
+
+static void test_endless_loop_is_killed(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+
+	/* CPU limit (2 s) or wall clock (3 s), whichever comes first */
+	assert_int_equal(run(fx, "test-loop", &res, NULL), FILTER_FAILED);
+	assert_true(strstr(res.reason, "filter-cpu-limit") != NULL ||
+		    strstr(res.reason, "filter-timeout") != NULL);
+}
+
+static void test_wall_clock_timeout(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+
+	fx->cfg.filter_cpu_seconds = 60;
+	fx->cfg.filter_timeout = 1;
+	assert_int_equal(run(fx, "test-loop", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-timeout"));
+	fx->cfg.filter_cpu_seconds = 2;
+	fx->cfg.filter_timeout = 3;
+}
+
+static void test_unbounded_allocation(void **state)
+{
+	struct filter_result res;
+
+	/* under ASan there is no RLIMIT_AS: the allocator's own limit ends it, or
+	 * the CPU limit; in every case the result is a failure, never OK */
+	assert_int_equal(run(*state, "test-alloc", &res, NULL), FILTER_FAILED);
+	assert_true(res.reason[0] != '\0');
+}
+
+static void test_socket_is_killed(void **state)
+{
+	struct filter_result res;
+
+	assert_int_equal(run(*state, "test-socket", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "SIGSYS"));
+}
+
+static void test_exec_is_killed(void **state)
+{
+	struct filter_result res;
+
+	assert_int_equal(run(*state, "test-exec", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "SIGSYS"));
+}
+
+static void test_fork_is_killed(void **state)
+{
+	struct filter_result res;
+
+	assert_int_equal(run(*state, "test-fork", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "SIGSYS"));
+}
+
+static void test_write_outside_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+	char sb[128], path[1200];
+
+	run(fx, "test-escape", &res, sb);
+	snprintf(path, sizeof(path), "%s/escaped.txt", fx->dir);
+	if (strstr(sb, "landlock") == NULL) {
+		/* kernel without Landlock: only the report can say so */
+		print_message("landlock not available here (%s); skipping\n", sb);
+		unlink(path);
+		skip();
+	}
+	assert_int_equal(res.status, FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "escape refused"));
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void test_unknown_filter_and_missing_binary(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+	char saved[CONFIG_PATH_MAX];
+
+	assert_int_equal(run(fx, "no-such-filter", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-exit"));
+	memcpy(saved, fx->cfg.filter_path, sizeof(saved));
+	snprintf(fx->cfg.filter_path, sizeof(fx->cfg.filter_path), "/nonexistent/mugai-filter");
+	assert_int_equal(run(fx, "test-ok", &res, NULL), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-spawn"));
+	memcpy(fx->cfg.filter_path, saved, sizeof(saved));
+}
+
+static void test_reply_validation(void **state)
+{
+	struct filter_reply rp;
+	struct filter_request rq;
+
+	(void)state;
+	memset(&rp, 0, sizeof(rp));
+	rp.magic = FILTERPROTO_MAGIC;
+	rp.version = FILTERPROTO_VERSION;
+	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), 0);
+	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp) - 1), -1);
+	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp) + 1), -1);
+	rp.status = 7;
+	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), -1);
+	rp.status = FILTER_OK;
+	memset(rp.reason, 'A', sizeof(rp.reason)); /* no NUL */
+	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), -1);
+	rp.reason[0] = '\0';
+	rp.magic = 0;
+	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), -1);
+
+	memset(&rq, 0, sizeof(rq));
+	rq.magic = FILTERPROTO_MAGIC;
+	rq.version = FILTERPROTO_VERSION;
+	assert_int_equal(filterproc_check_request(&rq, sizeof(rq)), 0);
+	memset(rq.filter, 'x', sizeof(rq.filter));
+	assert_int_equal(filterproc_check_request(&rq, sizeof(rq)), -1);
+	rq.filter[0] = '\0';
+	rq.version = 99;
+	assert_int_equal(filterproc_check_request(&rq, sizeof(rq)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ok_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_endless_loop_is_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wall_clock_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unbounded_allocation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_is_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_is_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_is_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_outside_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_filter_and_missing_binary, setup,
+						teardown),
+		cmocka_unit_test(test_reply_validation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
