@@ -205,6 +205,15 @@ static void job_findings_text(const struct scan_result *sr, char *out, size_t ou
 static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			     const char *name, const char *report_path, unsigned depth);
 
+/* every finding is an exceeded engine limit, no signature matched */
+static int job_only_limits(const struct scan_result *sr)
+{
+	for (unsigned i = 0; i < sr->n_findings; i++)
+		if (strncmp(sr->findings[i], "Heuristics.Limits.Exceeded", 26) != 0)
+			return 0;
+	return sr->n_findings > 0;
+}
+
 /* Read an archive filter's manifest and send every member through the pipeline. */
 static void job_members(struct job_state *st, int fdir, const char *rel_dir,
 			const char *report_path, unsigned depth, json_t *item)
@@ -382,6 +391,14 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 
 		job_add_findings(st, item, &sr);
 		job_findings_text(&sr, names, sizeof(names));
+		if (job_only_limits(&sr)) {
+			/* ClamAV could not look at everything: fail closed */
+			snprintf(why, sizeof(why), "scan-limit-exceeded: %s", names);
+			job_item_verdict(item, "blocked", why);
+			job_set(st, &st->blocked, "scan-limit-exceeded in %s: %s ([limits] scan_*)",
+				report_path, names);
+			return;
+		}
 		snprintf(why, sizeof(why), "malware: %s", names);
 		job_item_verdict(item, "blocked", why);
 		job_set(st, &st->blocked, "malware found in %s: %s", report_path, names);
