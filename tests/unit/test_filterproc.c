@@ -96,8 +96,18 @@ static void test_ok_roundtrip(void **state)
 static void test_crash(void **state)
 {
 	struct filter_result res;
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
 
-	assert_int_equal(run(*state, "test-crash", &res, NULL), FILTER_FAILED);
+	/* under ASan the child's SEGV handler would turn the crash into exit(1) */
+	snprintf(opts, sizeof(opts), "%s%shandle_segv=0", asan ? asan : "", asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	run(*state, "test-crash", &res, NULL);
+	if (asan != NULL)
+		setenv("ASAN_OPTIONS", asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+	assert_int_equal(res.status, FILTER_FAILED);
 	assert_non_null(strstr(res.reason, "filter-crashed"));
 	assert_non_null(strstr(res.reason, "signal 11"));
 }
@@ -155,8 +165,15 @@ static void test_exec_is_killed(void **state)
 static void test_fork_is_killed(void **state)
 {
 	struct filter_result res;
+	char sb[128];
 
-	assert_int_equal(run(*state, "test-fork", &res, NULL), FILTER_FAILED);
+	run(*state, "test-fork", &res, sb);
+	if (strstr(sb, "seccomp-asan") != NULL) {
+		/* LeakSanitizer clones a tracer: the ASan build cannot refuse clone */
+		print_message("ASan build: process creation is not filtered; skipping\n");
+		skip();
+	}
+	assert_int_equal(res.status, FILTER_FAILED);
 	assert_non_null(strstr(res.reason, "SIGSYS"));
 }
 
