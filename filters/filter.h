@@ -65,6 +65,10 @@ struct filter_result {
 	char reason[FILTER_REASON_MAX];
 };
 
+/* sandbox_flags: what a filter needs beyond the default confinement */
+#define FILTER_SANDBOX_EXEC 0x1 /* may exec and fork its helper (LibreOffice);
+				 * AF_UNIX sockets allowed, still no network */
+
 struct filter_ops {
 	const char *name;
 	/* true when this filter knows how to read the MIME type */
@@ -72,6 +76,7 @@ struct filter_ops {
 	/* 0 when res was filled (whatever the status), -1 on an internal error */
 	int (*run)(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		   struct filter_result *res);
+	uint32_t sandbox_flags; /* FILTER_SANDBOX_*; 0 for almost every filter */
 };
 
 /* the filter table (filters/registry.c) */

@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	sp.file_size = rq.file_size;
 	sp.strict = (int)rq.sandbox_strict;
 	sp.out_dir_fd = FILTERPROC_FD_OUTDIR;
+	sp.allow_exec = (ops->sandbox_flags & FILTER_SANDBOX_EXEC) != 0;
 	memset(&res, 0, sizeof(res));
 	if (sandbox_enter(&sp, layers, sizeof(layers)) != 0) {
 		filter_set(&res, FILTER_FAILED, "sandbox-incomplete: active layers: %s",

@@ -87,7 +87,7 @@ static int sandbox_rlimit(int res, rlim_t v)
  * directory, and nothing may be executed.  Reading stays open (shared
  * libraries, fonts, poppler-data); the input is already an open fd.
  */
-static int sandbox_landlock(int out_dir_fd)
+static int sandbox_landlock(int out_dir_fd, int allow_exec)
 {
 #if defined(SYS_landlock_create_ruleset) && defined(LANDLOCK_CREATE_RULESET_VERSION)
 	struct landlock_ruleset_attr attr;
@@ -112,7 +112,7 @@ static int sandbox_landlock(int out_dir_fd)
 		write_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
 #endif
 	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = write_rights | LANDLOCK_ACCESS_FS_EXECUTE;
+	attr.handled_access_fs = write_rights | (allow_exec ? 0 : LANDLOCK_ACCESS_FS_EXECUTE);
 	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (rfd < 0)
 		return -1;
@@ -126,6 +126,7 @@ static int sandbox_landlock(int out_dir_fd)
 	return rc == 0 ? 0 : -1;
 #else
 	(void)out_dir_fd;
+	(void)allow_exec;
 	errno = ENOSYS;
 	return -1;
 #endif
@@ -160,7 +161,15 @@ static const int sandbox_denied[] = {
 	SCMP_SYS(mbind), SCMP_SYS(migrate_pages),
 };
 
-static int sandbox_seccomp(void)
+static int sandbox_is_exec_call(int nr)
+{
+	return nr == SCMP_SYS(execve) || nr == SCMP_SYS(execveat) || nr == SCMP_SYS(fork) ||
+	       nr == SCMP_SYS(vfork) || nr == SCMP_SYS(socket) || nr == SCMP_SYS(socketpair) ||
+	       nr == SCMP_SYS(connect) || nr == SCMP_SYS(bind) || nr == SCMP_SYS(listen) ||
+	       nr == SCMP_SYS(accept) || nr == SCMP_SYS(accept4);
+}
+
+static int sandbox_seccomp(int allow_exec)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = 0;
@@ -171,10 +180,17 @@ static int sandbox_seccomp(void)
 		/* LeakSanitizer stops the world with ptrace from a cloned task */
 		if (SANDBOX_ASAN && sandbox_denied[i] == SCMP_SYS(ptrace))
 			continue;
+		/* the LibreOffice filter runs soffice: exec, fork and local
+		 * sockets; the network namespace still has no network */
+		if (allow_exec && sandbox_is_exec_call(sandbox_denied[i]))
+			continue;
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, sandbox_denied[i], 0);
 	}
 	/* clone: threads only (CLONE_THREAD set); new processes are refused */
-	if (!SANDBOX_ASAN)
+	if (allow_exec)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	if (!SANDBOX_ASAN && !allow_exec)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
 	/* clone3 passes its flags in memory: make glibc fall back to clone */
@@ -214,14 +230,15 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -1;
 	sandbox_add(layers, len, "no_new_privs");
-	if (sandbox_landlock(p->out_dir_fd) == 0) {
+	if (sandbox_landlock(p->out_dir_fd, p->allow_exec) == 0) {
 		sandbox_add(layers, len, "landlock");
 	} else {
 		log_debug("no landlock: %s", strerror(errno));
 		missing++;
 	}
-	if (sandbox_seccomp() == 0) {
-		sandbox_add(layers, len, SANDBOX_ASAN ? "seccomp-asan" : "seccomp");
+	if (sandbox_seccomp(p->allow_exec) == 0) {
+		sandbox_add(layers, len, SANDBOX_ASAN ? "seccomp-asan" :
+			    p->allow_exec ? "seccomp-exec" : "seccomp");
 	} else {
 		log_warnx("seccomp could not be loaded");
 		missing++;

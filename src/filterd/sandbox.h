@@ -11,6 +11,7 @@ struct sandbox_params {
 	uint64_t address_space;
 	uint64_t file_size;
 	int out_dir_fd;   /* the only place writes are allowed */
+	int allow_exec;   /* FILTER_SANDBOX_EXEC: exec/fork/AF_UNIX allowed */
 	int strict;       /* a missing layer is an error */
 };
 
