@@ -29,6 +29,7 @@ struct mugai_config {
 	/* [limits] */
 	uint64_t input_max_size;
 	uint32_t filter_timeout;      /* wall clock seconds, enforced by the parent */
+	uint32_t job_timeout;         /* wall clock seconds for a whole job */
 	uint32_t filter_cpu_seconds;  /* RLIMIT_CPU */
 	uint64_t filter_memory;       /* RLIMIT_AS */
 	uint64_t filter_output_max;   /* RLIMIT_FSIZE and filter output total */

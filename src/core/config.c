@@ -17,6 +17,7 @@
 /* Named defaults: one per key. */
 #define CONFIG_DEF_INPUT_MAX_SIZE         (512 * MIB)
 #define CONFIG_DEF_FILTER_TIMEOUT         120
+#define CONFIG_DEF_JOB_TIMEOUT            900
 #define CONFIG_DEF_FILTER_CPU_SECONDS     300
 #define CONFIG_DEF_FILTER_MEMORY          (1536 * MIB)
 #define CONFIG_DEF_FILTER_OUTPUT_MAX      (1 * GIB)
@@ -57,6 +58,7 @@ struct key_def {
 static const struct key_def config_keys[] = {
 	{ "limits", "input_max_size", KT_U64, O(input_max_size), 1, 64 * GIB },
 	{ "limits", "filter_timeout", KT_U32, O(filter_timeout), 1, 86400 },
+	{ "limits", "job_timeout", KT_U32, O(job_timeout), 1, 86400 },
 	{ "limits", "filter_cpu_seconds", KT_U32, O(filter_cpu_seconds), 1, 86400 },
 	{ "limits", "filter_memory", KT_U64, O(filter_memory), 64 * MIB, 64 * GIB },
 	{ "limits", "filter_output_max", KT_U64, O(filter_output_max), 1 * MIB, 64 * GIB },
@@ -118,6 +120,7 @@ void config_defaults(struct mugai_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->input_max_size = CONFIG_DEF_INPUT_MAX_SIZE;
 	cfg->filter_timeout = CONFIG_DEF_FILTER_TIMEOUT;
+	cfg->job_timeout = CONFIG_DEF_JOB_TIMEOUT;
 	cfg->filter_cpu_seconds = CONFIG_DEF_FILTER_CPU_SECONDS;
 	cfg->filter_memory = CONFIG_DEF_FILTER_MEMORY;
 	cfg->filter_output_max = CONFIG_DEF_FILTER_OUTPUT_MAX;

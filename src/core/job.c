@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define JOB_REASON_MAX 512
@@ -41,7 +42,16 @@ struct job_state {
 	char reason[JOB_REASON_MAX];
 	uint64_t expanded;
 	uint32_t members;
+	int64_t deadline;                  /* CLOCK_MONOTONIC ms: job_timeout */
 };
+
+static int64_t job_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The first job-level outcome sets the reason; blocked beats held beats failed. */
 static void job_set(struct job_state *st, int *flag, const char *fmt, ...)
@@ -355,6 +365,13 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 
 	json_array_append_new(st->items, item);
 	job_safe_name(name, safe, sizeof(safe));
+	if (job_now_ms() >= st->deadline) {
+		snprintf(why, sizeof(why), "job-timeout: the job ran longer than %u s "
+			 "([limits] job_timeout)", cfg->job_timeout);
+		job_item_verdict(item, "failed", why);
+		job_set(st, &st->blocked, "%s", why);
+		return;
+	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		job_item_verdict(item, "failed", "input is not a regular file");
 		if (depth == 0)
@@ -447,7 +464,15 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 		if (lim.max_members == 0)
 			lim.max_members = 1;
 	}
-	filterproc_run(cfg, pd.filter, &lim, fd, fdir, &fr, sandbox, sizeof(sandbox));
+	{
+		/* the filter gets what is left of the job's time, at most filter_timeout */
+		struct mugai_config fcfg = *cfg;
+		int64_t left = (st->deadline - job_now_ms() + 999) / 1000;
+
+		if (left < (int64_t)fcfg.filter_timeout)
+			fcfg.filter_timeout = left < 1 ? 1 : (uint32_t)left;
+		filterproc_run(&fcfg, pd.filter, &lim, fd, fdir, &fr, sandbox, sizeof(sandbox));
+	}
 	explicit_bzero(lim.password, sizeof(lim.password));
 	json_object_set_new(item, "filter", json_string(pd.filter));
 	json_object_set_new(item, "sandbox", json_string(sandbox));
@@ -614,6 +639,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	st.items = json_array();
 	st.findings = json_array();
 	st.pending = g_array_new(FALSE, TRUE, sizeof(struct job_pending));
+	st.deadline = job_now_ms() + (int64_t)env->cfg->job_timeout * 1000;
 	base = base != NULL ? base + 1 : name;
 
 	st.work_path = g_build_filename(tmpdir, "mugai-job-XXXXXX", NULL);

@@ -50,7 +50,9 @@ put("overlap-bomb.zip", body + cd + eocd)
 # 2. 1 GiB of zeros in one member, streamed through zlib
 b = io.BytesIO()
 with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
-    with z.open(zipfile.ZipInfo("zeros.bin"), "w", force_zip64=True) as w:
+    zi = zipfile.ZipInfo("zeros.bin")
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    with z.open(zi, "w", force_zip64=True) as w:
         chunk = b"\0" * (16 << 20)
         for _ in range(64):
             w.write(chunk)
