@@ -40,7 +40,7 @@ def hostile_pdf():
     AcroForm, XMP metadata and an embedded file."""
     content = b"BT /F1 24 Tf 72 720 Td (Hostile sample: click here) Tj ET\n" \
               b"0 0 1 rg 72 600 200 40 re f\n"
-    embedded = b"MZ fake payload attached to the PDF"
+    embedded = b"Set s = CreateObject(\"WScript.Shell\"): s.Run \"calc\"  ' attached script"
     xmp = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><secret>XMP-SECRET</secret></x:xmpmeta>"
     objs = [
         # 1 catalog

@@ -40,5 +40,14 @@ const char *scan_engine_libversion(void);
 
 /* Scan fd (from offset 0).  Always fills res; returns res->verdict. */
 int scan_fd(struct scan_engine *eng, int fd, const char *name, struct scan_result *res);
+/* The same for an artefact mugai made itself (text, a re-encoded image, an
+ * image PDF of JPEG pages): its bytes are scanned as they are, without
+ * container parsing.  An artefact holds no container: every byte of it was
+ * written by a filter from decoded text or pixels, and the original and
+ * every archive member already passed the full scan.  Parsing an image PDF
+ * again (extracting and fuzzy-hashing every page image) cost 10 times the
+ * rendering. */
+int scan_artefact_fd(struct scan_engine *eng, int fd, const char *name,
+		     struct scan_result *res);
 
 #endif

@@ -43,6 +43,7 @@ struct job_state {
 	uint64_t expanded;
 	uint32_t members;
 	int64_t deadline;                  /* CLOCK_MONOTONIC ms: job_timeout */
+	int64_t t0;                        /* start, for the debug log */
 };
 
 static int64_t job_now_ms(void)
@@ -402,7 +403,9 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 	json_object_set_new(item, "type", job_type_json(&d));
 
 	/* 2. scan the original */
+	log_debug("%s: detect done at %lld ms", report_path, (long long)(job_now_ms() - st->t0));
 	scan_fd(st->env->engine, fd, report_path, &sr);
+	log_debug("%s: scan done at %lld ms", report_path, (long long)(job_now_ms() - st->t0));
 	if (sr.verdict == SCAN_INFECTED) {
 		char names[512];
 
@@ -474,6 +477,8 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 		filterproc_run(&fcfg, pd.filter, &lim, fd, fdir, &fr, sandbox, sizeof(sandbox));
 	}
 	explicit_bzero(lim.password, sizeof(lim.password));
+	log_debug("%s: filter %s done at %lld ms", report_path, pd.filter,
+		  (long long)(job_now_ms() - st->t0));
 	json_object_set_new(item, "filter", json_string(pd.filter));
 	json_object_set_new(item, "sandbox", json_string(sandbox));
 	switch (fr.status) {
@@ -515,7 +520,9 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			job_set(st, &st->failed, "the filter %s wrote no output", pd.filter);
 		goto out;
 	}
-	scan_fd(st->env->engine, ofd, out_name, &sr);
+	scan_artefact_fd(st->env->engine, ofd, out_name, &sr);
+	log_debug("%s: artefact scan done at %lld ms", report_path,
+		  (long long)(job_now_ms() - st->t0));
 	if (sr.verdict == SCAN_INFECTED) {
 		char names[512];
 
@@ -639,7 +646,8 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	st.items = json_array();
 	st.findings = json_array();
 	st.pending = g_array_new(FALSE, TRUE, sizeof(struct job_pending));
-	st.deadline = job_now_ms() + (int64_t)env->cfg->job_timeout * 1000;
+	st.t0 = job_now_ms();
+	st.deadline = st.t0 + (int64_t)env->cfg->job_timeout * 1000;
 	base = base != NULL ? base + 1 : name;
 
 	st.work_path = g_build_filename(tmpdir, "mugai-job-XXXXXX", NULL);
@@ -699,6 +707,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 		if ((v = json_object_get(first, "type")) != NULL)
 			json_object_set(report, "type", v);
 	}
+	log_debug("%s: %s at %lld ms", base, verdict, (long long)(job_now_ms() - st.t0));
 	if (st.work_fd >= 0) {
 		job_rm_work(st.work_fd, st.work_path);
 		close(st.work_fd);

@@ -165,7 +165,8 @@ unsigned int scan_engine_db_version(const struct scan_engine *eng)
 	return eng->dbversion;
 }
 
-int scan_fd(struct scan_engine *eng, int fd, const char *name, struct scan_result *res)
+static int scan_fd_parse(struct scan_engine *eng, int fd, const char *name, unsigned int parse,
+			 struct scan_result *res)
 {
 	struct cl_scan_options opts;
 	const char *virname = NULL;
@@ -175,7 +176,7 @@ int scan_fd(struct scan_engine *eng, int fd, const char *name, struct scan_resul
 	memset(res, 0, sizeof(*res));
 	memset(&opts, 0, sizeof(opts));
 	opts.general = CL_SCAN_GENERAL_ALLMATCHES | CL_SCAN_GENERAL_HEURISTICS;
-	opts.parse = ~0U;
+	opts.parse = parse;
 	/* Fail closed: exceeded limits and broken executables are findings. */
 	opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX | CL_SCAN_HEURISTIC_BROKEN;
 	if (lseek(fd, 0, SEEK_SET) < 0) {
@@ -195,4 +196,15 @@ int scan_fd(struct scan_engine *eng, int fd, const char *name, struct scan_resul
 		snprintf(res->error, sizeof(res->error), "scan error: %s", cl_strerror(rc));
 	}
 	return res->verdict;
+}
+
+int scan_fd(struct scan_engine *eng, int fd, const char *name, struct scan_result *res)
+{
+	return scan_fd_parse(eng, fd, name, ~0U, res);
+}
+
+int scan_artefact_fd(struct scan_engine *eng, int fd, const char *name,
+		     struct scan_result *res)
+{
+	return scan_fd_parse(eng, fd, name, 0, res);
 }

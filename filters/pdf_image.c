@@ -1,0 +1,372 @@
+/*
+ * pdf_image.c - render every page with poppler + cairo and write a new PDF
+ * that holds nothing but one image per page (JPEG, or Flate via cairo).
+ * Nothing of the source object tree survives: no JavaScript, actions,
+ * annotations as objects, links, forms, attachments or metadata — only
+ * pixels are copied.
+ *
+ * With lim->threads > 1, worker threads (each with its own PopplerDocument:
+ * poppler-glib documents are not shared between threads) render and encode
+ * pages while the main thread appends them in page order.  At most
+ * PDF_IMAGE_WINDOW pages per thread are in flight, so memory stays bounded
+ * whatever the page count.
+ */
+#include "filter.h"
+#include "pdfdoc.h"
+
+#include <cairo-pdf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <jpeglib.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PDF_IMAGE_WINDOW 2                 /* pages in flight per thread */
+#define PDF_IMAGE_MAX_THREADS 8
+#define PDF_IMAGE_PAGE_PIXELS_MAX (40ULL * 1000 * 1000) /* lower dpi beyond this */
+
+struct page_slot {
+	cairo_surface_t *surface;  /* rendered page */
+	unsigned char *jpeg;       /* encoded page (JPEG mode) */
+	unsigned long jpeg_len;
+	double w_pt, h_pt;
+	int done;
+	int failed;
+};
+
+struct render_ctx {
+	GBytes *bytes;
+	const struct filter_limits *lim;
+	int n_pages;
+	struct page_slot *slots;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int next_page;     /* next page a worker takes */
+	int emitted;       /* pages the writer has consumed */
+	int window;
+	int abort;
+	char error[FILTER_REASON_MAX];
+};
+
+struct out_stream {
+	int fd;
+	uint64_t written;
+	uint64_t max;
+	int error;         /* 1 = write error, 2 = over the cap */
+};
+
+static cairo_status_t pdf_image_write(void *closure, const unsigned char *data,
+				      unsigned int len)
+{
+	struct out_stream *os = closure;
+
+	if (os->written + len > os->max) {
+		os->error = 2;
+		return CAIRO_STATUS_WRITE_ERROR;
+	}
+	if (filter_write_all(os->fd, data, len) != 0) {
+		os->error = 1;
+		return CAIRO_STATUS_WRITE_ERROR;
+	}
+	os->written += len;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static int pdf_image_jpeg(cairo_surface_t *s, int quality, unsigned char **out,
+			  unsigned long *out_len)
+{
+	struct jpeg_compress_struct cinfo;
+	struct jpeg_error_mgr jerr;
+	unsigned char *data = cairo_image_surface_get_data(s);
+	int stride = cairo_image_surface_get_stride(s);
+	JSAMPROW row;
+
+	cinfo.err = jpeg_std_error(&jerr);
+	jpeg_create_compress(&cinfo);
+	*out = NULL;
+	*out_len = 0;
+	jpeg_mem_dest(&cinfo, out, out_len);
+	cinfo.image_width = (JDIMENSION)cairo_image_surface_get_width(s);
+	cinfo.image_height = (JDIMENSION)cairo_image_surface_get_height(s);
+	cinfo.input_components = 4;
+	/* cairo RGB24 is BGRX in memory on little-endian machines */
+	cinfo.in_color_space = G_BYTE_ORDER == G_LITTLE_ENDIAN ? JCS_EXT_BGRX : JCS_EXT_XRGB;
+	jpeg_set_defaults(&cinfo);
+	jpeg_set_quality(&cinfo, quality, TRUE);
+	cinfo.dct_method = JDCT_ISLOW;
+	jpeg_start_compress(&cinfo, TRUE);
+	while (cinfo.next_scanline < cinfo.image_height) {
+		row = data + (size_t)cinfo.next_scanline * (size_t)stride;
+		jpeg_write_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_compress(&cinfo);
+	jpeg_destroy_compress(&cinfo);
+	return *out != NULL ? 0 : -1;
+}
+
+/* Render page i of doc into slot. */
+static int pdf_image_render(PopplerDocument *doc, int i, const struct filter_limits *lim,
+			    struct page_slot *slot, cairo_surface_t **cache)
+{
+	PopplerPage *page = poppler_document_get_page(doc, i);
+	double dpi = lim->dpi, w, h, px;
+	int wpx, hpx;
+	cairo_surface_t *s;
+	cairo_t *cr;
+
+	if (page == NULL)
+		return -1;
+	poppler_page_get_size(page, &w, &h);
+	px = (w * dpi / 72.0) * (h * dpi / 72.0);
+	if (px > (double)PDF_IMAGE_PAGE_PIXELS_MAX)
+		dpi *= sqrt((double)PDF_IMAGE_PAGE_PIXELS_MAX / px);
+	wpx = (int)ceil(w * dpi / 72.0);
+	hpx = (int)ceil(h * dpi / 72.0);
+	if (wpx < 1)
+		wpx = 1;
+	if (hpx < 1)
+		hpx = 1;
+	/* JPEG mode: the thread's page surface is reused while the page size
+	 * stays the same (no new mapping and page faults for every page) */
+	if (cache != NULL && *cache != NULL && cairo_image_surface_get_width(*cache) == wpx &&
+	    cairo_image_surface_get_height(*cache) == hpx) {
+		s = *cache;
+		*cache = NULL;
+	} else {
+		if (cache != NULL && *cache != NULL) {
+			cairo_surface_destroy(*cache);
+			*cache = NULL;
+		}
+		s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, wpx, hpx);
+	}
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(s);
+		g_object_unref(page);
+		return -1;
+	}
+	cr = cairo_create(s);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_scale(cr, dpi / 72.0, dpi / 72.0);
+	poppler_page_render(page, cr);
+	cairo_destroy(cr);
+	cairo_surface_flush(s);
+	g_object_unref(page);
+	slot->w_pt = w;
+	slot->h_pt = h;
+	if (lim->image_format == FILTER_IMG_JPEG) {
+		int rc = pdf_image_jpeg(s, (int)lim->jpeg_quality, &slot->jpeg, &slot->jpeg_len);
+
+		if (cache != NULL)
+			*cache = s;
+		else
+			cairo_surface_destroy(s);
+		if (rc != 0)
+			return -1;
+		/* cairo-pdf embeds the JPEG stream (mime data) as an image XObject
+		 * whose /Width and /Height come from the JPEG header, and a PDF image
+		 * is drawn into the unit square whatever its pixel size: a 1x1
+		 * carrier surface is enough, where handing over the rendered page made
+		 * cairo snapshot (copy) all of its pixels */
+		s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+	}
+	slot->surface = s;
+	return 0;
+}
+
+static void *pdf_image_worker(void *arg)
+{
+	struct render_ctx *rc = arg;
+	cairo_surface_t *cache = NULL;
+	GError *err = NULL;
+	PopplerDocument *doc = poppler_document_new_from_bytes(rc->bytes,
+		rc->lim->password[0] ? rc->lim->password : NULL, &err);
+
+	if (doc == NULL) {
+		pthread_mutex_lock(&rc->mu);
+		rc->abort = 1;
+		snprintf(rc->error, sizeof(rc->error), "pdf-unreadable: %s",
+			 err ? err->message : "?");
+		pthread_cond_broadcast(&rc->cv);
+		pthread_mutex_unlock(&rc->mu);
+		if (err != NULL)
+			g_error_free(err);
+		return NULL;
+	}
+	for (;;) {
+		int i, r;
+
+		pthread_mutex_lock(&rc->mu);
+		while (!rc->abort && rc->next_page < rc->n_pages &&
+		       rc->next_page >= rc->emitted + rc->window)
+			pthread_cond_wait(&rc->cv, &rc->mu);
+		if (rc->abort || rc->next_page >= rc->n_pages) {
+			pthread_mutex_unlock(&rc->mu);
+			break;
+		}
+		i = rc->next_page++;
+		pthread_mutex_unlock(&rc->mu);
+
+		r = pdf_image_render(doc, i, rc->lim, &rc->slots[i],
+				     rc->lim->image_format == FILTER_IMG_JPEG ? &cache : NULL);
+
+		pthread_mutex_lock(&rc->mu);
+		rc->slots[i].done = 1;
+		rc->slots[i].failed = r != 0;
+		pthread_cond_broadcast(&rc->cv);
+		pthread_mutex_unlock(&rc->mu);
+	}
+	if (cache != NULL)
+		cairo_surface_destroy(cache);
+	g_object_unref(doc);
+	return NULL;
+}
+
+static void pdf_image_free_slot(struct page_slot *slot)
+{
+	if (slot->surface != NULL)
+		cairo_surface_destroy(slot->surface);
+	free(slot->jpeg);
+	slot->surface = NULL;
+	slot->jpeg = NULL;
+}
+
+static bool pdf_image_accepts(const char *mime)
+{
+	return strcmp(mime, "application/pdf") == 0;
+}
+
+static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			 struct filter_result *res)
+{
+	struct render_ctx rc;
+	struct out_stream os = { -1, 0, 0, 0 };
+	PopplerDocument *doc = NULL;
+	pthread_t tids[PDF_IMAGE_MAX_THREADS];
+	int n_threads, started = 0, ok = 1;
+	cairo_surface_t *pdf;
+	cairo_t *cr;
+
+	memset(&rc, 0, sizeof(rc));
+	if (pdfdoc_open(in_fd, lim, &rc.bytes, &doc, res) != 0)
+		return 0;
+	rc.lim = lim;
+	rc.n_pages = poppler_document_get_n_pages(doc);
+	rc.slots = calloc((size_t)rc.n_pages, sizeof(*rc.slots));
+	n_threads = (int)lim->threads;
+	if (n_threads < 1)
+		n_threads = 1;
+	if (n_threads > PDF_IMAGE_MAX_THREADS)
+		n_threads = PDF_IMAGE_MAX_THREADS;
+	if (n_threads > rc.n_pages)
+		n_threads = rc.n_pages;
+	rc.window = PDF_IMAGE_WINDOW * n_threads;
+	pthread_mutex_init(&rc.mu, NULL);
+	pthread_cond_init(&rc.cv, NULL);
+
+	os.fd = filter_create(out_dir_fd, "out.pdf");
+	os.max = lim->max_output_bytes;
+	if (rc.slots == NULL || os.fd < 0) {
+		filter_set(res, FILTER_FAILED, "cannot create the output: %s", strerror(errno));
+		goto out;
+	}
+	pdf = cairo_pdf_surface_create_for_stream(pdf_image_write, &os, 612, 792);
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "mugai");
+	cr = cairo_create(pdf);
+
+	/* even with one render thread, the main thread writes while it renders */
+	{
+		for (int t = 0; t < n_threads; t++)
+			if (pthread_create(&tids[t], NULL, pdf_image_worker, &rc) == 0)
+				started++;
+	}
+	for (int i = 0; i < rc.n_pages && ok; i++) {
+		struct page_slot *slot = &rc.slots[i];
+		cairo_surface_t *img;
+		int wpx, hpx;
+
+		if (started > 0) {
+			pthread_mutex_lock(&rc.mu);
+			while (!slot->done && !rc.abort)
+				pthread_cond_wait(&rc.cv, &rc.mu);
+			pthread_mutex_unlock(&rc.mu);
+			if (!slot->done) {
+				ok = 0;
+				break;
+			}
+		} else {
+			slot->failed = pdf_image_render(doc, i, lim, slot, NULL) != 0;
+		}
+		if (slot->failed) {
+			snprintf(rc.error, sizeof(rc.error), "pdf-render-failed: page %d", i + 1);
+			ok = 0;
+			break;
+		}
+		img = slot->surface;
+		wpx = cairo_image_surface_get_width(img);
+		hpx = cairo_image_surface_get_height(img);
+		if (slot->jpeg != NULL) {
+			/* cairo embeds the JPEG stream as is (DCTDecode) */
+			if (cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, slot->jpeg,
+							slot->jpeg_len, free, slot->jpeg) ==
+			    CAIRO_STATUS_SUCCESS)
+				slot->jpeg = NULL; /* owned by the surface now */
+		}
+		cairo_pdf_surface_set_size(pdf, slot->w_pt, slot->h_pt);
+		cairo_save(cr);
+		cairo_scale(cr, slot->w_pt / wpx, slot->h_pt / hpx);
+		cairo_set_source_surface(cr, img, 0, 0);
+		cairo_paint(cr);
+		cairo_restore(cr);
+		cairo_show_page(cr);
+		pdf_image_free_slot(slot);
+		pthread_mutex_lock(&rc.mu);
+		rc.emitted = i + 1;
+		pthread_cond_broadcast(&rc.cv);
+		pthread_mutex_unlock(&rc.mu);
+		if (os.error != 0 || cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+			ok = 0;
+	}
+	pthread_mutex_lock(&rc.mu);
+	rc.abort = 1;
+	pthread_cond_broadcast(&rc.cv);
+	pthread_mutex_unlock(&rc.mu);
+	for (int t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	cairo_destroy(cr);
+	cairo_surface_finish(pdf);
+	if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS && ok)
+		ok = 0;
+	cairo_surface_destroy(pdf);
+
+	if (os.error == 2)
+		filter_set(res, FILTER_BLOCKED, "output-too-large: more than %llu bytes",
+			   (unsigned long long)os.max);
+	else if (os.error == 1)
+		filter_set(res, FILTER_FAILED, "cannot write the output: %s", strerror(errno));
+	else if (!ok)
+		filter_set(res, FILTER_FAILED, "%s", rc.error[0] ? rc.error : "pdf-render-failed");
+	else
+		filter_set(res, FILTER_OK, "%d page(s) at %u dpi", rc.n_pages, lim->dpi);
+out:
+	if (rc.slots != NULL)
+		for (int i = 0; i < rc.n_pages; i++)
+			pdf_image_free_slot(&rc.slots[i]);
+	free(rc.slots);
+	if (os.fd >= 0) {
+		close(os.fd);
+		if (res->status != FILTER_OK)
+			unlinkat(out_dir_fd, "out.pdf", 0);
+	}
+	pthread_mutex_destroy(&rc.mu);
+	pthread_cond_destroy(&rc.cv);
+	g_object_unref(doc);
+	g_bytes_unref(rc.bytes);
+	return 0;
+}
+
+const struct filter_ops filter_pdf_image = { "pdf-image", pdf_image_accepts, pdf_image_run, 0 };
