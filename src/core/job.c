@@ -216,6 +216,15 @@ static void job_findings_text(const struct scan_result *sr, char *out, size_t ou
 static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			     const char *name, const char *report_path, unsigned depth);
 
+/* every finding is a ClamAV heuristic (Heuristics.*), no signature */
+static int job_only_heuristics(const struct scan_result *sr)
+{
+	for (unsigned i = 0; i < sr->n_findings; i++)
+		if (strncmp(sr->findings[i], "Heuristics.", 11) != 0)
+			return 0;
+	return sr->n_findings > 0;
+}
+
 /* every finding is an exceeded engine limit, no signature matched */
 static int job_only_limits(const struct scan_result *sr)
 {
@@ -416,6 +425,13 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			snprintf(why, sizeof(why), "scan-limit-exceeded: %s", names);
 			job_item_verdict(item, "blocked", why);
 			job_set(st, &st->blocked, "scan-limit-exceeded in %s: %s ([limits] scan_*)",
+				report_path, names);
+			return;
+		}
+		if (job_only_heuristics(&sr)) {
+			snprintf(why, sizeof(why), "suspicious: %s", names);
+			job_item_verdict(item, "blocked", why);
+			job_set(st, &st->blocked, "suspicious content in %s (ClamAV heuristic): %s",
 				report_path, names);
 			return;
 		}

@@ -17,7 +17,7 @@ expect photo.png released ""
 expect minutes.zip released ""
 expect japanese.pdf released ""
 expect invoice.pdf.exe blocked dangerous-extension
-expect 請求書.pdf blocked forbidden-type
+expect 請求書.pdf blocked ""
 expect eicar.zip blocked Eicar-Test-Signature
 expect truncated.pdf failed ""
 expect empty.txt blocked empty
