@@ -83,10 +83,46 @@ static int sandbox_rlimit(int res, rlim_t v)
 }
 
 /*
- * Landlock: the filesystem becomes read-only except beneath the output
- * directory, and nothing may be executed.  Reading stays open (shared
- * libraries, fonts, poppler-data); the input is already an open fd.
+ * Landlock: writes only beneath the output directory; reads only from what a
+ * parser needs (libraries, fonts, poppler-data, locale data, its own /proc
+ * entries); nothing executed.  A compromised parser can neither plant files
+ * nor read secrets (/etc/shadow, keys, other jobs' spool) to smuggle them
+ * into its output.  The input is an fd opened before.
  */
+static const char *const sandbox_read_paths[] = {
+	"/usr", "/lib", "/lib64", "/lib32", "/etc/fonts", "/etc/ld.so.cache",
+	"/etc/localtime", "/etc/gtk-3.0", "/var/cache/fontconfig", "/proc/self",
+	"/sys/devices/system/cpu", "/dev/null", "/dev/urandom", "/dev/zero",
+	NULL,
+};
+
+/* LibreOffice also reads its configuration and writes nowhere else */
+static const char *const sandbox_read_paths_exec[] = {
+	"/etc", "/bin", "/sbin", "/opt", NULL,
+};
+
+static int sandbox_landlock_allow(int rfd, const char *path, uint64_t rights)
+{
+	struct landlock_path_beneath_attr pb;
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return 0; /* not on this system: nothing to allow */
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = rights;
+	pb.parent_fd = fd;
+	/* a file may only be given file rights */
+	rc = (int)syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	if (rc != 0 && errno == EINVAL) {
+		pb.allowed_access = rights & (LANDLOCK_ACCESS_FS_READ_FILE |
+					      LANDLOCK_ACCESS_FS_EXECUTE);
+		rc = (int)syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	}
+	close(fd);
+	return rc;
+}
+
 static int sandbox_landlock(int out_dir_fd, int allow_exec)
 {
 #if defined(SYS_landlock_create_ruleset) && defined(LANDLOCK_CREATE_RULESET_VERSION)
@@ -97,9 +133,11 @@ static int sandbox_landlock(int out_dir_fd, int allow_exec)
 		LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
 		LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
 		LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	uint64_t read_rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	uint64_t exec_right = LANDLOCK_ACCESS_FS_EXECUTE;
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 			   LANDLOCK_CREATE_RULESET_VERSION);
-	int rfd, rc;
+	int rfd, rc = 0;
 
 	if (abi < 1)
 		return -1;
@@ -112,14 +150,21 @@ static int sandbox_landlock(int out_dir_fd, int allow_exec)
 		write_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
 #endif
 	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = write_rights | (allow_exec ? 0 : LANDLOCK_ACCESS_FS_EXECUTE);
+	attr.handled_access_fs = write_rights | read_rights | exec_right;
 	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (rfd < 0)
 		return -1;
 	memset(&pb, 0, sizeof(pb));
-	pb.allowed_access = write_rights;
+	pb.allowed_access = write_rights | read_rights;
 	pb.parent_fd = out_dir_fd;
-	rc = (int)syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	rc |= (int)syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	for (size_t i = 0; sandbox_read_paths[i] != NULL; i++)
+		rc |= sandbox_landlock_allow(rfd, sandbox_read_paths[i],
+					     read_rights | (allow_exec ? exec_right : 0));
+	if (allow_exec)
+		for (size_t i = 0; sandbox_read_paths_exec[i] != NULL; i++)
+			rc |= sandbox_landlock_allow(rfd, sandbox_read_paths_exec[i],
+						     read_rights | exec_right);
 	if (rc == 0)
 		rc = (int)syscall(SYS_landlock_restrict_self, rfd, 0);
 	close(rfd);

@@ -123,6 +123,27 @@ static int run_escape(int in_fd, int out_dir_fd, const struct filter_limits *lim
 	return 0;
 }
 
+/* Try to read a file outside what a parser needs (the path comes in the
+ * input: the test's own secret file). */
+static int run_read_secret(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			   struct filter_result *res)
+{
+	char path[512] = { 0 };
+	ssize_t n = read(in_fd, path, sizeof(path) - 1);
+	int fd;
+
+	while (n > 0 && (path[n - 1] == '\n' || path[n - 1] == '\r'))
+		path[--n] = '\0';
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		filter_set(res, FILTER_FAILED, "read refused: %s", strerror(errno));
+		return 0;
+	}
+	close(fd);
+	filter_set(res, FILTER_OK, "secret read");
+	return 0;
+}
+
 static const struct filter_ops f_ok = { "test-ok", any, run_ok };
 static const struct filter_ops f_crash = { "test-crash", any, run_crash };
 static const struct filter_ops f_loop = { "test-loop", any, run_loop };
@@ -131,7 +152,8 @@ static const struct filter_ops f_socket = { "test-socket", any, run_socket };
 static const struct filter_ops f_exec = { "test-exec", any, run_exec };
 static const struct filter_ops f_fork = { "test-fork", any, run_fork };
 static const struct filter_ops f_escape = { "test-escape", any, run_escape };
+static const struct filter_ops f_read = { "test-read", any, run_read_secret };
 
 const struct filter_ops *const filter_test_table[] = {
-	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, NULL,
+	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read, NULL,
 };

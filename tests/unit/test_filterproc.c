@@ -196,6 +196,30 @@ static void test_write_outside_is_refused(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+static void test_read_outside_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+	char sb[128], secret[1200];
+	int fd;
+
+	/* a file of the test's own, outside every path a parser may read */
+	snprintf(secret, sizeof(secret), "%s/secret.key", fx->dir);
+	fd = open(secret, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "KEY", 3), 3);
+	close(fd);
+	assert_int_equal(ftruncate(fx->in_fd, 0), 0);
+	assert_int_equal(pwrite(fx->in_fd, secret, strlen(secret), 0), (ssize_t)strlen(secret));
+	run(fx, "test-read", &res, sb);
+	if (strstr(sb, "landlock") == NULL) {
+		print_message("landlock not available here (%s); skipping\n", sb);
+		skip();
+	}
+	assert_int_equal(res.status, FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "read refused"));
+}
+
 static void test_unknown_filter_and_missing_binary(void **state)
 {
 	struct fx *fx = *state;
@@ -255,6 +279,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_is_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_is_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_outside_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_outside_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_filter_and_missing_binary, setup,
 						teardown),
 		cmocka_unit_test(test_reply_validation),
