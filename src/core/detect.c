@@ -209,26 +209,32 @@ void detect_close(struct detect_ctx *ctx)
 	free(ctx);
 }
 
-/* Lower-case extension of the last path component, without the dot. */
+/* Lower-case extension of the last path component, without the dot.
+ * Trailing dots and spaces are ignored as Windows ignores them: "a.exe."
+ * and "a.exe " run a.exe. */
 static void detect_extension(const char *name, char *ext, size_t extlen)
 {
 	const char *base = strrchr(name, '/');
-	const char *dot;
+	const char *end, *dot;
 	size_t n;
 
 	ext[0] = '\0';
 	base = base != NULL ? base + 1 : name;
-	dot = strrchr(base, '.');
-	if (dot == NULL || dot == base || dot[1] == '\0')
+	end = base + strlen(base);
+	while (end > base && (end[-1] == '.' || end[-1] == ' '))
+		end--;
+	dot = NULL;
+	for (const char *p = base; p < end; p++)
+		if (*p == '.')
+			dot = p;
+	if (dot == NULL || dot == base || dot + 1 >= end)
 		return;
-	n = strlen(dot + 1);
+	n = (size_t)(end - dot - 1);
 	if (n >= extlen)
 		return;
-	for (size_t i = 0; i <= n; i++)
+	for (size_t i = 0; i < n; i++)
 		ext[i] = (char)g_ascii_tolower(dot[1 + i]);
-	/* trailing dots and spaces are ignored by Windows: "a.exe." runs a.exe */
-	while (n > 0 && (ext[n - 1] == '.' || ext[n - 1] == ' '))
-		ext[--n] = '\0';
+	ext[n] = '\0';
 }
 
 static bool detect_has_bidi(const char *name)

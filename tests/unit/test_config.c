@@ -1,0 +1,135 @@
+/* test_config.c - defaults, the shipped file, and errors that name the line */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mugai/config.h"
+#include "filter.h"
+#include "testutil.h"
+
+static char *write_conf(const char *text)
+{
+	char *path = g_strdup("/tmp/mugai-conf-XXXXXX");
+	int fd = g_mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int load(const char *text, struct mugai_config *cfg, char *err, size_t errlen)
+{
+	char *path = write_conf(text);
+	int rc;
+
+	config_defaults(cfg);
+	rc = config_load(cfg, path, err, errlen);
+	unlink(path);
+	g_free(path);
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	struct mugai_config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.pdf_dpi, 150);
+	assert_int_equal(c.archive_max_depth, 5);
+	assert_int_equal(c.pdf_action, ACTION_IMAGE_PDF);
+	assert_int_equal(c.pdf_image_format, FILTER_IMG_JPEG);
+	assert_string_equal(c.database_dir, "/var/lib/clamav");
+	assert_true(c.input_max_size > 0 && c.filter_timeout > 0 && c.job_timeout > 0);
+}
+
+static void test_shipped_file_is_the_defaults(void **state)
+{
+	struct mugai_config a, b;
+	char err[512], *path = g_build_filename(getenv("MUGAI_SRC"), "conf", "mugai.conf", NULL);
+
+	(void)state;
+	config_defaults(&a);
+	config_defaults(&b);
+	assert_int_equal(config_load(&b, path, err, sizeof(err)), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	g_free(path);
+}
+
+static void test_values_and_suffixes(void **state)
+{
+	struct mugai_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[limits]\ninput_max_size = 2M\narchive_max_total_size = 3G\n"
+			      "[policy]\npdf = text\nmode = image-pdf\npdf_image_format = flate\n"
+			      "allow_mode_override = false\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.input_max_size, 2ULL << 20);
+	assert_int_equal(c.archive_max_total_size, 3ULL << 30);
+	assert_int_equal(c.pdf_action, ACTION_TEXT);
+	assert_int_equal(c.mode, ACTION_IMAGE_PDF);
+	assert_int_equal(c.pdf_image_format, FILTER_IMG_FLATE);
+	assert_false(c.allow_mode_override);
+}
+
+static void expect_error(const char *text, const char *needle1, const char *needle2)
+{
+	struct mugai_config c;
+	char err[512];
+
+	assert_int_equal(load(text, &c, err, sizeof(err)), -1);
+	if (strstr(err, needle1) == NULL || (needle2 != NULL && strstr(err, needle2) == NULL))
+		fail_msg("error '%s' lacks '%s'/'%s'", err, needle1, needle2 ? needle2 : "");
+}
+
+static void test_errors_name_the_line(void **state)
+{
+	(void)state;
+	expect_error("[limits]\n\nfoo = 1\n", ":3:", "unknown key 'foo'");
+	expect_error("# c\n[nope]\nx=1\n", ":2:", "unknown section [nope]");
+	expect_error("[limits]\npdf_max_pages = lots\n", ":2:", "not a number");
+	expect_error("[limits]\npdf_max_pages = 0\n", ":2:", "out of range");
+	expect_error("[policy]\n\n\npdf = run\n", ":4:", "not one of");
+	expect_error("[policy]\nhtml = image-pdf\n", ":2:", "html");
+	expect_error("[policy]\nallow_mode_override = maybe\n", ":2:", "true or false");
+	expect_error("[policy\n", "group", NULL);
+	expect_error("[limits]\ninput_max_size = 99999999999G\n", ":2:", "not a number");
+}
+
+static void test_missing_and_huge_files(void **state)
+{
+	struct mugai_config c;
+	char err[512];
+	GString *big = g_string_new("[limits]\n");
+	char *path;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, "/nonexistent/mugai.conf", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/mugai.conf"));
+	while (big->len <= 1024 * 1024)
+		g_string_append(big, "# padding padding padding padding padding padding\n");
+	path = write_conf(big->str);
+	assert_int_equal(config_load(&c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "larger than 1 MiB"));
+	unlink(path);
+	g_free(path);
+	g_string_free(big, TRUE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shipped_file_is_the_defaults),
+		cmocka_unit_test(test_values_and_suffixes),
+		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_missing_and_huge_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
