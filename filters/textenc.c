@@ -86,13 +86,14 @@ char *textenc_to_utf8(const unsigned char *buf, size_t len, const char **enc)
 	}
 	if (memchr(buf, 0, len) != NULL)
 		return NULL; /* NUL bytes without a BOM: binary, not text */
-	if (g_utf8_validate((const char *)buf, (gssize)len, NULL)) {
-		*enc = "UTF-8";
-		return g_strndup((const char *)buf, len);
-	}
+	/* ISO-2022-JP is 7-bit, so valid UTF-8 too: its escapes decide first */
 	if (textenc_is_iso2022jp(buf, len)) {
 		*enc = "ISO-2022-JP";
 		return textenc_convert(buf, len, "ISO-2022-JP");
+	}
+	if (g_utf8_validate((const char *)buf, (gssize)len, NULL)) {
+		*enc = "UTF-8";
+		return g_strndup((const char *)buf, len);
 	}
 	a = textenc_convert(buf, len, "CP932");
 	b = textenc_convert(buf, len, "EUC-JP");

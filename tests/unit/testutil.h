@@ -2,6 +2,7 @@
 #ifndef MUGAI_TESTUTIL_H
 #define MUGAI_TESTUTIL_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
@@ -63,5 +64,61 @@ static inline char *tu_read_at(int dirfd, const char *name, size_t *len)
 		*len = s->len;
 	return g_string_free(s, FALSE);
 }
+
+#ifdef MUGAI_FILTER_H
+/* default limits for the filter tests */
+static inline void tu_limits(struct filter_limits *lim)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->max_output_bytes = 64 << 20;
+	lim->dpi = 50;
+	lim->jpeg_quality = 80;
+	lim->image_format = FILTER_IMG_JPEG;
+	lim->max_pages = 100;
+	lim->max_page_inches = 100;
+	lim->max_image_dim = 10000;
+	lim->max_image_pixels = 20000000;
+	lim->threads = 2;
+	lim->max_text_bytes = 1 << 20;
+	lim->max_members = 100;
+	lim->max_member_bytes = 16 << 20;
+	lim->max_total_bytes = 64 << 20;
+	lim->max_ratio = 100;
+}
+
+/* Run filter name in-process on data, into a fresh directory *dirp (fd *dfd). */
+static inline int tu_run(const char *name, const void *data, size_t len,
+			 const struct filter_limits *lim, struct filter_result *res,
+			 char **dirp, int *dfd)
+{
+	const struct filter_ops *ops = filter_lookup(name);
+	int in = tu_memfd(data, len), rc;
+
+	if (ops == NULL || in < 0)
+		return -1;
+	*dirp = tu_tmpdir(dfd);
+	memset(res, 0, sizeof(*res));
+	rc = ops->run(in, *dfd, lim, res);
+	close(in);
+	return rc;
+}
+
+/* number of entries in a directory (without . and ..) */
+static inline int tu_count(int dfd)
+{
+	int n = 0, fd = dup(dfd);
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+
+	if (d == NULL)
+		return -1;
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+#endif
 
 #endif
