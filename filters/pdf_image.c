@@ -183,7 +183,7 @@ static void *pdf_image_worker(void *arg)
 	struct render_ctx *rc = arg;
 	cairo_surface_t *cache = NULL;
 	GError *err = NULL;
-	PopplerDocument *doc = poppler_document_new_from_bytes(rc->bytes,
+	PopplerDocument *doc = pdfdoc_from_bytes(rc->bytes,
 		rc->lim->password[0] ? rc->lim->password : NULL, &err);
 
 	if (doc == NULL) {

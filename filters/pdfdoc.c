@@ -2,8 +2,19 @@
 #include "pdfdoc.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <stdlib.h>
 #include <string.h>
+
+PopplerDocument *pdfdoc_from_bytes(GBytes *bytes, const char *password, GError **err)
+{
+	GInputStream *s = g_memory_input_stream_new_from_bytes(bytes);
+	PopplerDocument *doc = poppler_document_new_from_stream(s, (goffset)g_bytes_get_size(bytes),
+								 password, NULL, err);
+
+	g_object_unref(s);
+	return doc;
+}
 
 int pdfdoc_open(int in_fd, const struct filter_limits *lim, GBytes **bytesp,
 		PopplerDocument **docp, struct filter_result *res)
@@ -21,8 +32,7 @@ int pdfdoc_open(int in_fd, const struct filter_limits *lim, GBytes **bytesp,
 		return -1;
 	}
 	bytes = g_bytes_new_take(buf, len);
-	doc = poppler_document_new_from_bytes(bytes, lim->password[0] ? lim->password : NULL,
-					      &err);
+	doc = pdfdoc_from_bytes(bytes, lim->password[0] ? lim->password : NULL, &err);
 	if (doc == NULL) {
 		if (err != NULL && err->domain == POPPLER_ERROR &&
 		    err->code == POPPLER_ERROR_ENCRYPTED)

@@ -15,6 +15,14 @@
  * *doc are set; otherwise res is filled (held for encrypted documents,
  * blocked over a limit, failed for unreadable ones) and -1 is returned.
  */
+/*
+ * A document over bytes, through a memory stream.  Not
+ * poppler_document_new_from_bytes/_data: in poppler 22.12 they crash on a
+ * wrong password (use after free in the retry with the UTF-8 password), and
+ * _from_fd misreports it as damaged; _from_stream says "encrypted".
+ */
+PopplerDocument *pdfdoc_from_bytes(GBytes *bytes, const char *password, GError **err);
+
 int pdfdoc_open(int in_fd, const struct filter_limits *lim, GBytes **bytes,
 		PopplerDocument **doc, struct filter_result *res);
 

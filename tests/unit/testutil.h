@@ -31,6 +31,8 @@ static inline char *tu_tmpdir(int *fd)
 {
 	char *d = g_dir_make_tmp("mugai-unit-XXXXXX", NULL);
 
+	if (fd != NULL)
+		*fd = -1;
 	if (d != NULL && fd != NULL)
 		*fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return d;
@@ -94,6 +96,8 @@ static inline int tu_run(const char *name, const void *data, size_t len,
 	const struct filter_ops *ops = filter_lookup(name);
 	int in = tu_memfd(data, len), rc;
 
+	*dirp = NULL;
+	*dfd = -1;
 	if (ops == NULL || in < 0)
 		return -1;
 	*dirp = tu_tmpdir(dfd);
