@@ -61,6 +61,22 @@ static int image_header_size(const unsigned char *b, size_t len, uint64_t *w, ui
 	}
 	if (len >= 26 && b[0] == 'B' && b[1] == 'M') {
 		int32_t ww = (int32_t)image_le32(b + 18), hh = (int32_t)image_le32(b + 22);
+		uint32_t off = image_le32(b + 10), hsize = image_le32(b + 14);
+
+		/* gdk-pixbuf's BMP loader sizes buffers from these fields: a
+		 * forged data offset made it ask for 4 GiB (found by fuzz_image) */
+		if (off > len || hsize < 12 || hsize > 124 || off < 14 + hsize)
+			return -1;
+		if (hsize >= 40 && len >= 30) {
+			unsigned bpp = (unsigned)b[28] | (unsigned)b[29] << 8;
+
+			if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
+				return -1;
+		}
+		if (hsize == 12) {
+			ww = (int32_t)((uint32_t)b[18] | (uint32_t)b[19] << 8);
+			hh = (int32_t)((uint32_t)b[20] | (uint32_t)b[21] << 8);
+		}
 
 		*w = ww < 0 ? (uint64_t)(-(int64_t)ww) : (uint64_t)ww;
 		*h = hh < 0 ? (uint64_t)(-(int64_t)hh) : (uint64_t)hh;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Set up, build and run every test: once normally, once under ASan+UBSan.
 # Usage: scripts/test.sh            (from the repository root)
-# Env:   MUGAI_SKIP_SETUP=1 skips apt-get; MUGAI_SKIP_ASAN=1 skips the sanitizer run.
+# Env:   MUGAI_SKIP_SETUP=1 skips apt-get; MUGAI_SKIP_ASAN=1 skips the sanitizer run;
+#        MUGAI_SKIP_FUZZ=1 skips the fuzzers (MUGAI_FUZZ_RUNS sets their input count).
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,5 +26,9 @@ if [ "${MUGAI_SKIP_ASAN:-0}" != 1 ]; then
     (cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j"$jobs")
+fi
+if [ "${MUGAI_SKIP_FUZZ:-0}" != 1 ]; then
+    echo "== fuzzers (clang, libFuzzer + ASan/UBSan, fixed seed, 20000 inputs each)"
+    sh tests/fuzz/run-fuzzers.sh "${MUGAI_FUZZ_RUNS:-20000}"
 fi
 echo "== all tests passed ($root)"

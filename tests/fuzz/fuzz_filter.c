@@ -1,0 +1,85 @@
+/*
+ * fuzz_filter.c - one harness for every filter: FUZZ_FILTER names it
+ * ("text", "html-text", "unpack", "image", "pdf-text").  The data goes in
+ * on a memfd, the output into a directory emptied after every run, with
+ * small limits.  Built once per filter by tests/fuzz/CMakeLists.txt.
+ */
+#include "filter.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef FUZZ_FILTER
+#error FUZZ_FILTER must name a filter
+#endif
+
+static int out_fd = -1;
+
+static void empty_dir(int dfd)
+{
+	DIR *d = fdopendir(dup(dfd));
+	struct dirent *e;
+
+	if (d == NULL)
+		abort();
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dfd, e->d_name, 0);
+	closedir(d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct filter_ops *ops = filter_lookup(FUZZ_FILTER);
+	struct filter_limits lim;
+	struct filter_result res;
+	int in;
+
+	if (ops == NULL)
+		abort();
+	if (out_fd < 0) {
+		char *dir = g_dir_make_tmp("mugai-fuzz-XXXXXX", NULL);
+
+		out_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		g_free(dir);
+		if (out_fd < 0)
+			abort();
+	}
+	in = memfd_create("fuzz", MFD_CLOEXEC);
+	if (in < 0 || (size > 0 && write(in, data, size) != (ssize_t)size))
+		abort();
+	lseek(in, 0, SEEK_SET);
+	memset(&lim, 0, sizeof(lim));
+	lim.max_output_bytes = 8 << 20;
+	lim.dpi = 36;
+	lim.jpeg_quality = 50;
+	lim.max_pages = 20;
+	lim.max_page_inches = 50;
+	lim.max_image_dim = 4096;
+	lim.max_image_pixels = 4 << 20;
+	lim.threads = 1;
+	lim.max_text_bytes = 1 << 20;
+	lim.max_members = 100;
+	lim.max_member_bytes = 4 << 20;
+	lim.max_total_bytes = 16 << 20;
+	lim.max_ratio = 100;
+	memset(&res, 0, sizeof(res));
+	if (ops->run(in, out_fd, &lim, &res) == 0) {
+		/* the contract: a status from the enum and a NUL-terminated reason */
+		if (res.status < FILTER_OK || res.status > FILTER_FAILED ||
+		    memchr(res.reason, '\0', sizeof(res.reason)) == NULL)
+			abort();
+	}
+	close(in);
+	empty_dir(out_fd);
+	return 0;
+}
