@@ -1,0 +1,223 @@
+/*
+ * mugaid - the sanitisation gateway service.
+ *
+ *   mugaid [--config FILE] [--listen ADDR:PORT] [--release-listen ADDR:PORT]
+ *          [--spool DIR] [--database DIR] [--workers N] [--tokens FILE] [-v]
+ *
+ * Runs on embedded defaults with no config file: intake on 127.0.0.1:8080,
+ * release on 127.0.0.1:8081, spool under $XDG_STATE_HOME/mugai (or
+ * $STATE_DIRECTORY under systemd), signatures from /var/lib/clamav.
+ * Without tokens it refuses to listen on anything but loopback.
+ * SIGHUP, or a change in the database directory, reloads the signatures
+ * without stopping; SIGTERM/SIGINT stop it (queued jobs stay queued).
+ */
+#include "daemon.h"
+#include "mugai/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DAEMON_DB_POLL_SECONDS 5
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mugaid [--config FILE] [--listen ADDR:PORT] [--release-listen ADDR:PORT]\n"
+		   "              [--spool DIR] [--database DIR] [--workers N] [--tokens FILE] [-v]\n");
+}
+
+/* "role sha256hex" per line; role: submit, fetch, admin */
+static int load_tokens(struct daemon *d, const char *path)
+{
+	gchar *text = NULL, **lines;
+	GError *err = NULL;
+	int n = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, &err)) {
+		log_warnx("tokens %s: %s", path, err->message);
+		g_error_free(err);
+		return -1;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		gchar **f = g_strsplit_set(g_strstrip(lines[i]), " \t", 2);
+		int role;
+
+		if (f[0] == NULL || f[0][0] == '\0' || f[0][0] == '#') {
+			g_strfreev(f);
+			continue;
+		}
+		role = strcmp(f[0], "submit") == 0 ? ROLE_SUBMIT : strcmp(f[0], "fetch") == 0 ?
+		       ROLE_FETCH : strcmp(f[0], "admin") == 0 ? (ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH) : 0;
+		if (role == 0 || f[1] == NULL || strlen(g_strstrip(f[1])) != 64 ||
+		    strspn(f[1], "0123456789abcdef") != 64) {
+			log_warnx("tokens %s:%d: want 'submit|fetch|admin SHA256HEX'", path, i + 1);
+			g_strfreev(f);
+			g_strfreev(lines);
+			g_free(text);
+			return -1;
+		}
+		g_hash_table_insert(d->tokens, g_strdup(f[1]),
+				    GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(d->tokens, f[1])) | role));
+		n++;
+		g_strfreev(f);
+	}
+	g_strfreev(lines);
+	g_free(text);
+	return n;
+}
+
+/* systemd readiness without libsystemd */
+static void sd_notify_ready(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	int fd;
+
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
+	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "release-listen", required_argument, NULL, 'r' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d;
+	const char *config = NULL, *tokens = NULL, *dbdir = NULL, *spool = NULL;
+	char err[CONFIG_ERR_MAX];
+	struct MHD_Daemon *intake, *release;
+	pthread_t *workers = NULL;
+	sigset_t set;
+	int c, level = LOG_LVL_INFO;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&d, 0, sizeof(d));
+	g_strlcpy(d.intake_addr, "127.0.0.1:8080", sizeof(d.intake_addr));
+	g_strlcpy(d.release_addr, "127.0.0.1:8081", sizeof(d.release_addr));
+	d.workers = cores < 1 ? 1 : (unsigned)cores;
+	while ((c = getopt_long(argc, argv, "c:l:r:s:d:w:t:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'l': g_strlcpy(d.intake_addr, optarg, sizeof(d.intake_addr)); break;
+		case 'r': g_strlcpy(d.release_addr, optarg, sizeof(d.release_addr)); break;
+		case 's': spool = optarg; break;
+		case 'd': dbdir = optarg; break;
+		case 'w': d.workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 't': tokens = optarg; break;
+		case 'v': level = LOG_LVL_DEBUG; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	log_init("mugaid", level);
+	if (d.workers < 1 || d.workers > 256)
+		fatalx("--workers: 1 to 256");
+	config_defaults(&d.cfg);
+	if (config != NULL && config_load(&d.cfg, config, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (dbdir != NULL)
+		g_strlcpy(d.cfg.database_dir, dbdir, sizeof(d.cfg.database_dir));
+	if (spool != NULL)
+		g_strlcpy(d.spool, spool, sizeof(d.spool));
+	else if (getenv("STATE_DIRECTORY") != NULL)
+		snprintf(d.spool, sizeof(d.spool), "%s/spool", getenv("STATE_DIRECTORY"));
+	else
+		snprintf(d.spool, sizeof(d.spool), "%s/mugai/spool", g_get_user_state_dir());
+	d.tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (tokens != NULL && load_tokens(&d, tokens) <= 0)
+		fatalx("no usable token in %s", tokens);
+	d.open_access = g_hash_table_size(d.tokens) == 0;
+	pthread_mutex_init(&d.mu, NULL);
+	pthread_mutex_init(&d.emu, NULL);
+	pthread_cond_init(&d.queue_cv, NULL);
+	pthread_cond_init(&d.done_cv, NULL);
+	d.queue = g_queue_new();
+
+	/* signals are taken synchronously by the main thread below */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (spool_open(&d, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (engine_reload(&d) != 0)
+		log_warnx("no signature database: every job fails until one is loaded "
+			  "(/readyz answers 503)");
+	if (spool_recover(&d) != 0)
+		fatalx("spool %s: cannot recover", d.spool);
+	if (spool_start_workers(&d, &workers) != 0)
+		fatalx("cannot start the workers");
+	intake = http_start(&d, d.intake_addr, 0, err, sizeof(err));
+	if (intake == NULL)
+		fatalx("intake: %s", err);
+	release = http_start(&d, d.release_addr, 1, err, sizeof(err));
+	if (release == NULL)
+		fatalx("release: %s", err);
+	log_info("intake on %s, release on %s, spool %s, %u workers%s", d.intake_addr,
+		 d.release_addr, d.spool, d.workers, d.open_access ? ", no tokens (loopback only)" : "");
+	sd_notify_ready("READY=1\nSTATUS=serving");
+
+	for (;;) {
+		struct timespec ts = { DAEMON_DB_POLL_SECONDS, 0 };
+		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: reloading the signatures");
+			engine_reload(&d);
+			continue;
+		}
+		if (sig < 0 && errno == EAGAIN) {
+			time_t mt = engine_db_mtime(d.cfg.database_dir);
+			int changed;
+
+			pthread_mutex_lock(&d.emu);
+			changed = mt != d.db_mtime || d.engine == NULL;
+			pthread_mutex_unlock(&d.emu);
+			if (changed && mt != 0) {
+				log_info("the signature database changed: reloading");
+				engine_reload(&d);
+			}
+			sd_notify_ready("WATCHDOG=1");
+		}
+	}
+	sd_notify_ready("STOPPING=1");
+	log_info("stopping");
+	MHD_stop_daemon(intake);
+	MHD_stop_daemon(release);
+	spool_stop_workers(&d, workers);
+	engine_release(&d, d.engine);
+	return 0;
+}

@@ -1,0 +1,428 @@
+/* spool.c - the durable job queue held by directories, and the workers */
+#include "daemon.h"
+#include "mugai/detect.h"
+#include "mugai/job.h"
+#include "mugai/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const spool_dirs[] = { "incoming", "queue", "active", "done" };
+
+int spool_new_id(char id[DAEMON_ID_LEN + 1])
+{
+	unsigned char r[DAEMON_ID_LEN / 2];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -1;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(id + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+int spool_valid_id(const char *id)
+{
+	return strlen(id) == DAEMON_ID_LEN && strspn(id, "0123456789abcdef") == DAEMON_ID_LEN;
+}
+
+/* Remove a directory tree below dirfd (names from our own spool only). */
+static void spool_rmtree_at(int parent, const char *name, int depth)
+{
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > 64)
+		return;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		unlinkat(parent, name, 0);
+		return;
+	}
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+			spool_rmtree_at(dirfd(d), e->d_name, depth + 1);
+	}
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static int spool_subdir(struct daemon *d, const char *sub)
+{
+	return openat(d->spool_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int spool_open(struct daemon *d, char *err, size_t errlen)
+{
+	if (g_mkdir_with_parents(d->spool, 0750) != 0) {
+		snprintf(err, errlen, "spool %s: %s", d->spool, strerror(errno));
+		return -1;
+	}
+	d->spool_fd = open(d->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->spool_fd < 0) {
+		snprintf(err, errlen, "spool %s: %s", d->spool, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(spool_dirs); i++)
+		if (mkdirat(d->spool_fd, spool_dirs[i], 0750) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "spool %s/%s: %s", d->spool, spool_dirs[i],
+				 strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+static void spool_enqueue(struct daemon *d, const char *id)
+{
+	pthread_mutex_lock(&d->mu);
+	g_queue_push_tail(d->queue, g_strdup(id));
+	pthread_cond_signal(&d->queue_cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* After a crash: uploads never acknowledged are dropped; interrupted jobs
+ * lose their partial output and are queued again; queued jobs are queued. */
+int spool_recover(struct daemon *d)
+{
+	int inc = spool_subdir(d, "incoming"), act = spool_subdir(d, "active");
+	int q = spool_subdir(d, "queue");
+	DIR *dp;
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (inc < 0 || act < 0 || q < 0)
+		return -1;
+	dp = fdopendir(dup(inc));
+	while (dp != NULL && (e = readdir(dp)) != NULL)
+		if (e->d_name[0] != '.')
+			spool_rmtree_at(inc, e->d_name, 0);
+	if (dp != NULL)
+		closedir(dp);
+	dp = fdopendir(dup(act));
+	while (dp != NULL && (e = readdir(dp)) != NULL) {
+		int jd;
+
+		if (!spool_valid_id(e->d_name))
+			continue;
+		jd = openat(act, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (jd >= 0) {
+			spool_rmtree_at(jd, "out", 0);
+			unlinkat(jd, "result.json.tmp", 0);
+			close(jd);
+		}
+		if (renameat(act, e->d_name, q, e->d_name) == 0)
+			log_info("job %s was interrupted: queued again", e->d_name);
+	}
+	if (dp != NULL)
+		closedir(dp);
+	fsync(q);
+	dp = fdopendir(dup(q));
+	while (dp != NULL && (e = readdir(dp)) != NULL)
+		if (spool_valid_id(e->d_name)) {
+			spool_enqueue(d, e->d_name);
+			n++;
+		}
+	if (dp != NULL)
+		closedir(dp);
+	if (n > 0)
+		log_info("%u job(s) in the queue after start", n);
+	close(inc);
+	close(act);
+	close(q);
+	return 0;
+}
+
+static int spool_write_file_at(int dirfd, const char *name, const char *text)
+{
+	char tmp[64];
+	int fd;
+	size_t len = strlen(text);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) != 0)
+		return -1;
+	return fsync(dirfd);
+}
+
+int spool_commit(struct daemon *d, const char *id, const char *name, int mode)
+{
+	int inc = spool_subdir(d, "incoming"), q = spool_subdir(d, "queue"), jd = -1, rc = -1;
+	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
+				 mode == ACTION_TEXT ? "text" : mode == ACTION_IMAGE_PDF ?
+				 "image-pdf" : "auto", "received", (json_int_t)time(NULL));
+	char *text = json_dumps(meta, JSON_COMPACT);
+
+	if (inc < 0 || q < 0 || text == NULL)
+		goto out;
+	jd = openat(inc, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (jd < 0 || spool_write_file_at(jd, "meta.json", text) != 0)
+		goto out;
+	if (renameat(inc, id, q, id) != 0)
+		goto out;
+	fsync(q);
+	fsync(inc);
+	spool_enqueue(d, id);
+	rc = 0;
+out:
+	free(text);
+	json_decref(meta);
+	if (jd >= 0)
+		close(jd);
+	if (inc >= 0)
+		close(inc);
+	if (q >= 0)
+		close(q);
+	return rc;
+}
+
+const char *spool_state(struct daemon *d, const char *id)
+{
+	static const char *const states[] = { "done", "processing", "queued" };
+	static const char *const dirs[] = { "done", "active", "queue" };
+	struct stat st;
+	char path[128];
+
+	if (!spool_valid_id(id))
+		return NULL;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], id);
+		if (fstatat(d->spool_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			return states[i];
+	}
+	return NULL;
+}
+
+char *spool_result(struct daemon *d, const char *id)
+{
+	char path[128];
+	int fd;
+	struct stat st;
+	char *buf;
+
+	if (!spool_valid_id(id))
+		return NULL;
+	snprintf(path, sizeof(path), "done/%s/result.json", id);
+	fd = openat(d->spool_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || st.st_size > 64 * 1024 * 1024) {
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf != NULL && pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf != NULL)
+		buf[st.st_size] = '\0';
+	close(fd);
+	return buf;
+}
+
+static int64_t spool_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void spool_account(struct daemon *d, const char *verdict, uint64_t in, uint64_t out,
+			  int64_t ms)
+{
+	static const char *const v[] = { "released", "blocked", "held", "failed" };
+	static const double le[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10 };
+	size_t i;
+
+	pthread_mutex_lock(&d->mu);
+	for (i = 0; i < 4 && strcmp(v[i], verdict) != 0; i++)
+		;
+	d->jobs_by_verdict[i]++;
+	d->bytes_in += in;
+	d->bytes_out += out;
+	d->processing_ms_sum += (uint64_t)ms;
+	d->processing_count++;
+	for (i = 0; i < 7 && (double)ms / 1000.0 > le[i]; i++)
+		;
+	d->processing_hist[i]++;
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Process one job: queue/<id> -> active/<id> -> done/<id>. */
+static void spool_process(struct daemon *d, struct detect_ctx *det, const char *id)
+{
+	int q = spool_subdir(d, "queue"), act = spool_subdir(d, "active");
+	int done = spool_subdir(d, "done"), jd = -1, in = -1, out = -1;
+	struct engine_ref *er = NULL;
+	json_t *meta = NULL, *report = NULL;
+	char *text = NULL;
+	const char *name = "file", *mode = "auto";
+	struct job_env env;
+	struct job_opts jo;
+	int64_t t0 = spool_now_ms();
+	struct stat st;
+	uint64_t out_bytes = 0;
+	size_t i;
+	json_t *a;
+
+	if (q < 0 || act < 0 || done < 0 || renameat(q, id, act, id) != 0) {
+		log_warn("job %s: cannot start", id);
+		goto out;
+	}
+	fsync(act);
+	jd = openat(act, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (jd < 0)
+		goto out;
+	{
+		char *m = NULL;
+		int mfd = openat(jd, "meta.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (mfd >= 0) {
+			meta = json_loadfd(mfd, 0, NULL);
+			close(mfd);
+		}
+		(void)m;
+		if (meta != NULL) {
+			json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
+		}
+	}
+	in = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	mkdirat(jd, "out", 0750);
+	out = openat(jd, "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	er = engine_acquire(d);
+	if (in < 0 || out < 0 || er == NULL) {
+		report = json_pack("{s:s, s:s, s:s, s:[], s:[], s:[]}", "name", name, "verdict",
+				   "failed", "reason", er == NULL ? "no signature database loaded" :
+				   "spool error", "findings", "items", "artefacts");
+	} else {
+		memset(&env, 0, sizeof(env));
+		env.cfg = &d->cfg;
+		env.engine = er->eng;
+		env.detect = det;
+		memset(&jo, 0, sizeof(jo));
+		jo.mode = strcmp(mode, "text") == 0 ? ACTION_TEXT :
+			  strcmp(mode, "image-pdf") == 0 ? ACTION_IMAGE_PDF : 0;
+		jo.input = name;
+		report = job_process(&env, in, name, &jo, out);
+	}
+	engine_release(d, er);
+	if (report == NULL)
+		goto out;
+	json_object_set_new(report, "id", json_string(id));
+	json_object_set_new(report, "state", json_string("done"));
+	json_object_set_new(report, "processing_ms", json_integer(spool_now_ms() - t0));
+	json_array_foreach(json_object_get(report, "artefacts"), i, a)
+		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
+	text = json_dumps(report, JSON_COMPACT);
+	if (text == NULL || spool_write_file_at(jd, "result.json", text) != 0 ||
+	    renameat(act, id, done, id) != 0) {
+		log_warn("job %s: cannot record the result", id);
+		goto out;
+	}
+	fsync(done);
+	fsync(act);
+	log_info("job %s: %s %s%s%s", id, json_string_value(json_object_get(report, "verdict")),
+		 name, *json_string_value(json_object_get(report, "reason")) ? ": " : "",
+		 json_string_value(json_object_get(report, "reason")));
+	spool_account(d, json_string_value(json_object_get(report, "verdict")),
+		      fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0, out_bytes,
+		      spool_now_ms() - t0);
+out:
+	free(text);
+	json_decref(report);
+	json_decref(meta);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (jd >= 0)
+		close(jd);
+	if (q >= 0)
+		close(q);
+	if (act >= 0)
+		close(act);
+	if (done >= 0)
+		close(done);
+	pthread_mutex_lock(&d->mu);
+	pthread_cond_broadcast(&d->done_cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *spool_worker(void *arg)
+{
+	struct daemon *d = arg;
+	struct detect_ctx *det = NULL;
+	char err[256];
+
+	if (detect_open(&det, err, sizeof(err)) != 0)
+		fatalx("worker: %s", err);
+	for (;;) {
+		char *id;
+
+		pthread_mutex_lock(&d->mu);
+		while (!d->stopping && g_queue_is_empty(d->queue))
+			pthread_cond_wait(&d->queue_cv, &d->mu);
+		if (d->stopping) {
+			pthread_mutex_unlock(&d->mu);
+			break;
+		}
+		id = g_queue_pop_head(d->queue);
+		d->active++;
+		pthread_mutex_unlock(&d->mu);
+		spool_process(d, det, id);
+		g_free(id);
+		pthread_mutex_lock(&d->mu);
+		d->active--;
+		pthread_mutex_unlock(&d->mu);
+	}
+	detect_close(det);
+	return NULL;
+}
+
+int spool_start_workers(struct daemon *d, pthread_t **threads)
+{
+	*threads = calloc(d->workers, sizeof(pthread_t));
+	if (*threads == NULL)
+		return -1;
+	for (unsigned i = 0; i < d->workers; i++)
+		if (pthread_create(&(*threads)[i], NULL, spool_worker, d) != 0)
+			return -1;
+	return 0;
+}
+
+void spool_stop_workers(struct daemon *d, pthread_t *threads)
+{
+	pthread_mutex_lock(&d->mu);
+	d->stopping = 1;
+	pthread_cond_broadcast(&d->queue_cv);
+	pthread_mutex_unlock(&d->mu);
+	for (unsigned i = 0; i < d->workers; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+}
