@@ -1,0 +1,163 @@
+#!/bin/sh
+# mugaid over HTTP with curl: submit, wait, fetch; auth; limits; the release
+# listener; a kill -9 in the middle of 100 jobs; signature reload under load.
+. "$(dirname "$0")/lib.sh"
+MUGAID="$MUGAI_BIN/mugaid"
+PIDS=""
+trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start NAME ARGS... : start a daemon, wait for /healthz; sets IN, OUT, PID
+start() {
+    IN=$(port); OUT=$(port)
+    "$MUGAID" --listen 127.0.0.1:$IN --release-listen 127.0.0.1:$OUT "$@" >> "$T/daemon.log" 2>&1 &
+    PID=$!
+    PIDS="$PIDS $PID"
+    for i in $(seq 1 100); do
+        curl -fs "http://127.0.0.1:$IN/healthz" > /dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "daemon did not start"; cat "$T/daemon.log"; return 1
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+cp -r "$MUGAI_TESTDB" "$T/db"
+printf '[limits]\ninput_max_size = 1M\n' > "$T/small.conf"
+start --spool "$T/spool" --database "$T/db" --config "$T/small.conf" --workers 2
+U="http://127.0.0.1:$IN"; R="http://127.0.0.1:$OUT"
+
+check "/readyz with signatures" test "$(code $U/readyz)" = 200
+printf '会議の議事録です\n' > "$T/memo.txt"
+curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30" > "$T/r.json"
+check "submit with ?wait: released" test "$(json 'd["verdict"]' < "$T/r.json")" = released
+id=$(json 'd["id"]' < "$T/r.json")
+url=$(json 'd["artefacts"][0]["url"]' < "$T/r.json")
+sha=$(json 'd["artefacts"][0]["sha256"]' < "$T/r.json")
+curl -s "$R$url" -o "$T/fetched.txt"
+check "artefact fetched from the release listener, sha256 matches" \
+    test "$(sha256sum < "$T/fetched.txt" | cut -d' ' -f1)" = "$sha"
+check "GET job on the release listener" test "$(curl -s "$R/v1/jobs/$id" | json 'd["state"]')" = done
+
+# RFC 5987 Japanese name in multipart and Content-Disposition
+curl -s -F "file=@$T/memo.txt;filename=議事録.txt" "$U/v1/jobs?wait=30" > "$T/r2.json"
+check "multipart upload released under its Japanese name" \
+    test "$(json 'd["artefacts"][0]["name"]' < "$T/r2.json")" = 議事録.txt
+curl -s -X POST -H "Content-Disposition: attachment; filename*=UTF-8''%E8%B3%87%E6%96%99.txt" \
+    --data-binary @"$T/memo.txt" "$U/v1/jobs?wait=30" > "$T/r3.json"
+check "RFC 5987 filename*=" test "$(json 'd["name"]' < "$T/r3.json")" = 資料.txt
+
+printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$T/eicar.com"
+curl -s -X POST --data-binary @"$T/eicar.com" "$U/v1/jobs?filename=eicar.com&wait=30" > "$T/r4.json"
+check "EICAR blocked, no artefact" test "$(json 'd["verdict"], len(d["artefacts"])' < "$T/r4.json")" = "blocked 0"
+
+check "unknown job: 404" test "$(code $U/v1/jobs/0123456789abcdef0123456789abcdef)" = 404
+check "job id with ../: 404" test "$(code --path-as-is "$U/v1/jobs/../../etc/passwd")" = 404
+check "artefact index out of range: 404" test "$(code "$U/v1/jobs/$id/artefacts/7")" = 404
+check "release listener takes no upload" test "$(code -X POST --data-binary x "$R/v1/jobs")" = 404
+check "release listener has no original" test "$(code "$R/v1/jobs/$id/original")" = 404
+check "error body is JSON" sh -c "curl -s '$U/v1/jobs/zz' | grep -q '\"error\":{\"code\":\"not-found\"'"
+
+head -c 2000000 /dev/zero > "$T/big.bin"
+check "over the limit with Content-Length: 413" \
+    test "$(code -X POST --data-binary @"$T/big.bin" "$U/v1/jobs?filename=big.bin")" = 413
+rss0=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
+set +e
+head -c 200000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST -H "Transfer-Encoding: chunked" \
+    --data-binary @- "$U/v1/jobs?filename=stream.bin" > "$T/chunked.code" 2>/dev/null
+set -e
+rss1=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
+check "chunked upload over the limit is cut off (no 2xx)" sh -c "! grep -q '^2' '$T/chunked.code'"
+echo "  RSS before/after a 200 MB chunked upload: $rss0 / $rss1 KiB"
+check "daemon RSS did not grow by the upload" test $((rss1 - rss0)) -lt 51200
+check "nothing of the cut upload left in the spool" test -z "$(ls -A "$T/spool/incoming")"
+check "malformed multipart: 400" test "$(code -X POST -H 'Content-Type: multipart/form-data; boundary=xyz' \
+    --data-binary $'--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--xyz--\r\n' "$U/v1/jobs")" = 400
+check "bad mode: 400" test "$(code -X POST --data-binary x "$U/v1/jobs?mode=exe")" = 400
+check "metrics count the verdicts" sh -c "curl -s '$U/metrics' | grep -q 'mugai_jobs_total{verdict=\"released\",source=\"api\"} [1-9]'"
+check "daemon still healthy" test "$(code $U/healthz)" = 200
+
+# tokens: per role, stored as SHA-256
+submit_tok=s3cret-submit; fetch_tok=s3cret-fetch
+{ echo "submit $(printf %s $submit_tok | sha256sum | cut -d' ' -f1)"
+  echo "fetch $(printf %s $fetch_tok | sha256sum | cut -d' ' -f1)"; } > "$T/tokens"
+start --spool "$T/spool2" --database "$T/db" --tokens "$T/tokens" --workers 1
+U2="http://127.0.0.1:$IN"; R2="http://127.0.0.1:$OUT"
+check "no token: 401" test "$(code -X POST --data-binary @"$T/memo.txt" "$U2/v1/jobs")" = 401
+check "wrong token: 401" test "$(code -H 'Authorization: Bearer nope' -X POST --data-binary @"$T/memo.txt" "$U2/v1/jobs")" = 401
+check "fetch token may not submit: 403" test "$(code -H "Authorization: Bearer $fetch_tok" -X POST --data-binary @"$T/memo.txt" "$U2/v1/jobs")" = 403
+id2=$(curl -s -H "Authorization: Bearer $submit_tok" -X POST --data-binary @"$T/memo.txt" "$U2/v1/jobs?filename=m.txt&wait=30" | json 'd["id"]')
+check "submit token: accepted" test -n "$id2"
+check "release listener: submit token refused (403)" test "$(code -H "Authorization: Bearer $submit_tok" "$R2/v1/jobs/$id2/artefacts/0")" = 403
+check "release listener: fetch token gets the artefact" test "$(code -H "Authorization: Bearer $fetch_tok" "$R2/v1/jobs/$id2/artefacts/0")" = 200
+
+# crash test: 100 jobs, kill -9 mid-way, restart: every job reaches one verdict
+start --spool "$T/spool3" --database "$T/db" --workers 2
+U3="http://127.0.0.1:$IN"
+# PDFs rendered to image PDFs, submitted by a background client; the daemon
+# is killed while jobs are queued and running
+"$MUGAI_BIN/mkpdf" "$T/c.pdf" --pages 8
+crash_clients=""
+for c in 1 2 3 4; do
+    ( for i in $(seq 1 25); do
+        curl -s -m 10 -X POST --data-binary @"$T/c.pdf" "$U3/v1/jobs?filename=c$c-$i.pdf" | json 'd["id"]' 2>/dev/null
+      done > "$T/ids.$c" ) &
+    crash_clients="$crash_clients $!"
+done
+for i in $(seq 1 300); do
+    [ "$(ls "$T/spool3/done" | wc -l)" -ge 10 ] && [ -n "$(ls "$T/spool3/queue")" ] && break
+    sleep 0.05
+done
+pending=$(find "$T/spool3/queue" "$T/spool3/active" -mindepth 1 -maxdepth 1 | wc -l)
+kill -9 $PID
+for p in $crash_clients; do wait $p || true; done
+cat "$T"/ids.* > "$T/ids"
+n_done=$(ls "$T/spool3/done" | wc -l)
+n_ack=$(grep -c . "$T/ids" || true)
+echo "  killed with $n_done done, $pending queued or running, $n_ack acknowledged"
+check "jobs were queued or running at the kill" test "$pending" -gt 0
+start --spool "$T/spool3" --database "$T/db" --workers 2
+U3="http://127.0.0.1:$IN"
+for i in $(seq 1 600); do
+    [ "$(ls "$T/spool3/done" | wc -l)" -ge "$n_ack" ] && break
+    sleep 0.1
+done
+grep . "$T/ids" | sort > "$T/ids.sorted"
+check "every acknowledged job reached a verdict after the restart" test "$(ls "$T/spool3/done" | wc -l)" -ge "$n_ack"
+check "none lost, none duplicated, nothing left queued" sh -c "[ \$(sort -u '$T/ids.sorted' | wc -l) -eq $n_ack ] && ls '$T/spool3/done' | sort | comm -23 '$T/ids.sorted' - | grep -q . ; [ \$? -ne 0 ] && [ -z \"\$(find '$T/spool3/queue' '$T/spool3/active' -mindepth 1)\" ]"
+check "every job released one image PDF, no partial file" python3 - "$T/spool3/done" <<'PY'
+import json, os, sys, hashlib
+ok = True
+for j in os.listdir(sys.argv[1]):
+    r = json.load(open(os.path.join(sys.argv[1], j, "result.json")))
+    ok &= r["verdict"] == "released" and len(r["artefacts"]) == 1
+    out = os.path.join(sys.argv[1], j, "out")
+    files = os.listdir(out)
+    ok &= files == [r["artefacts"][0]["path"]]
+    ok &= hashlib.sha256(open(os.path.join(out, files[0]), "rb").read()).hexdigest() == r["artefacts"][0]["sha256"]
+sys.exit(0 if ok else 1)
+PY
+
+# reload under load: 4 clients submit while the database is replaced
+: > "$T/codes"
+clients=""
+for c in 1 2 3 4; do
+    ( for i in $(seq 1 15); do curl -s -o /dev/null -w '%{http_code}\n' -X POST --data-binary @"$T/memo.txt" "$U3/v1/jobs?filename=l$c-$i.txt"; done > "$T/codes.$c" ) &
+    clients="$clients $!"
+done
+sleep 0.3
+printf 'Mugai-Reload-Test:0:*:%s\n' "$(printf 'mugai reload marker' | od -An -tx1 | tr -d ' \n')" > "$T/db/reload.ndb"
+kill -HUP $PID
+for p in $clients; do wait $p; done
+cat "$T"/codes.* > "$T/codes"
+echo "  status codes during the reload: $(sort "$T/codes" | uniq -c | tr '\n' ' ')"
+check "no request failed during the reload (60 x 202)" sh -c "[ \$(grep -c '^202$' '$T/codes') -eq 60 ]"
+printf 'mugai reload marker\n' > "$T/marker.txt"
+for i in $(seq 1 50); do
+    v=$(curl -s -X POST --data-binary @"$T/marker.txt" "$U3/v1/jobs?filename=marker.txt&wait=30" | json 'd["verdict"]')
+    [ "$v" = blocked ] && break
+    sleep 0.2
+done
+check "the new signature detects after the reload" test "$v" = blocked
+check "reload counted" sh -c "curl -s '$U3/metrics' | grep -q 'mugai_signature_reloads_total{result=\"ok\"} [2-9]'"
+finish
