@@ -3,12 +3,14 @@
  *
  *   mugai sanitize [--mode auto|text|image-pdf] [--config FILE] [--database DIR]
  *                  [--password PW] [--json] -o OUTDIR FILE...
+ *   mugai submit|status|fetch ...   (client of mugaid, src/cli/client.c)
  *   mugai check-config [--config FILE] [--dump]
  *   mugai version
  *
  * sanitize exit status: 0 every input released, 1 at least one blocked, held
  * or failed, 2 usage or system error (a missing signature database included).
  */
+#include "client.h"
 #include "filter.h"
 #include "mugai/config.h"
 #include "mugai/detect.h"
@@ -37,6 +39,9 @@ static void usage(FILE *f)
 		"usage: mugai sanitize [--mode auto|text|image-pdf] [--config FILE]\n"
 		"                      [--database DIR] [--password PW] [--json] [-v]\n"
 		"                      -o OUTDIR FILE...\n"
+		"       mugai submit [--server URL] [--token T] [--mode M] [--wait S] FILE...\n"
+		"       mugai status [--server URL] [--token T] ID\n"
+		"       mugai fetch [--server URL] [--token T] -o DIR ID\n"
 		"       mugai check-config [--config FILE] [--dump]\n"
 		"       mugai version\n"
 		"\n"
@@ -255,6 +260,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "sanitize") == 0)
 		return cmd_sanitize(argc - 1, argv + 1);
+	if (strcmp(argv[1], "submit") == 0 || strcmp(argv[1], "status") == 0 ||
+	    strcmp(argv[1], "fetch") == 0)
+		return client_main(argv[1], argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0) {

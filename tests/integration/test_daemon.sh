@@ -77,6 +77,18 @@ check "bad mode: 400" test "$(code -X POST --data-binary x "$U/v1/jobs?mode=exe"
 check "metrics count the verdicts" sh -c "curl -s '$U/metrics' | grep -q 'mugai_jobs_total{verdict=\"released\",source=\"api\"} [1-9]'"
 check "daemon still healthy" test "$(code $U/healthz)" = 200
 
+# the CLI client
+"$MUGAI" submit --server "$U" --wait 30 "$T/memo.txt" > "$T/sub.txt"
+check "mugai submit --wait: released" grep -q "	released	" "$T/sub.txt"
+cid=$(cut -f1 "$T/sub.txt")
+check "mugai status" sh -c "'$MUGAI' status --server '$U' $cid | grep -q '\"verdict\": \"released\"'"
+"$MUGAI" fetch --server "$R" -o "$T/fetched" "$cid" > /dev/null
+check "mugai fetch from the release listener" cmp -s "$T/fetched/memo.txt" "$T/memo.txt"
+set +e
+"$MUGAI" status --server "$U" 0123456789abcdef0123456789abcdef > /dev/null 2>&1; rc=$?
+set -e
+check "mugai status of an unknown job: exit 2" test "$rc" -eq 2
+
 # tokens: per role, stored as SHA-256
 submit_tok=s3cret-submit; fetch_tok=s3cret-fetch
 { echo "submit $(printf %s $submit_tok | sha256sum | cut -d' ' -f1)"
