@@ -3,12 +3,22 @@
 
 #include <string.h>
 
-extern const struct filter_ops filter_pdf_image;
-extern const struct filter_ops filter_pdf_text;
-extern const struct filter_ops filter_text;
-extern const struct filter_ops filter_html_text;
-extern const struct filter_ops filter_image;
-extern const struct filter_ops filter_unpack;
+/* mugai-filter-lite (built with MUGAI_FILTER_LITE) links only the filters
+ * that need neither poppler nor cairo nor the image decoders (text,
+ * html-text, unpack): the most frequent small jobs do not pay for loading
+ * sixty libraries.  There the references are weak and a filter that is not
+ * linked in is not in the table (its entry is NULL). */
+#ifdef MUGAI_FILTER_LITE
+#define FILTER_WEAK __attribute__((weak))
+#else
+#define FILTER_WEAK
+#endif
+extern const struct filter_ops filter_pdf_image FILTER_WEAK;
+extern const struct filter_ops filter_pdf_text FILTER_WEAK;
+extern const struct filter_ops filter_text FILTER_WEAK;
+extern const struct filter_ops filter_html_text FILTER_WEAK;
+extern const struct filter_ops filter_image FILTER_WEAK;
+extern const struct filter_ops filter_unpack FILTER_WEAK;
 
 static const struct filter_ops *const table[] = {
 	&filter_pdf_image,
@@ -20,6 +30,9 @@ static const struct filter_ops *const table[] = {
 	NULL,
 };
 
+#define TABLE_N (sizeof(table) / sizeof(table[0]) - 1)
+
+/* entries may be NULL in mugai-filter-lite; the array ends after TABLE_N */
 const struct filter_ops *const *filter_table(void)
 {
 	return table;
@@ -31,8 +44,8 @@ extern const struct filter_ops *const filter_test_table[] __attribute__((weak));
 
 const struct filter_ops *filter_lookup(const char *name)
 {
-	for (size_t i = 0; table[i] != NULL; i++)
-		if (strcmp(table[i]->name, name) == 0)
+	for (size_t i = 0; i < TABLE_N; i++)
+		if (table[i] != NULL && strcmp(table[i]->name, name) == 0)
 			return table[i];
 	if (filter_test_table != NULL)
 		for (size_t i = 0; filter_test_table[i] != NULL; i++)

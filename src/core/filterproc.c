@@ -47,9 +47,16 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->max_ratio = cfg->archive_max_ratio;
 }
 
-const char *filterproc_binary(const struct mugai_config *cfg)
+/* Filters mugai-filter-lite carries (see filters/registry.c). */
+static int filterproc_is_lite(const char *name)
 {
-	static char path[PATH_MAX];
+	return strcmp(name, "text") == 0 || strcmp(name, "html-text") == 0 ||
+	       strcmp(name, "unpack") == 0;
+}
+
+static const char *filterproc_binary_named(const struct mugai_config *cfg, const char *prog,
+					   char *path, size_t pathlen)
+{
 	char self[PATH_MAX];
 	ssize_t n;
 	char *slash;
@@ -62,12 +69,20 @@ const char *filterproc_binary(const struct mugai_config *cfg)
 		slash = strrchr(self, '/');
 		if (slash != NULL) {
 			*slash = '\0';
-			if ((size_t)snprintf(path, sizeof(path), "%s/mugai-filter", self) < sizeof(path) &&
+			if ((size_t)snprintf(path, pathlen, "%s/%s", self, prog) < pathlen &&
 			    access(path, X_OK) == 0)
 				return path;
 		}
 	}
-	return MUGAI_LIBEXECDIR "/mugai-filter";
+	snprintf(path, pathlen, "%s/%s", MUGAI_LIBEXECDIR, prog);
+	return path;
+}
+
+const char *filterproc_binary(const struct mugai_config *cfg)
+{
+	static char path[PATH_MAX];
+
+	return filterproc_binary_named(cfg, "mugai-filter", path, sizeof(path));
 }
 
 int filterproc_check_request(const void *buf, size_t len)
@@ -159,7 +174,10 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	int64_t deadline;
 	pid_t pid = -1;
 	int status, killed = 0, got_reply = 0, err;
-	const char *bin = filterproc_binary(cfg);
+	char binbuf[PATH_MAX];
+	const char *bin = filterproc_binary_named(cfg, filterproc_is_lite(name) ?
+						  "mugai-filter-lite" : "mugai-filter",
+						  binbuf, sizeof(binbuf));
 	char *argv[] = { (char *)"mugai-filter", (char *)name, NULL };
 
 	memset(res, 0, sizeof(*res));
@@ -186,6 +204,8 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 		filterproc_fail(res, "filter-spawn: %s", strerror(errno));
 		goto out;
 	}
+	if (filterproc_is_lite(name) && access(bin, X_OK) != 0 && cfg->filter_path[0] == '\0')
+		bin = filterproc_binary(cfg); /* no lite build installed: the full one */
 	if (lseek(hi_in, 0, SEEK_SET) < 0 && errno != ESPIPE) {
 		filterproc_fail(res, "filter-spawn: seek input: %s", strerror(errno));
 		goto out;
