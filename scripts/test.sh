@@ -6,6 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
+start=$(date +%s)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 [ "${MUGAI_SKIP_SETUP:-0}" = 1 ] || sh scripts/setup-deps.sh
@@ -31,4 +32,4 @@ if [ "${MUGAI_SKIP_FUZZ:-0}" != 1 ]; then
     echo "== fuzzers (clang, libFuzzer + ASan/UBSan, fixed seed, 20000 inputs each)"
     sh tests/fuzz/run-fuzzers.sh "${MUGAI_FUZZ_RUNS:-20000}"
 fi
-echo "== all tests passed ($root)"
+echo "== all tests passed ($root) in $(( $(date +%s) - start )) s"
