@@ -77,6 +77,31 @@ check "bad mode: 400" test "$(code -X POST --data-binary x "$U/v1/jobs?mode=exe"
 check "metrics count the verdicts" sh -c "curl -s '$U/metrics' | grep -q 'mugai_jobs_total{verdict=\"released\",source=\"api\"} [1-9]'"
 check "daemon still healthy" test "$(code $U/healthz)" = 200
 
+# the hostile corpus through the daemon: every file gets a verdict with a
+# reason, no bomb or dropper is released, and the daemon keeps serving
+mkdir -p "$T/h" "$T/sentinel"
+python3 "$MUGAI_SRC/tests/integration/make_hostile_archives.py" "$T/h" "$T/sentinel"
+python3 "$MUGAI_SRC/samples/generate.py" "$T/hs" > /dev/null
+cp "$T/hs/invoice.pdf.exe" "$T/hs/請求書.pdf" "$T/hs/eicar.zip" "$T/hs/truncated.pdf" "$T/hs/hostile.pdf" "$T/h/"
+printf '[limits]\ninput_max_size = 8M\n' > "$T/mid.conf"
+start --spool "$T/spool4" --database "$T/db" --config "$T/mid.conf" --workers 2
+U4="http://127.0.0.1:$IN"
+for f in "$T"/h/*; do
+    n=$(basename "$f")
+    curl -s -X POST --data-binary @"$f" "$U4/v1/jobs?filename=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$n")&wait=60" > "$T/h.json"
+    v=$(json 'd["verdict"] + " | " + d["reason"]' < "$T/h.json")
+    echo "  $n: $v"
+    case "$n" in
+    hostile.pdf|traversal.zip|symlink-write.tar|hardlink.tar|device.tar) ;;
+    *) check "$n: not released" sh -c "! grep -q '^released' <<EOF2
+$v
+EOF2" ;;
+    esac
+done
+check "nothing written through the symlink" test -z "$(ls -A "$T/sentinel")"
+check "daemon still answers /healthz after the hostile corpus" test "$(code $U4/healthz)" = 200
+check "daemon process alive" kill -0 $PID
+
 # the CLI client
 "$MUGAI" submit --server "$U" --wait 30 "$T/memo.txt" > "$T/sub.txt"
 check "mugai submit --wait: released" grep -q "	released	" "$T/sub.txt"
