@@ -63,6 +63,8 @@ struct mugai_config {
 	/* [clamav] */
 	char database_dir[CONFIG_PATH_MAX];
 	bool block_encrypted_in_scan; /* ClamAV heuristic for encrypted containers */
+	/* [audit] */
+	char audit_path[CONFIG_PATH_MAX]; /* "" = none (CLI) / <spool>/../audit.jsonl (mugaid) */
 	/* [daemon] */
 	char filter_path[CONFIG_PATH_MAX]; /* "" = beside the running binary */
 	char work_dir[CONFIG_PATH_MAX];    /* "" = $TMPDIR */

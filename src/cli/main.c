@@ -12,6 +12,7 @@
  */
 #include "client.h"
 #include "filter.h"
+#include "mugai/audit.h"
 #include "mugai/config.h"
 #include "mugai/detect.h"
 #include "mugai/job.h"
@@ -43,6 +44,7 @@ static void usage(FILE *f)
 		"       mugai status [--server URL] [--token T] ID\n"
 		"       mugai fetch [--server URL] [--token T] -o DIR ID\n"
 		"       mugai check-config [--config FILE] [--dump]\n"
+		"       mugai admin verify-audit FILE\n"
 		"       mugai version\n"
 		"\n"
 		"sanitize makes each FILE harmless (text only, image PDF, re-encoded image,\n"
@@ -63,6 +65,23 @@ static int cli_load_config(struct mugai_config *cfg, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+static int cmd_admin(int argc, char **argv)
+{
+	unsigned long bad = 0;
+	char err[512];
+
+	if (argc == 3 && strcmp(argv[1], "verify-audit") == 0) {
+		if (audit_verify(argv[2], &bad, err, sizeof(err)) != 0) {
+			printf("%s: BROKEN: %s\n", argv[2], err);
+			return 1;
+		}
+		printf("%s: OK\n", argv[2]);
+		return 0;
+	}
+	log_warnx("usage: mugai admin verify-audit FILE");
+	return EXIT_USAGE;
 }
 
 static int cmd_check_config(int argc, char **argv)
@@ -138,6 +157,7 @@ static int cmd_sanitize(int argc, char **argv)
 	struct mugai_config cfg;
 	struct job_env env;
 	struct job_opts jo;
+	struct audit *audit = NULL;
 	char err[512];
 	int mode = 0, json = 0, c, rc = EXIT_RELEASED, out_fd;
 
@@ -203,6 +223,13 @@ static int cmd_sanitize(int argc, char **argv)
 	}
 	log_debug("%u signatures loaded from %s", scan_engine_signatures(env.engine),
 		  cfg.database_dir);
+	if (cfg.audit_path[0] != '\0' && (audit = audit_open(cfg.audit_path, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		detect_close(env.detect);
+		scan_engine_free(env.engine);
+		close(out_fd);
+		return EXIT_USAGE;
+	}
 
 	for (int i = optind; i < argc; i++) {
 		int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -241,10 +268,24 @@ static int cmd_sanitize(int argc, char **argv)
 		}
 		fflush(stdout);
 		v = json_string_value(json_object_get(r, "verdict"));
+		if (audit != NULL) {
+			json_t *ev = json_pack("{s:s, s:s, s:s, s:O?, s:s, s:O, s:O, s:I}", "event",
+				"verdict", "source", "cli", "name", argv[i], "sha256",
+				json_object_get(r, "sha256"), "verdict", v, "reason",
+				json_object_get(r, "reason"), "findings", json_object_get(r, "findings"),
+				"artefacts", (json_int_t)json_array_size(json_object_get(r, "artefacts")));
+
+			if (audit_append(audit, ev) != 0) {
+				log_warnx("cannot write the audit record for %s", argv[i]);
+				rc = EXIT_USAGE;
+			}
+			json_decref(ev);
+		}
 		if (strcmp(v, "released") != 0 && rc == EXIT_RELEASED)
 			rc = EXIT_NOT_RELEASED;
 		json_decref(r);
 	}
+	audit_close(audit);
 	detect_close(env.detect);
 	scan_engine_free(env.engine);
 	close(out_fd);
@@ -265,6 +306,8 @@ int main(int argc, char **argv)
 		return client_main(argv[1], argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "admin") == 0)
+		return cmd_admin(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("mugai %s (libclamav %s)\n", MUGAI_VERSION_STR, scan_engine_libversion());
 		return 0;

@@ -90,6 +90,7 @@ static const struct key_def config_keys[] = {
 	{ "policy", "pdf_image_format", KT_IMGFMT, O(pdf_image_format), 0, 0 },
 	{ "clamav", "database_dir", KT_STR, O(database_dir), 0, 0 },
 	{ "clamav", "block_encrypted", KT_BOOL, O(block_encrypted_in_scan), 0, 0 },
+	{ "audit", "path", KT_STR, O(audit_path), 0, 0 },
 	{ "daemon", "filter_path", KT_STR, O(filter_path), 0, 0 },
 	{ "daemon", "work_dir", KT_STR, O(work_dir), 0, 0 },
 	{ "daemon", "sandbox", KT_BOOL, O(sandbox_strict), 0, 0 },

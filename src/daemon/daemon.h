@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "mugai/config.h"
+#include "mugai/audit.h"
 #include "mugai/scan.h"
 
 #define DAEMON_ID_LEN 32          /* 128-bit random id in hex */
@@ -40,6 +41,7 @@ struct daemon {
 	char release_addr[128];
 	unsigned workers;
 	GHashTable *tokens;           /* sha256 hex of a token -> role bits */
+	struct audit *audit;
 	int open_access;              /* no tokens: loopback only, no auth */
 
 	pthread_mutex_t mu;

@@ -171,6 +171,18 @@ int main(int argc, char **argv)
 
 	if (spool_open(&d, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	{
+		char apath[2048];
+
+		if (d.cfg.audit_path[0] != '\0')
+			g_strlcpy(apath, d.cfg.audit_path, sizeof(apath));
+		else
+			snprintf(apath, sizeof(apath), "%s/../audit.jsonl", d.spool);
+		d.audit = audit_open(apath, err, sizeof(err));
+		if (d.audit == NULL)
+			fatalx("%s", err);
+		log_info("audit log %s", apath);
+	}
 	if (engine_reload(&d) != 0)
 		log_warnx("no signature database: every job fails until one is loaded "
 			  "(/readyz answers 503)");
@@ -219,5 +231,6 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(release);
 	spool_stop_workers(&d, workers);
 	engine_release(&d, d.engine);
+	audit_close(d.audit);
 	return 0;
 }

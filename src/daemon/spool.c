@@ -186,6 +186,19 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode)
 		goto out;
 	fsync(q);
 	fsync(inc);
+	{
+		struct stat st;
+		char orig[128];
+
+		snprintf(orig, sizeof(orig), "queue/%s/original", id);
+		json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event", "received",
+			"job", id, "source", "api", "name", name, "size",
+			(json_int_t)(fstatat(d->spool_fd, orig, &st, 0) == 0 ? st.st_size : -1));
+
+		if (audit_append(d->audit, ev) != 0)
+			log_warnx("job %s: cannot write the audit record", id);
+		json_decref(ev);
+	}
 	spool_enqueue(d, id);
 	rc = 0;
 out:
@@ -347,6 +360,21 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	}
 	fsync(done);
 	fsync(act);
+	{
+		json_t *ev = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:I}", "event", "verdict",
+			"job", id, "name", name,
+			"sha256", json_object_get(report, "sha256") ? json_object_get(report, "sha256") : json_null(),
+			"verdict", json_object_get(report, "verdict"),
+			"reason", json_object_get(report, "reason"),
+			"findings", json_object_get(report, "findings"),
+			"artefacts", (json_int_t)json_array_size(json_object_get(report, "artefacts")));
+
+		if (ev != NULL && json_object_get(report, "type") != NULL)
+			json_object_set(ev, "type", json_object_get(json_object_get(report, "type"), "mime"));
+		if (audit_append(d->audit, ev) != 0)
+			log_warnx("job %s: cannot write the audit record", id);
+		json_decref(ev);
+	}
 	log_info("job %s: %s %s%s%s", id, json_string_value(json_object_get(report, "verdict")),
 		 name, *json_string_value(json_object_get(report, "reason")) ? ": " : "",
 		 json_string_value(json_object_get(report, "reason")));

@@ -76,6 +76,8 @@ check "malformed multipart: 400" test "$(code -X POST -H 'Content-Type: multipar
 check "bad mode: 400" test "$(code -X POST --data-binary x "$U/v1/jobs?mode=exe")" = 400
 check "metrics count the verdicts" sh -c "curl -s '$U/metrics' | grep -q 'mugai_jobs_total{verdict=\"released\",source=\"api\"} [1-9]'"
 check "daemon still healthy" test "$(code $U/healthz)" = 200
+check "audit log: received and verdict records, chain intact" sh -c \
+    "grep -q '\"event\":\"received\"' '$T/audit.jsonl' && grep -q '\"verdict\":\"blocked\"' '$T/audit.jsonl' && '$MUGAI' admin verify-audit '$T/audit.jsonl' > /dev/null"
 
 # the hostile corpus through the daemon: every file gets a verdict with a
 # reason, no bomb or dropper is released, and the daemon keeps serving
