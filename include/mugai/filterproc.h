@@ -24,6 +24,9 @@
 #define FILTERPROC_FD_IN 0
 #define FILTERPROC_FD_CHAN 3
 #define FILTERPROC_FD_OUTDIR 4
+/* mugai-filter started as root drops to this user (nobody); the parent hands
+ * it the output directory */
+#define FILTERPROC_UID 65534
 
 struct filter_request {
 	uint32_t magic;

@@ -474,6 +474,12 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 		job_set(st, &st->failed, "work directory: %s", strerror(errno));
 		return;
 	}
+	/* run as root, mugai-filter becomes nobody: give it its directory */
+	if (geteuid() == 0 && fchown(fdir, FILTERPROC_UID, FILTERPROC_UID) != 0) {
+		job_item_verdict(item, "failed", "cannot hand the work directory to the filter");
+		job_set(st, &st->failed, "work directory: %s", strerror(errno));
+		goto out;
+	}
 	filterproc_limits(cfg, &lim);
 	if (st->opts->password != NULL)
 		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));

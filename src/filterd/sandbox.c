@@ -6,6 +6,7 @@
  * named in the reply; with sandbox = strict a missing layer is fatal.
  */
 #include "sandbox.h"
+#include "mugai/filterproc.h"
 #include "mugai/log.h"
 
 #include <linux/landlock.h>
@@ -20,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -271,6 +273,17 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 	} else {
 		/* ASan reserves terabytes of address space: no RLIMIT_AS */
 		sandbox_add(layers, len, "rlimits-no-as");
+	}
+	/* started as root (the CLI run by root, a test): become nobody; the
+	 * parent gave the output directory to that user.  The parent-death
+	 * signal is cleared by a credential change: set it again. */
+	if (getuid() == 0 || geteuid() == 0) {
+		if (setgroups(0, NULL) != 0 ||
+		    setresgid(FILTERPROC_UID, FILTERPROC_UID, FILTERPROC_UID) != 0 ||
+		    setresuid(FILTERPROC_UID, FILTERPROC_UID, FILTERPROC_UID) != 0 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+			return -1; /* a partial drop cannot be recovered from */
+		sandbox_add(layers, len, "uid-nobody");
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -1;
