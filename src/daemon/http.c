@@ -10,6 +10,7 @@
  * with 413 before the body is read, an upload that grows over it is cut off.
  */
 #include "daemon.h"
+#include "httpparse.h"
 #include "mugai/log.h"
 #include "mugai/release.h"
 
@@ -123,43 +124,6 @@ static int http_auth(struct daemon *d, struct MHD_Connection *c, int need, enum 
 		return -1;
 	}
 	return 0;
-}
-
-/* name from Content-Disposition: filename*=UTF-8''pct-encoded (RFC 5987) wins */
-static void http_disposition_name(const char *cd, char *out, size_t outlen)
-{
-	const char *p = strstr(cd, "filename*=");
-
-	if (p != NULL) {
-		p += 10;
-		if (g_ascii_strncasecmp(p, "UTF-8''", 7) == 0) {
-			char *end, *dec, *val;
-
-			p += 7;
-			end = strpbrk(p, "; \t");
-			val = g_strndup(p, end ? (gsize)(end - p) : strlen(p));
-			dec = g_uri_unescape_string(val, NULL);
-			if (dec != NULL && g_utf8_validate(dec, -1, NULL))
-				g_strlcpy(out, dec, outlen);
-			g_free(dec);
-			g_free(val);
-			if (out[0] != '\0')
-				return;
-		}
-	}
-	p = strstr(cd, "filename=");
-	if (p != NULL) {
-		const char *end;
-
-		p += 9;
-		if (*p == '"') {
-			p++;
-			end = strchr(p, '"');
-		} else {
-			end = strpbrk(p, "; \t");
-		}
-		snprintf(out, outlen, "%.*s", (int)(end ? end - p : (long)strlen(p)), p);
-	}
 }
 
 static int http_write(struct upload *u, const char *data, size_t size)
@@ -362,26 +326,6 @@ static enum MHD_Result http_metrics(struct daemon *d, struct MHD_Connection *c)
 	return http_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4", g_string_free(s, FALSE));
 }
 
-/* "/v1/jobs/{id}[/artefacts/{n}]" -> id, n ("" when absent); 0 when it parses */
-static int http_route_job(const char *url, char *id, size_t idlen, const char **n)
-{
-	const char *p = url + 9, *slash;
-
-	if (strncmp(url, "/v1/jobs/", 9) != 0)
-		return -1;
-	slash = strchr(p, '/');
-	if ((size_t)(slash ? slash - p : (long)strlen(p)) >= idlen)
-		return -1;
-	snprintf(id, idlen, "%.*s", (int)(slash ? slash - p : (long)strlen(p)), p);
-	*n = "";
-	if (slash != NULL) {
-		if (strncmp(slash, "/artefacts/", 11) != 0)
-			return -1;
-		*n = slash + 11;
-	}
-	return spool_valid_id(id) ? 0 : -1;
-}
-
 static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connection *c)
 {
 	struct daemon *d = u->l->d;
@@ -463,7 +407,7 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	if (fn != NULL)
 		g_strlcpy(u->name, fn, sizeof(u->name));
 	else if (cd != NULL)
-		http_disposition_name(cd, u->name, sizeof(u->name));
+		httpparse_disposition_name(cd, u->name, sizeof(u->name));
 	if (u->name[0] != '\0' && !g_utf8_validate(u->name, -1, NULL)) {
 		free(u);
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-name", "the file name is not UTF-8");
@@ -548,7 +492,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 			return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "use POST");
 		return http_start_upload(l, c, con_cls);
 	}
-	if (http_route_job(url, id, sizeof(id), &n) != 0)
+	if (httpparse_route_job(url, id, sizeof(id), &n) != 0)
 		return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "use GET");

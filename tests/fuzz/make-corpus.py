@@ -73,4 +73,10 @@ for i, p in enumerate(["a/b.txt", "../x", "a//b", "/abs", "議事録/第1回.txt
 # regression: a forged BMP data offset made gdk-pixbuf ask for 4 GiB (fuzz_image)
 put("image", "regress-bmp-offset-oom.bmp", bytes.fromhex(
     "424d00940000000000" "1a800028000000" "00ffff00000094000000" "00001a130b00" "400010"))
+for i, h in enumerate(["attachment; filename*=UTF-8''%E8%AD%B0%E4%BA%8B%E9%8C%B2.txt",
+                       'form-data; name="file"; filename="a b.pdf"', "attachment; filename=x",
+                       "filename*=UTF-8''%FF%FE", "/v1/jobs/0123456789abcdef0123456789abcdef",
+                       "/v1/jobs/0123456789abcdef0123456789abcdef/artefacts/3",
+                       "/v1/jobs/../../etc/passwd", "/v1/jobs/"]):
+    put("http", "h%02d" % i, h)
 shutil.rmtree(samples)

@@ -1,0 +1,36 @@
+/* fuzz_http.c - mugaid's own request parsing: Content-Disposition names and
+ * the job routes (an id that is not 32 hex digits never reaches the spool) */
+#include "httpparse.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int spool_valid_id(const char *id)
+{
+	return strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char in[4096], name[256], id[40];
+	const char *n;
+
+	if (size >= sizeof(in))
+		return 0;
+	memcpy(in, data, size);
+	in[size] = '\0';
+	name[0] = '\0';
+	httpparse_disposition_name(in, name, sizeof(name));
+	if (memchr(name, '\0', sizeof(name)) == NULL)
+		abort();
+	if (httpparse_route_job(in, id, sizeof(id), &n) == 0) {
+		if (!spool_valid_id(id) || strstr(id, "..") != NULL || strchr(id, '/') != NULL)
+			abort();
+		if (*n != '\0' && (n < in || n > in + size))
+			abort();
+	}
+	return 0;
+}
