@@ -28,7 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HTTP_POOL_THREADS 4
+#define HTTP_POOL_THREADS 8
+/* ?wait parks a pool thread: at most this many at once, so that status,
+ * health checks and new uploads always find a free thread; a request over
+ * the cap gets its 202 at once */
+#define HTTP_MAX_WAITERS (HTTP_POOL_THREADS - 3)
 #define HTTP_CONN_MEMORY (64 * 1024)
 #define HTTP_POST_BUFFER (16 * 1024)
 
@@ -349,14 +353,22 @@ static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connectio
 				  "cannot queue the job");
 	}
 	if (u->wait > 0) {
+		static unsigned waiters;
+		const char *state;
+
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += u->wait;
 		pthread_mutex_lock(&d->mu);
-		while (strcmp(spool_state(d, u->id), "done") != 0 &&
-		       pthread_cond_timedwait(&d->done_cv, &d->mu, &until) == 0)
-			;
+		if (waiters < HTTP_MAX_WAITERS) {
+			waiters++;
+			while ((state = spool_state(d, u->id)) != NULL && strcmp(state, "done") != 0 &&
+			       pthread_cond_timedwait(&d->done_cv, &d->mu, &until) == 0)
+				;
+			waiters--;
+		}
 		pthread_mutex_unlock(&d->mu);
-		if (strcmp(spool_state(d, u->id), "done") == 0) {
+		state = spool_state(d, u->id);
+		if (state != NULL && strcmp(state, "done") == 0) {
 			job = http_job_json(d, u->id, 0);
 			if (job != NULL)
 				return http_json(c, MHD_HTTP_OK, job);

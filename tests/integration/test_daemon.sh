@@ -104,6 +104,19 @@ check "nothing written through the symlink" test -z "$(ls -A "$T/sentinel")"
 check "daemon still answers /healthz after the hostile corpus" test "$(code $U4/healthz)" = 200
 check "daemon process alive" kill -0 $PID
 
+# ?wait must not starve the listener: 10 slow waiting uploads at once, and
+# /healthz and status still answer
+"$MUGAI_BIN/mkpdf" "$T/slow.pdf" --pages 12
+waiters=""
+for i in $(seq 1 10); do
+    curl -s -o /dev/null -X POST --data-binary @"$T/slow.pdf" "$U4/v1/jobs?filename=w$i.pdf&wait=60" &
+    waiters="$waiters $!"
+done
+sleep 0.5
+check "/healthz answers while 10 uploads wait" test "$(curl -s -m 3 -o /dev/null -w '%{http_code}' $U4/healthz)" = 200
+check "status answers while 10 uploads wait" test "$(curl -s -m 3 -o /dev/null -w '%{http_code}' $U4/v1/jobs/0123456789abcdef0123456789abcdef)" = 404
+for p in $waiters; do wait $p || true; done
+
 # the CLI client
 "$MUGAI" submit --server "$U" --wait 30 "$T/memo.txt" > "$T/sub.txt"
 check "mugai submit --wait: released" grep -q "	released	" "$T/sub.txt"
