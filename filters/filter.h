@@ -11,6 +11,11 @@
  *   pdf-image -> "out.pdf"     pdf-text, text, html-text -> "out.txt"
  *   image     -> "out.png" or "out.jpg"
  *   unpack    -> "m000001", "m000002", ... plus "manifest.jsonl"
+ *   ooxml-text -> "out.txt"      ooxml-cdr -> "out.docx", "out.xlsx" or "out.pptx"
+ *   office-pdf -> "out.pdf" (LibreOffice's PDF: the core renders it again
+ *                 with pdf-image or reads it with pdf-text, never releases it)
+ *   office-ooxml -> "out.docx", "out.xlsx" or "out.pptx" (LibreOffice's
+ *                 conversion: the core runs ooxml-cdr on it)
  *
  * A filter fills res->status and res->reason (short, stable, machine-usable
  * first word: e.g. "encrypted", "image-too-large: 60000x60000 > 20000x20000").
@@ -38,6 +43,7 @@ enum filter_image_format {
 
 #define FILTER_REASON_MAX 256
 #define FILTER_PASSWORD_MAX 256
+#define FILTER_MIME_MAX 128
 
 /* Limits and parameters for one run.  Every field has a config key (see
  * conf/mugai.conf); 0 never means "unlimited". */
@@ -58,6 +64,8 @@ struct filter_limits {
 	uint64_t max_total_bytes;   /* [limits] archive_max_total_size */
 	uint32_t max_ratio;         /* [limits] archive_max_ratio */
 	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
+	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
+				      * document is (a hint, never trusted for safety) */
 };
 
 struct filter_result {
@@ -67,7 +75,11 @@ struct filter_result {
 
 /* sandbox_flags: what a filter needs beyond the default confinement */
 #define FILTER_SANDBOX_EXEC 0x1 /* may exec and fork its helper (LibreOffice);
-				 * AF_UNIX sockets allowed, still no network */
+				 * AF_UNIX sockets allowed, still no network; in
+				 * its own mount namespace with a private /tmp */
+/* where a FILTER_SANDBOX_EXEC filter finds its output directory by path
+ * (a bind mount in its private /tmp): helpers it runs take paths */
+#define FILTER_SANDBOX_WORK "/tmp/work"
 
 struct filter_ops {
 	const char *name;

@@ -19,6 +19,10 @@ extern const struct filter_ops filter_text FILTER_WEAK;
 extern const struct filter_ops filter_html_text FILTER_WEAK;
 extern const struct filter_ops filter_image FILTER_WEAK;
 extern const struct filter_ops filter_unpack FILTER_WEAK;
+extern const struct filter_ops filter_ooxml_text FILTER_WEAK;
+extern const struct filter_ops filter_ooxml_cdr FILTER_WEAK;
+extern const struct filter_ops filter_office_pdf FILTER_WEAK;
+extern const struct filter_ops filter_office_ooxml FILTER_WEAK;
 
 static const struct filter_ops *const table[] = {
 	&filter_pdf_image,
@@ -27,6 +31,10 @@ static const struct filter_ops *const table[] = {
 	&filter_html_text,
 	&filter_image,
 	&filter_unpack,
+	&filter_ooxml_text,
+	&filter_ooxml_cdr,
+	&filter_office_pdf,
+	&filter_office_ooxml,
 	NULL,
 };
 

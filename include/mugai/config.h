@@ -45,17 +45,20 @@ struct mugai_config {
 	uint64_t archive_max_member_size;
 	uint64_t archive_max_total_size;
 	uint32_t archive_max_ratio;
+	uint32_t office_timeout;      /* wall clock seconds for a LibreOffice conversion */
+	uint64_t office_memory;       /* RLIMIT_AS of the LibreOffice filter */
 	uint64_t scan_max_filesize;
 	uint64_t scan_max_scansize;
 	uint32_t scan_max_recursion;
 	uint32_t scan_max_files;
 	uint32_t scan_timeout_ms;
 	/* [policy] */
-	int mode;                     /* 0 auto, else ACTION_TEXT or ACTION_IMAGE_PDF */
+	int mode;                     /* 0 auto, else ACTION_TEXT, ACTION_IMAGE_PDF or ACTION_CDR */
 	int pdf_action;               /* ACTION_IMAGE_PDF or ACTION_TEXT */
 	int html_action;              /* ACTION_TEXT or ACTION_BLOCK */
 	int image_action;             /* ACTION_REENCODE or ACTION_BLOCK */
 	int archive_action;           /* ACTION_UNPACK or ACTION_BLOCK */
+	int office_action;            /* ACTION_IMAGE_PDF, ACTION_TEXT, ACTION_CDR or ACTION_BLOCK */
 	bool allow_mode_override;
 	uint32_t pdf_dpi;
 	uint32_t jpeg_quality;
@@ -78,6 +81,11 @@ int config_load(struct mugai_config *cfg, const char *path, char *err, size_t er
 /* parse "image-pdf", "text", ... ; -1 when unknown */
 int config_parse_action(const char *s);
 const char *config_action_name(int action);
+/* a requested mode: "auto" -> 0, "text", "image-pdf", "cdr" -> ACTION_*;
+ * -1 when unknown.  config_mode_name() is the reverse. */
+int config_parse_mode(const char *s);
+const char *config_mode_name(int mode);
+#define CONFIG_MODES "auto, text, image-pdf, cdr"
 /* print the effective configuration as an INI file */
 void config_dump(const struct mugai_config *cfg, void *stdio_file);
 

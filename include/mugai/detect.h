@@ -14,6 +14,8 @@
 #define DETECT_MIME_MAX 128
 #define DETECT_EXT_MAX 16
 #define DETECT_READ_MAX (1024 * 1024) /* bytes of content given to libmagic */
+#define DETECT_MACRO_SCAN_MAX (512ULL * 1024 * 1024) /* bytes of an OLE file searched
+						       * for macro storages */
 
 enum type_class {
 	CLASS_UNKNOWN = 0,
@@ -37,6 +39,9 @@ struct detect_result {
 	bool mismatch;                   /* extension and content disagree */
 	bool dangerous_ext;              /* .exe .js .vbs .lnk ... */
 	bool bidi_name;                  /* name holds a bidi override (RLO spoofing) */
+	bool ooxml;                      /* an OOXML package (docx/xlsx/pptx, any variant) */
+	bool ole_macros;                 /* legacy binary Office with a macro storage
+					  * (Macros, _VBA_PROJECT) */
 };
 
 struct detect_ctx;

@@ -1,7 +1,7 @@
 /*
  * mugai - command line.
  *
- *   mugai sanitize [--mode auto|text|image-pdf] [--config FILE] [--database DIR]
+ *   mugai sanitize [--mode auto|text|image-pdf|cdr] [--config FILE] [--database DIR]
  *                  [--password PW] [--json] -o OUTDIR FILE...
  *   mugai submit|status|fetch ...   (client of mugaid, src/cli/client.c)
  *   mugai check-config [--config FILE] [--dump]
@@ -37,7 +37,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mugai sanitize [--mode auto|text|image-pdf] [--config FILE]\n"
+		"usage: mugai sanitize [--mode auto|text|image-pdf|cdr] [--config FILE]\n"
 		"                      [--database DIR] [--password PW] [--json] [-v]\n"
 		"                      -o OUTDIR FILE...\n"
 		"       mugai submit [--server URL] [--token T] [--mode M] [--wait S] FILE...\n"
@@ -164,14 +164,9 @@ static int cmd_sanitize(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "m:c:d:p:jo:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (strcmp(optarg, "auto") == 0)
-				mode = 0;
-			else if (strcmp(optarg, "text") == 0)
-				mode = ACTION_TEXT;
-			else if (strcmp(optarg, "image-pdf") == 0)
-				mode = ACTION_IMAGE_PDF;
-			else {
-				log_warnx("--mode: '%s' is not one of auto, text, image-pdf", optarg);
+			mode = config_parse_mode(optarg);
+			if (mode < 0) {
+				log_warnx("--mode: '%s' is not one of " CONFIG_MODES, optarg);
 				return EXIT_USAGE;
 			}
 			break;

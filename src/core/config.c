@@ -40,6 +40,8 @@
 #define CONFIG_DEF_SCAN_TIMEOUT_MS        120000
 #define CONFIG_DEF_PDF_DPI                150
 #define CONFIG_DEF_JPEG_QUALITY           85
+#define CONFIG_DEF_OFFICE_TIMEOUT         180
+#define CONFIG_DEF_OFFICE_MEMORY          (4 * GIB)
 #define CONFIG_DEF_DATABASE_DIR           "/var/lib/clamav"
 
 enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT };
@@ -74,6 +76,8 @@ static const struct key_def config_keys[] = {
 	{ "limits", "archive_max_member_size", KT_U64, O(archive_max_member_size), 1, 64 * GIB },
 	{ "limits", "archive_max_total_size", KT_U64, O(archive_max_total_size), 1, 256 * GIB },
 	{ "limits", "archive_max_ratio", KT_U32, O(archive_max_ratio), 2, 100000 },
+	{ "limits", "office_timeout", KT_U32, O(office_timeout), 1, 86400 },
+	{ "limits", "office_memory", KT_U64, O(office_memory), 256 * MIB, 64 * GIB },
 	{ "limits", "scan_max_filesize", KT_U64, O(scan_max_filesize), 1 * MIB, 4 * GIB - 1 },
 	{ "limits", "scan_max_scansize", KT_U64, O(scan_max_scansize), 1 * MIB, 4 * GIB - 1 },
 	{ "limits", "scan_max_recursion", KT_U32, O(scan_max_recursion), 1, 100 },
@@ -84,6 +88,7 @@ static const struct key_def config_keys[] = {
 	{ "policy", "html", KT_ACTION, O(html_action), 0, A(ACTION_TEXT) | A(ACTION_BLOCK) },
 	{ "policy", "image", KT_ACTION, O(image_action), 0, A(ACTION_REENCODE) | A(ACTION_BLOCK) },
 	{ "policy", "archive", KT_ACTION, O(archive_action), 0, A(ACTION_UNPACK) | A(ACTION_BLOCK) },
+	{ "policy", "office", KT_ACTION, O(office_action), 0, A(ACTION_IMAGE_PDF) | A(ACTION_TEXT) | A(ACTION_CDR) | A(ACTION_BLOCK) },
 	{ "policy", "allow_mode_override", KT_BOOL, O(allow_mode_override), 0, 0 },
 	{ "policy", "pdf_dpi", KT_U32, O(pdf_dpi), 36, 600 },
 	{ "policy", "jpeg_quality", KT_U32, O(jpeg_quality), 10, 100 },
@@ -114,6 +119,24 @@ const char *config_action_name(int action)
 	if (action < 0 || (size_t)action >= G_N_ELEMENTS(action_names))
 		return "?";
 	return action_names[action];
+}
+
+int config_parse_mode(const char *s)
+{
+	if (strcmp(s, "auto") == 0)
+		return 0;
+	if (strcmp(s, "text") == 0)
+		return ACTION_TEXT;
+	if (strcmp(s, "image-pdf") == 0)
+		return ACTION_IMAGE_PDF;
+	if (strcmp(s, "cdr") == 0)
+		return ACTION_CDR;
+	return -1;
+}
+
+const char *config_mode_name(int mode)
+{
+	return mode == 0 ? "auto" : config_action_name(mode);
 }
 
 void config_defaults(struct mugai_config *cfg)
@@ -147,6 +170,9 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->html_action = ACTION_TEXT;
 	cfg->image_action = ACTION_REENCODE;
 	cfg->archive_action = ACTION_UNPACK;
+	cfg->office_action = ACTION_IMAGE_PDF;
+	cfg->office_timeout = CONFIG_DEF_OFFICE_TIMEOUT;
+	cfg->office_memory = CONFIG_DEF_OFFICE_MEMORY;
 	cfg->allow_mode_override = true;
 	cfg->pdf_dpi = CONFIG_DEF_PDF_DPI;
 	cfg->jpeg_quality = CONFIG_DEF_JPEG_QUALITY;
@@ -289,18 +315,16 @@ static int config_set(struct mugai_config *cfg, const struct key_def *k, const c
 		}
 		*(int *)(void *)base = a;
 		return 0;
-	case KT_MODE:
-		if (strcmp(val, "auto") == 0)
-			*(int *)(void *)base = 0;
-		else if (strcmp(val, "text") == 0)
-			*(int *)(void *)base = ACTION_TEXT;
-		else if (strcmp(val, "image-pdf") == 0)
-			*(int *)(void *)base = ACTION_IMAGE_PDF;
-		else {
-			snprintf(why, whylen, "'%s' is not one of: auto, text, image-pdf", val);
+	case KT_MODE: {
+		int m = config_parse_mode(val);
+
+		if (m < 0) {
+			snprintf(why, whylen, "'%s' is not one of: " CONFIG_MODES, val);
 			return -1;
 		}
+		*(int *)(void *)base = m;
 		return 0;
+	}
 	case KT_IMGFMT:
 		if (strcmp(val, "jpeg") == 0)
 			*(int *)(void *)base = FILTER_IMG_JPEG;
@@ -425,7 +449,7 @@ void config_dump(const struct mugai_config *cfg, void *stdio_file)
 		case KT_MODE: {
 			int m = *(const int *)(const void *)base;
 
-			fprintf(f, "%s\n", m == 0 ? "auto" : config_action_name(m));
+			fprintf(f, "%s\n", config_mode_name(m));
 			break;
 		}
 		case KT_IMGFMT:

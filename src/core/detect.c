@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <magic.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,93 @@ static bool detect_has_bidi(const char *name)
 	return false;
 }
 
+/* A ZIP whose local file header names "[Content_Types].xml" is an OOXML
+ * package; libmagic only says so when that part comes first.  The main
+ * part's folder tells which application. */
+static const char *detect_ooxml(const unsigned char *buf, size_t len)
+{
+	static const char ct[] = "[Content_Types].xml";
+	const unsigned char *p = buf, *end = buf + len;
+	int found = 0;
+
+	while (!found && (p = memmem(p, (size_t)(end - p), ct, sizeof(ct) - 1)) != NULL) {
+		/* PK\3\4 header, 30 bytes, name length 19 at offset 26 */
+		if (p - buf >= 30 && memcmp(p - 30, "PK\x03\x04", 4) == 0 &&
+		    p[-4] == sizeof(ct) - 1 && p[-3] == 0)
+			found = 1;
+		p++;
+	}
+	if (!found)
+		return NULL;
+	if (memmem(buf, len, "word/", 5) != NULL)
+		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+	if (memmem(buf, len, "xl/", 3) != NULL)
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+	if (memmem(buf, len, "ppt/", 4) != NULL)
+		return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+	return NULL;
+}
+
+static bool detect_is_ole_office(const char *mime)
+{
+	return strcmp(mime, "application/msword") == 0 ||
+	       strcmp(mime, "application/vnd.ms-excel") == 0 ||
+	       strcmp(mime, "application/vnd.ms-powerpoint") == 0 ||
+	       strcmp(mime, "application/vnd.ms-office") == 0 ||
+	       strcmp(mime, "application/CDFV2") == 0 ||
+	       strcmp(mime, "application/x-ole-storage") == 0;
+}
+
+/* Does the OLE compound file hold a macro storage?  Directory entries name
+ * them in UTF-16LE: "Macros" (Word), "_VBA_PROJECT_CUR" (Excel),
+ * "_VBA_PROJECT", "VBA".  A byte search over the whole file: cheap, no
+ * parsing, and a false hit only makes the policy stricter. */
+static bool detect_ole_macros(int fd)
+{
+	static const char *const names[] = { "Macros", "_VBA_PROJECT", "VBA" };
+	unsigned char pat[3][32];
+	size_t plen[3];
+	enum { CHUNK = 1024 * 1024, OVERLAP = 64 };
+	unsigned char *buf = malloc(CHUNK + OVERLAP);
+	uint64_t off = 0;
+	size_t have = 0;
+	bool hit = false;
+
+	if (buf == NULL)
+		return true; /* cannot tell: assume the worst */
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(names[i]);
+
+		for (size_t k = 0; k < n; k++) {
+			pat[i][2 * k] = (unsigned char)names[i][k];
+			pat[i][2 * k + 1] = 0;
+		}
+		/* NUL-terminated in the directory entry */
+		pat[i][2 * n] = 0;
+		pat[i][2 * n + 1] = 0;
+		plen[i] = 2 * n + 2;
+	}
+	while (!hit && off < DETECT_MACRO_SCAN_MAX) {
+		ssize_t n = pread(fd, buf + have, CHUNK, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		off += (uint64_t)n;
+		for (size_t i = 0; i < 3 && !hit; i++)
+			hit = memmem(buf, have, pat[i], plen[i]) != NULL;
+		/* a name may straddle two chunks */
+		if (have > OVERLAP) {
+			memmove(buf, buf + have - OVERLAP, OVERLAP);
+			have = OVERLAP;
+		}
+	}
+	free(buf);
+	return hit;
+}
+
 int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
 	      char *err, size_t errlen)
 {
@@ -295,7 +383,19 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 	}
 	g_strlcpy(out->mime, m, sizeof(out->mime));
 	g_strlcpy(out->encoding, e, sizeof(out->encoding));
+	if (strcmp(out->mime, "application/zip") == 0 ||
+	    strcmp(out->mime, "application/octet-stream") == 0) {
+		const char *ox = detect_ooxml(buf, len);
+
+		if (ox != NULL)
+			g_strlcpy(out->mime, ox, sizeof(out->mime));
+	}
 	free(buf);
+	out->ooxml = strncmp(out->mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
+		     strncmp(out->mime, "application/vnd.ms-word.", 24) == 0 ||
+		     strncmp(out->mime, "application/vnd.ms-excel.", 25) == 0 ||
+		     strncmp(out->mime, "application/vnd.ms-powerpoint.", 30) == 0;
+	out->ole_macros = detect_is_ole_office(out->mime) && detect_ole_macros(fd);
 
 	out->cls = detect_class_of_mime(out->mime);
 	/* libmagic calls UTF-16 text and legacy encodings application/octet-stream

@@ -50,8 +50,13 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 /* Filters mugai-filter-lite carries (see filters/registry.c). */
 static int filterproc_is_lite(const char *name)
 {
-	return strcmp(name, "text") == 0 || strcmp(name, "html-text") == 0 ||
-	       strcmp(name, "unpack") == 0;
+	static const char *const lite[] = { "text", "html-text", "unpack", "ooxml-text",
+					    "ooxml-cdr", "office-pdf", "office-ooxml" };
+
+	for (size_t i = 0; i < sizeof(lite) / sizeof(lite[0]); i++)
+		if (strcmp(name, lite[i]) == 0)
+			return 1;
+	return 0;
 }
 
 static const char *filterproc_binary_named(const struct mugai_config *cfg, const char *prog,

@@ -21,6 +21,8 @@
 #define JOB_NAME_MAX 200           /* bytes of a released file name we keep */
 #define JOB_MANIFEST_MAX (64 * 1024 * 1024)
 #define JOB_WORK_NAME 16
+#define JOB_OFFICE_OPEN_FILES 1024   /* LibreOffice opens many files at once */
+#define JOB_RM_DEPTH 32              /* work directory levels removed */
 
 struct job_pending {
 	char work_rel[32];                 /* "f000001/out.pdf" under the work dir */
@@ -94,9 +96,13 @@ static void job_item_verdict(json_t *item, const char *verdict, const char *reas
 
 static json_t *job_type_json(const struct detect_result *d)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "mime", d->mime, "encoding", d->encoding,
-			 "extension", d->extension, "class", detect_class_name(d->cls),
-			 "mismatch", d->mismatch ? 1 : 0);
+	json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:b}", "mime", d->mime, "encoding",
+			      d->encoding, "extension", d->extension, "class",
+			      detect_class_name(d->cls), "mismatch", d->mismatch ? 1 : 0);
+
+	if (d->ole_macros)
+		json_object_set_new(t, "macros", json_true());
+	return t;
 }
 
 /* A released file name from an untrusted one: valid UTF-8, no separators or
@@ -353,7 +359,74 @@ static void job_members(struct job_state *st, int fdir, const char *rel_dir,
 	free(buf);
 }
 
-static const char *const job_out_names[] = { "out.pdf", "out.txt", "out.png", "out.jpg" };
+static const char *const job_out_names[] = { "out.pdf", "out.txt", "out.png", "out.jpg",
+					     "out.docx", "out.xlsx", "out.pptx" };
+
+/* what the first filter of a chain leaves for the second */
+static const struct {
+	const char *name, *mime;
+} job_chain_outputs[] = {
+	{ "out.pdf", "application/pdf" },
+	{ "out.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+	{ "out.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+	{ "out.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+};
+
+static void filter_result_failed(struct filter_result *fr, const char *why)
+{
+	fr->status = FILTER_FAILED;
+	g_strlcpy(fr->reason, why, sizeof(fr->reason));
+}
+
+/* Run filter `name` on in_fd in a new work directory fNNNNNN (its fd in
+ * *fdir, its name in dname): the filter gets what is left of the job's
+ * time, at most its own timeout; LibreOffice gets its own limits.  0 with
+ * fr filled, -1 (job failed) when the directory cannot be made. */
+static int job_filter(struct job_state *st, const char *name, const char *mime, int unpack,
+		      int in_fd, int *fdir, char *dname, size_t dlen, struct filter_result *fr,
+		      char *sandbox, size_t sblen)
+{
+	const struct mugai_config *cfg = st->env->cfg;
+	struct mugai_config fcfg = *cfg;
+	struct filter_limits lim;
+	int64_t left;
+
+	snprintf(dname, dlen, "f%06u", ++st->seq);
+	*fdir = -1;
+	if (mkdirat(st->work_fd, dname, 0700) != 0 ||
+	    (*fdir = openat(st->work_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC)) < 0) {
+		job_set(st, &st->failed, "work directory: %s", strerror(errno));
+		return -1;
+	}
+	/* run as root, mugai-filter becomes nobody: give it its directory */
+	if (geteuid() == 0 && fchown(*fdir, FILTERPROC_UID, FILTERPROC_UID) != 0) {
+		job_set(st, &st->failed, "work directory: %s", strerror(errno));
+		return -1;
+	}
+	filterproc_limits(cfg, &lim);
+	g_strlcpy(lim.mime, mime, sizeof(lim.mime));
+	if (st->opts->password != NULL && unpack)
+		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));
+	if (unpack) {
+		lim.max_members = cfg->archive_max_members - st->members;
+		lim.max_total_bytes = cfg->archive_max_total_size - st->expanded;
+		if (lim.max_members == 0)
+			lim.max_members = 1;
+	}
+	if (strncmp(name, "office-", 7) == 0) {
+		fcfg.filter_timeout = cfg->office_timeout;
+		fcfg.filter_memory = cfg->office_memory;
+		if (fcfg.filter_open_files < JOB_OFFICE_OPEN_FILES)
+			fcfg.filter_open_files = JOB_OFFICE_OPEN_FILES;
+	}
+	left = (st->deadline - job_now_ms() + 999) / 1000;
+	if (left < (int64_t)fcfg.filter_timeout)
+		fcfg.filter_timeout = left < 1 ? 1 : (uint32_t)left;
+	filterproc_run(&fcfg, name, &lim, in_fd, *fdir, fr, sandbox, sblen);
+	explicit_bzero(lim.password, sizeof(lim.password));
+	return 0;
+}
 
 static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			     const char *name, const char *report_path, unsigned depth)
@@ -362,10 +435,9 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 	struct detect_result d;
 	struct scan_result sr;
 	struct policy_decision pd;
-	struct filter_limits lim;
 	struct filter_result fr;
 	struct stat sb;
-	char err[256], hex[65], dname[32], sandbox[FILTERPROTO_SANDBOX_MAX];
+	char err[256], hex[65], dname[32], sandbox[2 * FILTERPROTO_SANDBOX_MAX];
 	char safe[JOB_NAME_MAX + 8], why[JOB_REASON_MAX];
 	uint64_t size = 0;
 	json_t *item = job_item_new(report_path);
@@ -465,46 +537,62 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 		return;
 	}
 
-	/* 4. filter, in its own process */
-	snprintf(dname, sizeof(dname), "f%06u", ++st->seq);
-	if (mkdirat(st->work_fd, dname, 0700) != 0 ||
-	    (fdir = openat(st->work_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			   O_CLOEXEC)) < 0) {
+	/* 4. filter, in its own process; a chain (office-pdf -> pdf-image)
+	 * runs its second filter on the first one's output */
+	if (job_filter(st, pd.filter, d.mime, pd.action == ACTION_UNPACK, fd, &fdir, dname,
+		       sizeof(dname), &fr, sandbox, sizeof(sandbox)) != 0) {
 		job_item_verdict(item, "failed", "cannot create the work directory");
-		job_set(st, &st->failed, "work directory: %s", strerror(errno));
-		return;
-	}
-	/* run as root, mugai-filter becomes nobody: give it its directory */
-	if (geteuid() == 0 && fchown(fdir, FILTERPROC_UID, FILTERPROC_UID) != 0) {
-		job_item_verdict(item, "failed", "cannot hand the work directory to the filter");
-		job_set(st, &st->failed, "work directory: %s", strerror(errno));
 		goto out;
 	}
-	filterproc_limits(cfg, &lim);
-	if (st->opts->password != NULL)
-		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));
-	if (pd.action == ACTION_UNPACK) {
-		lim.max_members = cfg->archive_max_members - st->members;
-		lim.max_total_bytes = cfg->archive_max_total_size - st->expanded;
-		if (lim.max_members == 0)
-			lim.max_members = 1;
-	}
-	{
-		/* the filter gets what is left of the job's time, at most filter_timeout */
-		struct mugai_config fcfg = *cfg;
-		int64_t left = (st->deadline - job_now_ms() + 999) / 1000;
+	if (fr.status == FILTER_OK && pd.then != NULL) {
+		int mid = -1, fdir2 = -1;
+		const char *mid_mime = NULL;
+		char dname2[32];
 
-		if (left < (int64_t)fcfg.filter_timeout)
-			fcfg.filter_timeout = left < 1 ? 1 : (uint32_t)left;
-		filterproc_run(&fcfg, pd.filter, &lim, fd, fdir, &fr, sandbox, sizeof(sandbox));
+		for (size_t i = 0; i < G_N_ELEMENTS(job_chain_outputs) && mid < 0; i++) {
+			mid = openat(fdir, job_chain_outputs[i].name, O_RDONLY | O_NOFOLLOW |
+				     O_CLOEXEC);
+			mid_mime = job_chain_outputs[i].mime;
+		}
+		if (mid < 0) {
+			filter_result_failed(&fr, "the filter wrote no output");
+		} else {
+			char sb2[FILTERPROTO_SANDBOX_MAX];
+			int rc = job_filter(st, pd.then, mid_mime, 0, mid, &fdir2, dname2,
+					    sizeof(dname2), &fr, sb2, sizeof(sb2));
+
+			/* both filters' layers: "first | second" */
+			if (strcmp(sb2, sandbox) != 0) {
+				g_strlcat(sandbox, " | ", sizeof(sandbox));
+				g_strlcat(sandbox, sb2, sizeof(sandbox));
+			}
+
+			close(mid);
+			close(fdir);
+			fdir = fdir2;
+			g_strlcpy(dname, dname2, sizeof(dname));
+			if (rc != 0) {
+				job_item_verdict(item, "failed", "cannot create the work directory");
+				goto out;
+			}
+		}
 	}
-	explicit_bzero(lim.password, sizeof(lim.password));
 	log_debug("%s: filter %s done at %lld ms", report_path, pd.filter,
 		  (long long)(job_now_ms() - st->t0));
-	json_object_set_new(item, "filter", json_string(pd.filter));
+	if (pd.then != NULL) {
+		char chain[64];
+
+		snprintf(chain, sizeof(chain), "%s,%s", pd.filter, pd.then);
+		json_object_set_new(item, "filter", json_string(chain));
+	} else {
+		json_object_set_new(item, "filter", json_string(pd.filter));
+	}
 	json_object_set_new(item, "sandbox", json_string(sandbox));
 	switch (fr.status) {
 	case FILTER_OK:
+		/* what the filter did (ooxml-cdr: what it removed) */
+		if (fr.reason[0] != '\0')
+			json_object_set_new(item, "filter_note", json_string(fr.reason));
 		break;
 	case FILTER_HELD:
 		job_item_verdict(item, "held", fr.reason);
@@ -580,37 +668,42 @@ out:
 		close(fdir);
 }
 
-/* Remove the work directory: two levels of plain files (fNNNNNN/...). */
+/* Remove dir_fd's entry `name` and everything below it, never following a
+ * link; bounded depth (the office filter leaves a LibreOffice profile when
+ * it is killed). */
+static void job_rm_tree(int dir_fd, const char *name, int depth)
+{
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (unlinkat(dir_fd, name, 0) == 0 || depth > JOB_RM_DEPTH)
+		return;
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			job_rm_tree(dirfd(d), e->d_name, depth + 1);
+	closedir(d);
+	unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+/* Remove the work directory and everything in it. */
 static void job_rm_work(int work_fd, const char *work_path)
 {
 	DIR *d = fdopendir(dup(work_fd));
 	struct dirent *e;
 
 	if (d != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			int sub;
-			DIR *sd;
-			struct dirent *se;
-
-			if (e->d_name[0] == '.')
-				continue;
-			sub = openat(work_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				     O_CLOEXEC);
-			if (sub < 0) {
-				unlinkat(work_fd, e->d_name, 0);
-				continue;
-			}
-			sd = fdopendir(sub);
-			if (sd == NULL) {
-				close(sub);
-				continue;
-			}
-			while ((se = readdir(sd)) != NULL)
-				if (strcmp(se->d_name, ".") != 0 && strcmp(se->d_name, "..") != 0)
-					unlinkat(dirfd(sd), se->d_name, 0);
-			closedir(sd);
-			unlinkat(work_fd, e->d_name, AT_REMOVEDIR);
-		}
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				job_rm_tree(work_fd, e->d_name, 1);
 		closedir(d);
 	}
 	if (rmdir(work_path) != 0)

@@ -23,6 +23,68 @@ static void policy_do(struct policy_decision *out, int action, const char *filte
 {
 	out->action = action;
 	out->filter = filter;
+	out->then = NULL;
+}
+
+static void policy_chain(struct policy_decision *out, int action, const char *filter,
+			 const char *then)
+{
+	out->action = action;
+	out->filter = filter;
+	out->then = then;
+}
+
+static void policy_note(struct policy_decision *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void policy_note(struct policy_decision *out, const char *fmt, ...)
+{
+	size_t used = strlen(out->reason);
+	va_list ap;
+
+	if (used > 0 && used + 2 < sizeof(out->reason)) {
+		memcpy(out->reason + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(out->reason + used, sizeof(out->reason) - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Office documents:
+ *   image-pdf  LibreOffice -> PDF -> pdf-image
+ *   text       docx/xlsx/pptx: ooxml-text; others: LibreOffice -> PDF -> pdf-text
+ *   cdr        docx/xlsx/pptx: ooxml-cdr; doc/xls/ppt/odt/rtf: LibreOffice ->
+ *              docx/xlsx/pptx -> ooxml-cdr; legacy binary Office with macros:
+ *              never rebuilt, image-pdf instead
+ */
+static void policy_office(struct policy_decision *out, const struct detect_result *d, int action)
+{
+	if (action == ACTION_CDR && d->ole_macros) {
+		policy_note(out, "legacy Office file with macros: image-pdf instead of cdr");
+		action = ACTION_IMAGE_PDF;
+	}
+	switch (action) {
+	case ACTION_TEXT:
+		if (d->ooxml)
+			policy_do(out, ACTION_TEXT, "ooxml-text");
+		else
+			policy_chain(out, ACTION_TEXT, "office-pdf", "pdf-text");
+		return;
+	case ACTION_CDR:
+		if (d->ooxml)
+			policy_do(out, ACTION_CDR, "ooxml-cdr");
+		else
+			policy_chain(out, ACTION_CDR, "office-ooxml", "ooxml-cdr");
+		return;
+	case ACTION_IMAGE_PDF:
+		policy_chain(out, ACTION_IMAGE_PDF, "office-pdf", "pdf-image");
+		return;
+	default:
+		policy_block(out, "policy: [policy] office = block");
+		return;
+	}
 }
 
 void policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
@@ -51,6 +113,7 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 	}
 	switch (d->cls) {
 	case CLASS_PDF:
+		/* cdr means nothing for a PDF: its own policy applies */
 		if (mode == ACTION_TEXT)
 			policy_do(out, ACTION_TEXT, "pdf-text");
 		else if (mode == ACTION_IMAGE_PDF)
@@ -84,8 +147,11 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 			policy_block(out, "policy: [policy] archive = block");
 		return;
 	case CLASS_OFFICE:
-		policy_block(out, "unsupported-type: %s (office documents have no filter yet)",
-			     d->mime);
+		/* a requested mode never unblocks what the policy blocks */
+		if (cfg->office_action == ACTION_BLOCK)
+			policy_block(out, "policy: [policy] office = block");
+		else
+			policy_office(out, d, mode != 0 ? mode : cfg->office_action);
 		return;
 	case CLASS_EXECUTABLE:
 		policy_block(out, "forbidden-type: executable (%s)", d->mime);

@@ -400,17 +400,15 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	if (cl != NULL && strtoull(cl, NULL, 10) > d->cfg.input_max_size)
 		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
 				  "the upload is larger than [limits] input_max_size");
-	if (mode != NULL && strcmp(mode, "auto") != 0 && strcmp(mode, "text") != 0 &&
-	    strcmp(mode, "image-pdf") != 0)
+	if (mode != NULL && config_parse_mode(mode) < 0)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-mode",
-				  "mode must be auto, text or image-pdf");
+				  "mode must be one of " CONFIG_MODES);
 	u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return MHD_NO;
 	u->fd = -1;
 	u->l = l;
-	u->mode = mode == NULL ? 0 : strcmp(mode, "text") == 0 ? ACTION_TEXT :
-		  strcmp(mode, "image-pdf") == 0 ? ACTION_IMAGE_PDF : 0;
+	u->mode = mode == NULL ? 0 : config_parse_mode(mode);
 	if (wait != NULL) {
 		long w = strtol(wait, NULL, 10);
 

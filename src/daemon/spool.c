@@ -173,8 +173,7 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode)
 {
 	int inc = spool_subdir(d, "incoming"), q = spool_subdir(d, "queue"), jd = -1, rc = -1;
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
-				 mode == ACTION_TEXT ? "text" : mode == ACTION_IMAGE_PDF ?
-				 "image-pdf" : "auto", "received", (json_int_t)time(NULL));
+				 config_mode_name(mode), "received", (json_int_t)time(NULL));
 	char *text = json_dumps(meta, JSON_COMPACT);
 
 	if (inc < 0 || q < 0 || text == NULL)
@@ -339,8 +338,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		env.engine = er->eng;
 		env.detect = det;
 		memset(&jo, 0, sizeof(jo));
-		jo.mode = strcmp(mode, "text") == 0 ? ACTION_TEXT :
-			  strcmp(mode, "image-pdf") == 0 ? ACTION_IMAGE_PDF : 0;
+		jo.mode = config_parse_mode(mode) > 0 ? config_parse_mode(mode) : 0;
 		jo.input = name;
 		report = job_process(&env, in, name, &jo, out);
 	}

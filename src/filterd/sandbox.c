@@ -20,8 +20,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <grp.h>
+#include <limits.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -54,16 +57,17 @@ static int sandbox_write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* A network namespace with nothing in it but a down loopback. */
-static int sandbox_netns(void)
+/* A network namespace with nothing in it but a down loopback; with
+ * extra = CLONE_NEWNS a mount namespace too. */
+static int sandbox_netns(int extra)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	char map[64];
 
-	if (unshare(CLONE_NEWNET) == 0)
+	if (unshare(CLONE_NEWNET | extra) == 0)
 		return 0;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET | extra) != 0)
 		return -1;
 	/* map our own ids so that files we create keep their owner */
 	if (sandbox_write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
@@ -74,6 +78,65 @@ static int sandbox_netns(void)
 	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
 	if (sandbox_write_file("/proc/self/gid_map", map) != 0)
 		return -1;
+	return 0;
+}
+
+/* Places where other services keep their sockets and state: hidden from
+ * the LibreOffice filter, whose seccomp filter must allow AF_UNIX sockets
+ * (a path-named socket is outside the network namespace). */
+static const char *const sandbox_hidden_dirs[] = {
+	"/run", "/var/run", "/var/lib", "/var/spool", "/var/tmp", "/home", "/root", "/srv",
+	"/mnt", "/media", NULL,
+};
+
+/*
+ * The LibreOffice filter's file system view, in its own mount namespace: a
+ * private, empty /tmp (LibreOffice binds its single-instance socket there)
+ * holding only the task's output directory at FILTER_SANDBOX_WORK, and empty
+ * read-only tmpfs over sandbox_hidden_dirs.
+ */
+static int sandbox_private_tmp(int out_dir_fd)
+{
+	char src[64], path[PATH_MAX];
+	struct stat st, a, b;
+	ssize_t n;
+	int fd, rc;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	/* a bind mount's source must be a mount of this namespace: reopen
+	 * the output directory here, and check it is the same one */
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", out_dir_fd);
+	n = readlink(src, path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(path) - 1)
+		return -1;
+	path[n] = '\0';
+	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &a) != 0 || fstat(out_dir_fd, &b) != 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	rc = mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777");
+	if (rc == 0)
+		rc = mkdir(FILTER_SANDBOX_WORK, 0755);
+	if (rc == 0)
+		rc = mount(src, FILTER_SANDBOX_WORK, NULL, MS_BIND, NULL);
+	close(fd);
+	if (rc != 0)
+		return -1;
+	for (size_t i = 0; sandbox_hidden_dirs[i] != NULL; i++) {
+		/* a symlink (/var/run -> /run) is covered by its target */
+		if (lstat(sandbox_hidden_dirs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", sandbox_hidden_dirs[i], "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755") != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -102,6 +165,14 @@ static const char *const sandbox_read_paths[] = {
 static const char *const sandbox_read_paths_exec[] = {
 	"/etc", "/bin", "/sbin", "/opt", NULL,
 };
+
+/* is /tmp the private tmpfs holding the work directory? */
+static int sandbox_is_private_tmp(void)
+{
+	struct stat a, b;
+
+	return stat("/tmp", &a) == 0 && stat(FILTER_SANDBOX_WORK, &b) == 0 && a.st_dev != b.st_dev;
+}
 
 static int sandbox_landlock_allow(int rfd, const char *path, uint64_t rights)
 {
@@ -163,10 +234,15 @@ static int sandbox_landlock(int out_dir_fd, int allow_exec)
 	for (size_t i = 0; sandbox_read_paths[i] != NULL; i++)
 		rc |= sandbox_landlock_allow(rfd, sandbox_read_paths[i],
 					     read_rights | (allow_exec ? exec_right : 0));
-	if (allow_exec)
+	if (allow_exec) {
 		for (size_t i = 0; sandbox_read_paths_exec[i] != NULL; i++)
 			rc |= sandbox_landlock_allow(rfd, sandbox_read_paths_exec[i],
 						     read_rights | exec_right);
+		/* the private /tmp of the mount namespace (sandbox_private_tmp);
+		 * without it, /tmp is not writable and LibreOffice fails */
+		if (sandbox_is_private_tmp())
+			rc |= sandbox_landlock_allow(rfd, "/tmp", write_rights | read_rights);
+	}
 	if (rc == 0)
 		rc = (int)syscall(SYS_landlock_restrict_self, rfd, 0);
 	close(rfd);
@@ -255,8 +331,16 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 	layers[0] = '\0';
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0)
 		sandbox_add(layers, len, "pdeathsig");
-	if (sandbox_netns() == 0) {
+	if (sandbox_netns(p->allow_exec ? CLONE_NEWNS : 0) == 0) {
 		sandbox_add(layers, len, "netns");
+		if (p->allow_exec) {
+			if (sandbox_private_tmp(p->out_dir_fd) == 0) {
+				sandbox_add(layers, len, "mountns");
+			} else {
+				log_debug("no private /tmp: %s", strerror(errno));
+				missing++;
+			}
+		}
 	} else {
 		log_debug("no network namespace: %s", strerror(errno));
 		missing++;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "mugai/policy.h"
@@ -40,7 +41,8 @@ static void test_table(void **state)
 		{ CLASS_IMAGE, 0, ACTION_REENCODE, "image" },
 		{ CLASS_IMAGE, ACTION_TEXT, ACTION_REENCODE, "image" },
 		{ CLASS_ARCHIVE, 0, ACTION_UNPACK, "unpack" },
-		{ CLASS_OFFICE, 0, ACTION_BLOCK, NULL },
+		{ CLASS_OFFICE, 0, ACTION_IMAGE_PDF, "office-pdf" },
+		{ CLASS_PDF, ACTION_CDR, ACTION_IMAGE_PDF, "pdf-image" },
 		{ CLASS_EXECUTABLE, 0, ACTION_BLOCK, NULL },
 		{ CLASS_SCRIPT, ACTION_TEXT, ACTION_BLOCK, NULL },
 		{ CLASS_UNKNOWN, 0, ACTION_BLOCK, NULL },
@@ -84,6 +86,69 @@ static void test_config_changes_policy(void **state)
 	assert_int_equal(decide(&cfg, CLASS_HTML, "html", 0).action, ACTION_BLOCK);
 }
 
+static struct policy_decision decide_office(const struct mugai_config *cfg, bool ooxml,
+					    bool macros, int mode)
+{
+	struct detect_result d;
+	struct policy_decision pd;
+
+	memset(&d, 0, sizeof(d));
+	d.cls = CLASS_OFFICE;
+	d.ooxml = ooxml;
+	d.ole_macros = macros;
+	strcpy(d.mime, ooxml ? "application/vnd.openxmlformats-officedocument.wordprocessingml."
+		       "document" : "application/msword");
+	strcpy(d.extension, ooxml ? "docx" : "doc");
+	policy_decide(cfg, &d, mode, &pd);
+	return pd;
+}
+
+static void expect(struct policy_decision pd, int action, const char *filter, const char *then)
+{
+	assert_int_equal(pd.action, action);
+	assert_string_equal(pd.filter, filter);
+	if (then == NULL)
+		assert_null(pd.then);
+	else
+		assert_string_equal(pd.then, then);
+}
+
+/* office: image-pdf through LibreOffice then pdf-image; text directly for
+ * OOXML; cdr directly for OOXML, through a LibreOffice conversion for the
+ * others, and never for legacy files with macros */
+static void test_office(void **state)
+{
+	struct mugai_config cfg;
+	struct policy_decision pd;
+
+	(void)state;
+	config_defaults(&cfg);
+	expect(decide_office(&cfg, true, false, 0), ACTION_IMAGE_PDF, "office-pdf", "pdf-image");
+	expect(decide_office(&cfg, false, false, 0), ACTION_IMAGE_PDF, "office-pdf", "pdf-image");
+	expect(decide_office(&cfg, true, false, ACTION_TEXT), ACTION_TEXT, "ooxml-text", NULL);
+	expect(decide_office(&cfg, false, false, ACTION_TEXT), ACTION_TEXT, "office-pdf", "pdf-text");
+	expect(decide_office(&cfg, true, false, ACTION_CDR), ACTION_CDR, "ooxml-cdr", NULL);
+	expect(decide_office(&cfg, false, false, ACTION_CDR), ACTION_CDR, "office-ooxml", "ooxml-cdr");
+	pd = decide_office(&cfg, false, true, ACTION_CDR);
+	expect(pd, ACTION_IMAGE_PDF, "office-pdf", "pdf-image");
+	assert_non_null(strstr(pd.reason, "macros"));
+	expect(decide_office(&cfg, false, true, ACTION_TEXT), ACTION_TEXT, "office-pdf", "pdf-text");
+	cfg.office_action = ACTION_CDR;
+	expect(decide_office(&cfg, true, false, 0), ACTION_CDR, "ooxml-cdr", NULL);
+	cfg.office_action = ACTION_TEXT;
+	expect(decide_office(&cfg, true, false, 0), ACTION_TEXT, "ooxml-text", NULL);
+	/* a requested mode never unblocks */
+	cfg.office_action = ACTION_BLOCK;
+	assert_int_equal(decide_office(&cfg, true, false, ACTION_CDR).action, ACTION_BLOCK);
+	assert_int_equal(decide_office(&cfg, true, false, 0).action, ACTION_BLOCK);
+	/* an override refused by policy keeps the configured office action */
+	cfg.office_action = ACTION_IMAGE_PDF;
+	cfg.allow_mode_override = false;
+	pd = decide_office(&cfg, true, false, ACTION_CDR);
+	expect(pd, ACTION_IMAGE_PDF, "office-pdf", "pdf-image");
+	assert_non_null(strstr(pd.reason, "refused by policy"));
+}
+
 static void test_dangerous_extension_wins(void **state)
 {
 	struct mugai_config cfg;
@@ -103,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_config_changes_policy),
+		cmocka_unit_test(test_office),
 		cmocka_unit_test(test_dangerous_extension_wins),
 	};
 
