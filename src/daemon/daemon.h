@@ -124,9 +124,12 @@ time_t engine_db_mtime(const char *dir);
 
 /* http.c */
 struct MHD_Daemon;
-/* addr: IPv4ADDR:PORT, or the unix socket path for LISTEN_ADMIN (created
- * mode 0660, a stale socket replaced, anything else refused) */
+/* addr: IPv4ADDR:PORT; for LISTEN_ADMIN the socket path and fd, the
+ * listening socket from http_admin_socket() (closed and removed on failure) */
 struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
-			      char *err, size_t errlen);
+			      int fd, char *err, size_t errlen);
+/* bind and listen on the admin socket path, mode 0660: a stale socket is
+ * replaced, a live one or anything that is not a socket refused; -1 + err */
+int http_admin_socket(const char *path, char *err, size_t errlen);
 
 #endif

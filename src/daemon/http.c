@@ -946,7 +946,7 @@ static int http_parse_addr(const char *s, struct sockaddr_in *sa)
 /* The admin socket: a stale socket (nobody answers) is replaced, a live one
  * or anything that is not a socket is refused.  Mode 0660 is set before
  * listen(), so nobody connects through a wider mode. */
-static int http_admin_socket(const char *path, char *err, size_t errlen)
+int http_admin_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -995,21 +995,17 @@ static int http_admin_socket(const char *path, char *err, size_t errlen)
 }
 
 struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
-			      char *err, size_t errlen)
+			      int fd, char *err, size_t errlen)
 {
 	static struct listener ls[3];
 	struct listener *l = &ls[kind];
 	struct sockaddr_in sa;
 	struct MHD_Daemon *m;
-	int fd;
 
 	l->d = d;
 	l->kind = kind;
 	l->release_only = kind == LISTEN_RELEASE;
 	if (kind == LISTEN_ADMIN) {
-		fd = http_admin_socket(addr, err, errlen);
-		if (fd < 0)
-			return NULL;
 		m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 				     MHD_USE_ERROR_LOG, 0, NULL, NULL, http_handler, l,
 				     MHD_OPTION_LISTEN_SOCKET, fd,

@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX];
 	struct MHD_Daemon *intake, *release, *adm;
 	time_t last_purge;
+	int admin_fd;
 	pthread_t *workers = NULL;
 	sigset_t set;
 	int c, level = LOG_LVL_INFO;
@@ -197,6 +198,11 @@ int main(int argc, char **argv)
 
 	if (spool_open(&d, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	/* before the signatures load: a second mugaid on this spool stops here;
+	 * callers wait in the backlog until the listener is served */
+	admin_fd = http_admin_socket(d.admin_path, err, sizeof(err));
+	if (admin_fd < 0)
+		fatalx("%s", err);
 	{
 		char apath[2048];
 
@@ -222,13 +228,13 @@ int main(int argc, char **argv)
 		spool_purge(&d, d.cfg.retention_days, "housekeeping", &n);
 		last_purge = time(NULL);
 	}
-	intake = http_start(&d, d.intake_addr, LISTEN_INTAKE, err, sizeof(err));
+	intake = http_start(&d, d.intake_addr, LISTEN_INTAKE, -1, err, sizeof(err));
 	if (intake == NULL)
 		fatalx("intake: %s", err);
-	release = http_start(&d, d.release_addr, LISTEN_RELEASE, err, sizeof(err));
+	release = http_start(&d, d.release_addr, LISTEN_RELEASE, -1, err, sizeof(err));
 	if (release == NULL)
 		fatalx("release: %s", err);
-	adm = http_start(&d, d.admin_path, LISTEN_ADMIN, err, sizeof(err));
+	adm = http_start(&d, d.admin_path, LISTEN_ADMIN, admin_fd, err, sizeof(err));
 	if (adm == NULL)
 		fatalx("%s", err);
 	log_info("intake on %s, release on %s, admin on %s, spool %s, %u workers%s",
