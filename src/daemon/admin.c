@@ -212,6 +212,18 @@ int spool_password(struct daemon *d, const char *id, const char *password, const
 		rc = admin_fail(why, whylen, 409, "the job is %s, not held", verdict);
 		goto out;
 	}
+	{
+		json_t *a;
+		size_t i;
+
+		/* settled by an administrator: a new try would drop that artefact */
+		json_array_foreach(json_object_get(res, "artefacts"), i, a)
+			if (json_is_true(json_object_get(a, "original"))) {
+				rc = admin_fail(why, whylen, 409, "the original was released "
+						"already");
+				goto out;
+			}
+	}
 	done = spool_subdir(d, "done");
 	q = spool_subdir(d, "queue");
 	if (done < 0 || q < 0 ||

@@ -133,6 +133,8 @@ check "release-original of the held job: the original listed with original: true
 curl -s -H "Authorization: Bearer $fetch_tok" "$R$(json 'd["artefacts"][0]["url"]' < "$T/ro.json")" -o "$T/orig.zip"
 check "the bytes from the release listener are the original's" cmp -s "$T/orig.zip" "$T/ppap2.zip"
 check "the job stays held" test "$(json 'd["verdict"]' < "$T/ro.json")" = held
+check "password after the original was released: 409" test "$(code -H "Authorization: Bearer $submit_tok" -X POST \
+    -d '{"password":"secret"}' "$U/v1/jobs/$ppap2/password")" = 409
 check "a second release-original: 409" test "$(acode POST /v1/jobs/$ppap2/release-original -d '{"approver":"a","reason":"b"}')" = 409
 "$MUGAI" admin release --socket "$SOCK" --approver "佐藤" --reason "原本の書式が必要" "$memo" > "$T/rel.txt"
 check "mugai admin release: a released job's original beside its text" grep -q "^$memo	original released as memo (2).txt	" "$T/rel.txt"
