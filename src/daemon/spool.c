@@ -151,7 +151,7 @@ int spool_recover(struct daemon *d)
 
 /* write name under dirfd atomically: temporary file, fsync, rename, fsync */
 int spool_write_mode_at(int dirfd, const char *name, const char *text, size_t len,
-			       mode_t mode)
+			mode_t mode)
 {
 	char tmp[64];
 	int fd;
