@@ -72,6 +72,9 @@ struct mugai_config {
 	char filter_path[CONFIG_PATH_MAX]; /* "" = beside the running binary */
 	char work_dir[CONFIG_PATH_MAX];    /* "" = $TMPDIR */
 	bool sandbox_strict;
+	char admin_socket[CONFIG_PATH_MAX]; /* "" = $STATE_DIRECTORY/admin.sock, else <spool>/admin.sock */
+	uint32_t retention_days;      /* finished jobs (and held originals) are purged after this */
+	bool allow_release_original;  /* may an administrator release an original at all */
 };
 
 /* fill cfg with the embedded defaults */

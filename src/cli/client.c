@@ -29,11 +29,6 @@
 #define CLIENT_BODY_MAX (64 * 1024 * 1024)
 #define CLIENT_PROGRESS_MIN (8 * 1024 * 1024)
 
-struct client {
-	const char *server;
-	const char *token;
-};
-
 struct body {
 	GString *s;
 	int too_big;
@@ -75,6 +70,8 @@ static CURL *client_easy(const struct client *c, const char *url, struct curl_sl
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, client_collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (c->unix_socket != NULL)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->unix_socket);
 	*hdrs = NULL;
 	if (c->token != NULL) {
 		char *auth = g_strdup_printf("Authorization: Bearer %s", c->token);
@@ -105,12 +102,43 @@ static long client_do(CURL *h, struct curl_slist *hdrs, struct body *b, json_t *
 	return status;
 }
 
-static void client_print_error(long status, json_t *j)
+void client_print_error(long status, json_t *j)
 {
 	const char *msg = j ? json_string_value(json_object_get(json_object_get(j, "error"),
 								"message")) : NULL;
 
 	log_warnx("server answered %ld%s%s", status, msg ? ": " : "", msg ? msg : "");
+}
+
+long client_request(const struct client *c, const char *method, const char *path,
+		    json_t *body, json_t **out)
+{
+	struct body b = { g_string_new(NULL), 0 };
+	struct curl_slist *hdrs;
+	char *url = g_strdup_printf("%s%s", c->server, path);
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	CURL *h = client_easy(c, url, &hdrs, &b);
+	long status = -1;
+
+	*out = NULL;
+	if (h != NULL && (body == NULL || text != NULL)) {
+		if (strcmp(method, "POST") == 0) {
+			curl_easy_setopt(h, CURLOPT_POST, 1L);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(text ? strlen(text) : 0));
+			curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, text ? text : "");
+			hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		}
+		status = client_do(h, hdrs, &b, out);
+	} else if (h != NULL) {
+		curl_slist_free_all(hdrs);
+		curl_easy_cleanup(h);
+	}
+	if (b.too_big)
+		log_warnx("the answer is larger than %d bytes", CLIENT_BODY_MAX);
+	free(text);
+	g_free(url);
+	g_string_free(b.s, TRUE);
+	return status;
 }
 
 static int client_submit_one(const struct client *c, const char *path, const char *mode, int wait)
@@ -257,7 +285,7 @@ int client_main(const char *cmd, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct client c = { getenv("MUGAI_SERVER"), getenv("MUGAI_TOKEN") };
+	struct client c = { getenv("MUGAI_SERVER"), getenv("MUGAI_TOKEN"), NULL };
 	const char *mode = NULL, *outdir = NULL;
 	int wait = 0, o, rc = 0;
 

@@ -4,6 +4,8 @@
  *   mugai sanitize [--mode auto|text|image-pdf|cdr] [--config FILE] [--database DIR]
  *                  [--password PW] [--json] -o OUTDIR FILE...
  *   mugai submit|status|fetch ...   (client of mugaid, src/cli/client.c)
+ *   mugai admin list|show|release|purge ...   (mugaid's admin socket, src/cli/admin.c)
+ *   mugai admin verify-audit FILE
  *   mugai check-config [--config FILE] [--dump]
  *   mugai version
  *
@@ -44,6 +46,9 @@ static void usage(FILE *f)
 		"       mugai status [--server URL] [--token T] ID\n"
 		"       mugai fetch [--server URL] [--token T] -o DIR ID\n"
 		"       mugai check-config [--config FILE] [--dump]\n"
+		"       mugai admin list|purge [--socket PATH]\n"
+		"       mugai admin show [--socket PATH] ID\n"
+		"       mugai admin release [--socket PATH] --approver NAME --reason TEXT ID\n"
 		"       mugai admin verify-audit FILE\n"
 		"       mugai version\n"
 		"\n"
@@ -80,8 +85,11 @@ static int cmd_admin(int argc, char **argv)
 		printf("%s: OK\n", argv[2]);
 		return 0;
 	}
-	log_warnx("usage: mugai admin verify-audit FILE");
-	return EXIT_USAGE;
+	if (argc >= 2 && strcmp(argv[1], "verify-audit") == 0) {
+		log_warnx("usage: mugai admin verify-audit FILE");
+		return EXIT_USAGE;
+	}
+	return admin_main(argc, argv);
 }
 
 static int cmd_check_config(int argc, char **argv)

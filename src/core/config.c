@@ -43,6 +43,8 @@
 #define CONFIG_DEF_OFFICE_TIMEOUT         180
 #define CONFIG_DEF_OFFICE_MEMORY          (4 * GIB)
 #define CONFIG_DEF_DATABASE_DIR           "/var/lib/clamav"
+#define CONFIG_DEF_RETENTION_DAYS         30  /* held originals and finished jobs */
+#define CONFIG_MAX_RETENTION_DAYS         36500
 
 enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT };
 
@@ -99,6 +101,9 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "filter_path", KT_STR, O(filter_path), 0, 0 },
 	{ "daemon", "work_dir", KT_STR, O(work_dir), 0, 0 },
 	{ "daemon", "sandbox", KT_BOOL, O(sandbox_strict), 0, 0 },
+	{ "daemon", "admin_socket", KT_STR, O(admin_socket), 0, 0 },
+	{ "daemon", "retention_days", KT_U32, O(retention_days), 0, CONFIG_MAX_RETENTION_DAYS },
+	{ "daemon", "allow_release_original", KT_BOOL, O(allow_release_original), 0, 0 },
 };
 
 static const char *const action_names[] = {
@@ -180,6 +185,9 @@ void config_defaults(struct mugai_config *cfg)
 	g_strlcpy(cfg->database_dir, CONFIG_DEF_DATABASE_DIR, sizeof(cfg->database_dir));
 	cfg->block_encrypted_in_scan = false;
 	cfg->sandbox_strict = false;
+	cfg->admin_socket[0] = '\0';
+	cfg->retention_days = CONFIG_DEF_RETENTION_DAYS;
+	cfg->allow_release_original = false;
 }
 
 /* Line of "key" inside "[group]" in the file text, 0 when not found. */

@@ -136,6 +136,11 @@ static void job_safe_name(const char *in, char *out, size_t outlen)
 	g_free(valid);
 }
 
+void job_release_name(const char *in, char *out, size_t outlen)
+{
+	job_safe_name(in, out, outlen);
+}
+
 static const char *job_ext(const char *name)
 {
 	const char *dot = strrchr(name, '.');

@@ -9,14 +9,20 @@
  *   queue/<id>/      original + meta.json, fsync'ed; the client got 202
  *   active/<id>/     being processed; on restart its out/ is wiped and it
  *                    goes back to queue/
- *   done/<id>/       result.json and out/ (released artefacts)
+ *   done/<id>/       result.json and out/ (released artefacts); the original
+ *                    stays until the retention purge ([daemon] retention_days)
+ * A held job given a password goes from done/ back to queue/ with the
+ * password in queue/<id>/password (0600); the worker hands it to the filter
+ * in the request struct and deletes the file with the verdict.
  */
 #ifndef MUGAI_DAEMON_H
 #define MUGAI_DAEMON_H
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <glib.h>
+#include <jansson.h>
 
 #include "mugai/config.h"
 #include "mugai/audit.h"
@@ -25,6 +31,15 @@
 #define DAEMON_ID_LEN 32          /* 128-bit random id in hex */
 #define DAEMON_NAME_MAX 255       /* bytes of a submitted file name */
 #define DAEMON_WAIT_MAX 600       /* ?wait= seconds at most */
+#define DAEMON_APPROVER_MAX 128   /* bytes of a release-original approver */
+#define DAEMON_NOTE_MAX 1024      /* bytes of a release-original reason */
+#define DAEMON_LIST_MAX 10000     /* jobs in one admin list answer */
+#define DAEMON_META_MAX (64 * 1024) /* bytes of a meta.json we read */
+#define DAEMON_RESULT_MAX (64 * 1024 * 1024) /* bytes of a result.json we read */
+#define DAEMON_PURGE_INTERVAL 3600 /* seconds between retention purges */
+#define DAEMON_PASSWORD_FILE "password"
+
+enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
 
 enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4 };
 
@@ -39,6 +54,7 @@ struct daemon {
 	int spool_fd;
 	char intake_addr[128];
 	char release_addr[128];
+	char admin_path[108];         /* unix socket (sun_path) */
 	unsigned workers;
 	GHashTable *tokens;           /* sha256 hex of a token -> role bits */
 	struct audit *audit;
@@ -49,6 +65,10 @@ struct daemon {
 	pthread_cond_t done_cv;
 	GQueue *queue;                /* char *id */
 	int stopping;
+
+	/* job transitions outside the workers: password (done -> queue),
+	 * release-original, purge (done -> gone) */
+	pthread_mutex_t jmu;
 
 	pthread_mutex_t emu;
 	struct engine_ref *engine;    /* current engine, NULL when none */
@@ -64,7 +84,7 @@ struct daemon {
 	unsigned active;
 };
 
-/* spool.c */
+/* spool.c; admin.c (the calls that answer an HTTP status) */
 int spool_open(struct daemon *d, char *err, size_t errlen);
 int spool_recover(struct daemon *d);
 int spool_new_id(char id[DAEMON_ID_LEN + 1]);
@@ -74,7 +94,26 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode);
 /* state of a job: "queued", "processing", "done" or NULL when unknown */
 const char *spool_state(struct daemon *d, const char *id);
 char *spool_result(struct daemon *d, const char *id); /* result.json text or NULL */
+/* The calls below answer 0, or the HTTP status of the refusal (404, 409,
+ * 503) with a message in why. */
+/* every job (newest first, at most DAEMON_LIST_MAX): id, state, verdict,
+ * reason, name, received */
+json_t *spool_list(struct daemon *d);
+/* a held job back into the queue with a password for its filter */
+int spool_password(struct daemon *d, const char *id, const char *password, const char *via,
+		   char *why, size_t whylen);
+/* copy the original of a finished, not blocked job among its artefacts */
+int spool_release_original(struct daemon *d, const char *id, const char *approver,
+			   const char *reason, const char *via, char *why, size_t whylen);
+/* delete finished jobs whose verdict is older than retention_days */
+int spool_purge(struct daemon *d, uint32_t retention_days, const char *via, unsigned *purged);
 int spool_start_workers(struct daemon *d, pthread_t **threads);
+/* helpers shared with admin.c */
+int spool_subdir(struct daemon *d, const char *sub);
+void spool_rmtree_at(int parent, const char *name, int depth);
+void spool_enqueue(struct daemon *d, const char *id);
+int spool_write_mode_at(int dirfd, const char *name, const char *text, size_t len, mode_t mode);
+int spool_write_file_at(int dirfd, const char *name, const char *text);
 void spool_stop_workers(struct daemon *d, pthread_t *threads);
 
 /* engine.c */
@@ -85,7 +124,12 @@ time_t engine_db_mtime(const char *dir);
 
 /* http.c */
 struct MHD_Daemon;
-struct MHD_Daemon *http_start(struct daemon *d, const char *addr, int release_only,
-			      char *err, size_t errlen);
+/* addr: IPv4ADDR:PORT; for LISTEN_ADMIN the socket path and fd, the
+ * listening socket from http_admin_socket() (closed and removed on failure) */
+struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
+			      int fd, char *err, size_t errlen);
+/* bind and listen on the admin socket path, mode 0660: a stale socket is
+ * replaced, a live one or anything that is not a socket refused; -1 + err */
+int http_admin_socket(const char *path, char *err, size_t errlen);
 
 #endif

@@ -3,9 +3,13 @@
  * polling thread pool: no thread per connection).
  *
  * intake:  POST /v1/jobs, GET /v1/jobs/{id}, GET /v1/jobs/{id}/artefacts/{n},
- *          /healthz /readyz /metrics
+ *          POST /v1/jobs/{id}/password (submit token),
+ *          POST /v1/jobs/{id}/release-original, GET /v1/admin/jobs,
+ *          POST /v1/admin/purge (admin token), /healthz /readyz /metrics
  * release: GET /v1/jobs/{id}, GET /v1/jobs/{id}/artefacts/{n}, /healthz —
  *          released artefacts only, never an original, never an upload.
+ * admin:   a unix socket (mode 0660); whoever can connect is an
+ *          administrator: the intake routes but the upload, no token.
  * Uploads stream to the spool; a Content-Length over the limit is refused
  * with 413 before the body is read, an upload that grows over it is cut off.
  */
@@ -13,6 +17,7 @@
 #include "httpparse.h"
 #include "mugai/log.h"
 #include "mugai/release.h"
+#include "filter.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,13 +41,49 @@
 #define HTTP_MAX_WAITERS (HTTP_POOL_THREADS - 3)
 #define HTTP_CONN_MEMORY (64 * 1024)
 #define HTTP_POST_BUFFER (16 * 1024)
+#define HTTP_ADMIN_THREADS 2
+#define HTTP_ADMIN_BACKLOG 16
+/* body of a password, release-original or purge call */
+#define HTTP_FORM_BODY_MAX (16 * 1024)
 
 struct listener {
 	struct daemon *d;
+	enum listener_kind kind;
 	int release_only;
 };
 
+enum { REQ_UPLOAD = 1, REQ_FORM };
+enum { FORM_PASSWORD, FORM_RELEASE_ORIGINAL, FORM_PURGE };
+
+struct field {
+	char *v;
+	size_t cap;                    /* bytes of v, the NUL included */
+	size_t len;
+	int too_long;
+	int bad;                       /* holds a NUL */
+};
+
+/* a small POST body: JSON, or form fields (urlencoded or multipart) */
+struct form {
+	int kind;                      /* REQ_FORM */
+	int action;
+	char id[DAEMON_ID_LEN + 1];
+	int wait;
+	char body[HTTP_FORM_BODY_MAX + 1];
+	size_t len;
+	int too_large;
+	int bad;
+	int urlencoded;
+	struct MHD_PostProcessor *pp;  /* multipart/form-data */
+	char password_buf[FILTER_PASSWORD_MAX];
+	char approver_buf[DAEMON_APPROVER_MAX + 1];
+	char reason_buf[DAEMON_NOTE_MAX + 1];
+	struct field password, approver, reason;
+	struct listener *l;
+};
+
 struct upload {
+	int kind;                      /* REQ_UPLOAD */
 	char id[DAEMON_ID_LEN + 1];
 	int fd;                        /* incoming/<id>/original */
 	uint64_t size;
@@ -94,14 +136,18 @@ static enum MHD_Result http_text(struct MHD_Connection *c, unsigned status, cons
 	return ret;
 }
 
-/* role bits of the caller's bearer token; -1 when a token was given but is unknown */
-static int http_role(struct daemon *d, struct MHD_Connection *c)
+/* role bits of the caller's bearer token; -1 when a token was given but is
+ * unknown.  The admin socket is the admin role: its file mode decides. */
+static int http_role(const struct listener *l, struct MHD_Connection *c)
 {
+	struct daemon *d = l->d;
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							MHD_HTTP_HEADER_AUTHORIZATION);
 	gchar *hex;
 	gpointer v;
 
+	if (l->kind == LISTEN_ADMIN)
+		return ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH;
 	if (d->open_access)
 		return ROLE_SUBMIT | ROLE_FETCH;
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
@@ -113,9 +159,10 @@ static int http_role(struct daemon *d, struct MHD_Connection *c)
 }
 
 /* 0 when allowed, else a 401/403 was queued into *ret */
-static int http_auth(struct daemon *d, struct MHD_Connection *c, int need, enum MHD_Result *ret)
+static int http_auth(const struct listener *l, struct MHD_Connection *c, int need,
+		     enum MHD_Result *ret)
 {
-	int role = http_role(d, c);
+	int role = http_role(l, c);
 
 	if (role == 0 || role == -1) {
 		*ret = http_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
@@ -199,16 +246,30 @@ static void http_upload_free(struct upload *u, int keep)
 	free(u);
 }
 
+static void http_form_free(struct form *f)
+{
+	if (f->pp != NULL)
+		MHD_destroy_post_processor(f->pp);
+	/* a password never outlives its request in our memory */
+	explicit_bzero(f, sizeof(*f));
+	free(f);
+}
+
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			   enum MHD_RequestTerminationCode toe)
 {
-	struct upload *u = *con_cls;
+	int *kind = *con_cls;
 
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (u != NULL)
+	if (kind != NULL && *kind == REQ_UPLOAD) {
+		struct upload *u = *con_cls;
+
 		http_upload_free(u, u->fd == -2);
+	} else if (kind != NULL) {
+		http_form_free(*con_cls);
+	}
 	*con_cls = NULL;
 }
 
@@ -330,11 +391,52 @@ static enum MHD_Result http_metrics(struct daemon *d, struct MHD_Connection *c)
 	return http_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4", g_string_free(s, FALSE));
 }
 
+/* 200 with the job once it is done, within wait seconds; else 202 queued */
+static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection *c,
+					const char *id, int wait)
+{
+	static unsigned waiters;
+	struct timespec until;
+	const char *state;
+	json_t *job;
+
+	if (wait > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += wait;
+		pthread_mutex_lock(&d->mu);
+		if (waiters < HTTP_MAX_WAITERS) {
+			waiters++;
+			while ((state = spool_state(d, id)) != NULL && strcmp(state, "done") != 0 &&
+			       pthread_cond_timedwait(&d->done_cv, &d->mu, &until) == 0)
+				;
+			waiters--;
+		}
+		pthread_mutex_unlock(&d->mu);
+		state = spool_state(d, id);
+		if (state != NULL && strcmp(state, "done") == 0) {
+			job = http_job_json(d, id, 0);
+			if (job != NULL)
+				return http_json(c, MHD_HTTP_OK, job);
+		}
+	}
+	return http_json(c, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id", id, "state",
+							 "queued"));
+}
+
+static int http_parse_wait(struct MHD_Connection *c)
+{
+	const char *wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+	long w;
+
+	if (wait == NULL)
+		return 0;
+	w = strtol(wait, NULL, 10);
+	return w < 0 ? 0 : w > DAEMON_WAIT_MAX ? DAEMON_WAIT_MAX : (int)w;
+}
+
 static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connection *c)
 {
 	struct daemon *d = u->l->d;
-	json_t *job;
-	struct timespec until;
 
 	if (u->bad || (u->multipart && !u->have_file))
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
@@ -352,30 +454,7 @@ static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connectio
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
 				  "cannot queue the job");
 	}
-	if (u->wait > 0) {
-		static unsigned waiters;
-		const char *state;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += u->wait;
-		pthread_mutex_lock(&d->mu);
-		if (waiters < HTTP_MAX_WAITERS) {
-			waiters++;
-			while ((state = spool_state(d, u->id)) != NULL && strcmp(state, "done") != 0 &&
-			       pthread_cond_timedwait(&d->done_cv, &d->mu, &until) == 0)
-				;
-			waiters--;
-		}
-		pthread_mutex_unlock(&d->mu);
-		state = spool_state(d, u->id);
-		if (state != NULL && strcmp(state, "done") == 0) {
-			job = http_job_json(d, u->id, 0);
-			if (job != NULL)
-				return http_json(c, MHD_HTTP_OK, job);
-		}
-	}
-	return http_json(c, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id", u->id, "state",
-							 "queued"));
+	return http_wait_answer(d, c, u->id, u->wait);
 }
 
 static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connection *c,
@@ -389,13 +468,12 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	const char *cd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Disposition");
 	const char *fn = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "filename");
 	const char *mode = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mode");
-	const char *wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
 	struct upload *u;
 	enum MHD_Result ret;
 	char path[128];
 	int inc;
 
-	if (http_auth(d, c, ROLE_SUBMIT, &ret) != 0)
+	if (http_auth(l, c, ROLE_SUBMIT, &ret) != 0)
 		return ret;
 	if (cl != NULL && strtoull(cl, NULL, 10) > d->cfg.input_max_size)
 		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
@@ -406,14 +484,11 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return MHD_NO;
+	u->kind = REQ_UPLOAD;
 	u->fd = -1;
 	u->l = l;
 	u->mode = mode == NULL ? 0 : config_parse_mode(mode);
-	if (wait != NULL) {
-		long w = strtol(wait, NULL, 10);
-
-		u->wait = w < 0 ? 0 : w > DAEMON_WAIT_MAX ? DAEMON_WAIT_MAX : (int)w;
-	}
+	u->wait = http_parse_wait(c);
 	if (fn != NULL)
 		g_strlcpy(u->name, fn, sizeof(u->name));
 	else if (cd != NULL)
@@ -451,6 +526,289 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	return MHD_YES;
 }
 
+static void http_field_init(struct field *f, char *buf, size_t cap)
+{
+	f->v = buf;
+	f->cap = cap;
+	f->len = 0;
+	f->v[0] = '\0';
+}
+
+static void http_field_append(struct field *f, const char *data, size_t size)
+{
+	if (f->too_long || size == 0)
+		return;
+	if (memchr(data, '\0', size) != NULL)
+		f->bad = 1;
+	if (f->len + size >= f->cap) {
+		f->too_long = 1;
+		return;
+	}
+	memcpy(f->v + f->len, data, size);
+	f->len += size;
+	f->v[f->len] = '\0';
+}
+
+static struct field *http_form_field(struct form *f, const char *key)
+{
+	if (key == NULL)
+		return NULL;
+	if (strcmp(key, "password") == 0)
+		return &f->password;
+	if (strcmp(key, "approver") == 0)
+		return &f->approver;
+	if (strcmp(key, "reason") == 0)
+		return &f->reason;
+	return NULL; /* other fields are ignored */
+}
+
+static enum MHD_Result http_form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *filename, const char *content_type,
+				      const char *transfer_encoding, const char *data, uint64_t off,
+				      size_t size)
+{
+	struct field *fl = http_form_field(cls, key);
+
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	(void)off;
+	if (fl != NULL)
+		http_field_append(fl, data, size);
+	return MHD_YES;
+}
+
+/* the JSON body's string members into the fields; -1 when it is no object
+ * of strings */
+static int http_form_json(struct form *f)
+{
+	json_error_t jerr;
+	json_t *j, *v;
+	const char *key;
+
+	if (f->len == 0)
+		return 0;
+	j = json_loadb(f->body, f->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return -1;
+	}
+	json_object_foreach(j, key, v) {
+		struct field *fl = http_form_field(f, key);
+
+		if (fl == NULL)
+			continue;
+		if (!json_is_string(v)) {
+			json_decref(j);
+			return -1;
+		}
+		http_field_append(fl, json_string_value(v), json_string_length(v));
+	}
+	/* the copy of the password in jansson's memory */
+	v = json_object_get(j, "password");
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+	json_decref(j);
+	return 0;
+}
+
+/* a=1&b=2 into the fields; -1 when malformed */
+static int http_form_urlencoded(struct form *f)
+{
+	gchar **pairs;
+	int rc = 0;
+
+	f->body[f->len] = '\0';
+	if (memchr(f->body, '\0', f->len) != NULL)
+		return -1;
+	pairs = g_strsplit(f->body, "&", -1);
+	for (size_t i = 0; pairs[i] != NULL && rc == 0; i++) {
+		char *eq = strchr(pairs[i], '=');
+		gchar *key, *val;
+		struct field *fl;
+
+		if (pairs[i][0] == '\0')
+			continue;
+		for (char *p = pairs[i]; *p != '\0'; p++)
+			if (*p == '+')
+				*p = ' ';
+		if (eq != NULL)
+			*eq = '\0';
+		key = g_uri_unescape_string(pairs[i], NULL);
+		val = g_uri_unescape_string(eq != NULL ? eq + 1 : "", NULL);
+		/* NULL: a bad escape or an escaped NUL */
+		if (key == NULL || val == NULL)
+			rc = -1;
+		else if ((fl = http_form_field(f, key)) != NULL)
+			http_field_append(fl, val, strlen(val));
+		if (val != NULL)
+			explicit_bzero(val, strlen(val));
+		g_free(key);
+		g_free(val);
+		explicit_bzero(pairs[i], strlen(pairs[i]));
+	}
+	g_strfreev(pairs);
+	return rc;
+}
+
+static enum MHD_Result http_start_form(struct listener *l, struct MHD_Connection *c,
+				       int action, const char *id, void **con_cls)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct form *f;
+
+	if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_FORM_BODY_MAX)
+		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
+				  "the request body is too large");
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return MHD_NO;
+	f->kind = REQ_FORM;
+	f->action = action;
+	f->l = l;
+	f->wait = http_parse_wait(c);
+	g_strlcpy(f->id, id, sizeof(f->id));
+	http_field_init(&f->password, f->password_buf, sizeof(f->password_buf));
+	http_field_init(&f->approver, f->approver_buf, sizeof(f->approver_buf));
+	http_field_init(&f->reason, f->reason_buf, sizeof(f->reason_buf));
+	f->urlencoded = ct != NULL &&
+			g_ascii_strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+	if (ct != NULL && g_ascii_strncasecmp(ct, "multipart/form-data", 19) == 0) {
+		f->pp = MHD_create_post_processor(c, HTTP_POST_BUFFER, http_form_iter, f);
+		if (f->pp == NULL) {
+			http_form_free(f);
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+					  "malformed form header");
+		}
+	}
+	*con_cls = f;
+	return MHD_YES;
+}
+
+/* a field given, not too long, without NUL, and (unless bytes) UTF-8 */
+static const char *http_field_check(struct field *fl, const char *name, int utf8, char *why,
+				    size_t whylen)
+{
+	if (fl->too_long)
+		snprintf(why, whylen, "%s: longer than %zu bytes", name, fl->cap - 1);
+	else if (fl->bad)
+		snprintf(why, whylen, "%s: holds a NUL byte", name);
+	else if (utf8 && !g_utf8_validate(fl->v, (gssize)fl->len, NULL))
+		snprintf(why, whylen, "%s: not UTF-8", name);
+	else if (fl->len == 0 || (utf8 && *g_strstrip(fl->v) == '\0'))
+		snprintf(why, whylen, "%s is required", name);
+	else
+		return fl->v;
+	return NULL;
+}
+
+static enum MHD_Result http_refusal(struct MHD_Connection *c, int status, const char *why)
+{
+	const char *code = status == 404 ? "not-found" : status == 409 ? "conflict" :
+			   status == 400 ? "bad-request" : "unavailable";
+
+	return http_error(c, (unsigned)status, code, why);
+}
+
+static enum MHD_Result http_finish_form(struct form *f, struct MHD_Connection *c)
+{
+	struct daemon *d = f->l->d;
+	const char *via = f->l->kind == LISTEN_ADMIN ? "admin-socket" : "intake";
+	const char *pw, *approver, *reason;
+	char why[512];
+	int rc;
+
+	if (f->too_large)
+		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
+				  "the request body is too large");
+	if (!f->bad && f->pp == NULL) {
+		size_t sp = 0;
+
+		while (sp < f->len && g_ascii_isspace(f->body[sp]))
+			sp++;
+		/* curl -d sends JSON as a form: a form never starts with '{' */
+		if (f->urlencoded && (sp == f->len || f->body[sp] != '{'))
+			f->bad = http_form_urlencoded(f) != 0;
+		else
+			f->bad = http_form_json(f) != 0;
+		explicit_bzero(f->body, sizeof(f->body));
+	}
+	if (f->bad)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+				  "the body must be a JSON object of strings or form fields");
+	switch (f->action) {
+	case FORM_PASSWORD:
+		pw = http_field_check(&f->password, "password", 0, why, sizeof(why));
+		if (pw == NULL)
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request", why);
+		rc = spool_password(d, f->id, pw, via, why, sizeof(why));
+		explicit_bzero(f->password_buf, sizeof(f->password_buf));
+		if (rc != 0)
+			return http_refusal(c, rc, why);
+		return http_wait_answer(d, c, f->id, f->wait);
+	case FORM_RELEASE_ORIGINAL:
+		approver = http_field_check(&f->approver, "approver", 1, why, sizeof(why));
+		if (approver == NULL)
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request", why);
+		reason = http_field_check(&f->reason, "reason", 1, why, sizeof(why));
+		if (reason == NULL)
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request", why);
+		rc = spool_release_original(d, f->id, approver, reason, via, why, sizeof(why));
+		if (rc != 0)
+			return http_refusal(c, rc, why);
+		{
+			json_t *job = http_job_json(d, f->id, 0);
+
+			if (job == NULL)
+				return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such job");
+			return http_json(c, MHD_HTTP_OK, job);
+		}
+	default: {
+		unsigned n = 0;
+
+		if (spool_purge(d, d->cfg.retention_days, via, &n) != 0)
+			return http_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					 json_pack("{s:{s:s, s:s}, s:I}", "error", "code", "spool-error",
+						   "message", "some jobs could not be purged",
+						   "purged", (json_int_t)n));
+		return http_json(c, MHD_HTTP_OK, json_pack("{s:I, s:I}", "purged", (json_int_t)n,
+							   "retention_days",
+							   (json_int_t)d->cfg.retention_days));
+	}
+	}
+}
+
+/* body bytes of a form request */
+static void http_form_data(struct form *f, const char *data, size_t size)
+{
+	if (f->too_large || f->bad)
+		return;
+	if (f->len + size > HTTP_FORM_BODY_MAX) {
+		f->too_large = 1;
+		return;
+	}
+	if (f->pp != NULL) {
+		f->len += size;
+		if (MHD_post_process(f->pp, data, size) != MHD_YES)
+			f->bad = 1;
+		return;
+	}
+	memcpy(f->body + f->len, data, size);
+	f->len += size;
+}
+
+static enum MHD_Result http_method(struct MHD_Connection *c, const char *want)
+{
+	char msg[32];
+
+	snprintf(msg, sizeof(msg), "use %s", want);
+	return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method", msg);
+}
+
 static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url,
 				    const char *method, const char *version,
 				    const char *upload_data, size_t *upload_data_size,
@@ -461,8 +819,19 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	enum MHD_Result ret;
 	char id[DAEMON_ID_LEN + 8];
 	const char *n;
+	int route, is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
 	(void)version;
+	if (*con_cls != NULL && *(int *)*con_cls == REQ_FORM) {
+		struct form *f = *con_cls;
+
+		if (*upload_data_size > 0) {
+			http_form_data(f, upload_data, *upload_data_size);
+			*upload_data_size = 0;
+			return f->too_large ? MHD_NO : MHD_YES;
+		}
+		return http_finish_form(f, c);
+	}
 	if (*con_cls != NULL) {
 		struct upload *u = *con_cls;
 
@@ -495,21 +864,53 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	if (!l->release_only && strcmp(url, "/metrics") == 0)
 		return http_metrics(d, c);
 	if (strcmp(url, "/v1/jobs") == 0) {
-		if (l->release_only)
+		if (l->kind != LISTEN_INTAKE)
 			return http_error(c, MHD_HTTP_NOT_FOUND, "not-found",
-					  "the release listener accepts no uploads");
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-			return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "use POST");
+					  l->release_only ? "the release listener accepts no uploads"
+							  : "uploads go to the intake listener");
+		if (!is_post)
+			return http_method(c, "POST");
 		return http_start_upload(l, c, con_cls);
 	}
-	if (httpparse_route_job(url, id, sizeof(id), &n) != 0)
+	if (!l->release_only && strncmp(url, "/v1/admin/", 10) == 0) {
+		int list = strcmp(url, "/v1/admin/jobs") == 0;
+
+		if (!list && strcmp(url, "/v1/admin/purge") != 0)
+			return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
+		if (http_auth(l, c, ROLE_ADMIN, &ret) != 0)
+			return ret;
+		if (list) {
+			if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+				return http_method(c, "GET");
+			return http_json(c, MHD_HTTP_OK, spool_list(d));
+		}
+		if (!is_post)
+			return http_method(c, "POST");
+		return http_start_form(l, c, FORM_PURGE, "", con_cls);
+	}
+	if (httpparse_route_job(url, id, sizeof(id), &route, &n) != 0)
 		return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
+	if (route == ROUTE_PASSWORD || route == ROUTE_RELEASE_ORIGINAL) {
+		/* the LGWAN side changes nothing */
+		if (l->release_only)
+			return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
+		if (!is_post)
+			return http_method(c, "POST");
+		if (http_auth(l, c, route == ROUTE_PASSWORD ? ROLE_SUBMIT : ROLE_ADMIN, &ret) != 0)
+			return ret;
+		if (route == ROUTE_RELEASE_ORIGINAL && !d->cfg.allow_release_original)
+			return http_error(c, MHD_HTTP_FORBIDDEN, "release-original-disabled",
+					  "originals are not released here ([daemon] "
+					  "allow_release_original = false)");
+		return http_start_form(l, c, route == ROUTE_PASSWORD ? FORM_PASSWORD :
+				       FORM_RELEASE_ORIGINAL, id, con_cls);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method", "use GET");
-	if (http_auth(d, c, l->release_only ? ROLE_FETCH : (ROLE_SUBMIT | ROLE_FETCH), &ret) != 0)
+		return http_method(c, "GET");
+	if (http_auth(l, c, l->release_only ? ROLE_FETCH : (ROLE_SUBMIT | ROLE_FETCH), &ret) != 0)
 		return ret;
-	if (*n != '\0') {
-		if (strchr(n, '/') != NULL)
+	if (route == ROUTE_ARTEFACT) {
+		if (*n == '\0' || strchr(n, '/') != NULL)
 			return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such artefact");
 		return http_artefact(d, c, id, n);
 	}
@@ -540,14 +941,84 @@ static int http_parse_addr(const char *s, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
-struct MHD_Daemon *http_start(struct daemon *d, const char *addr, int release_only,
-			      char *err, size_t errlen)
+/* The admin socket: a stale socket (nobody answers) is replaced, a live one
+ * or anything that is not a socket is refused.  Mode 0660 is set before
+ * listen(), so nobody connects through a wider mode. */
+int http_admin_socket(const char *path, char *err, size_t errlen)
 {
-	static struct listener ls[2];
-	struct listener *l = &ls[release_only ? 1 : 0];
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "admin socket '%s': want a path shorter than %zu bytes",
+			 path, sizeof(sa.sun_path));
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "admin socket: %s", strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "admin socket %s: exists and is not a socket", path);
+			close(fd);
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			snprintf(err, errlen, "admin socket %s: another mugaid is listening", path);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		unlink(path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			snprintf(err, errlen, "admin socket: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0660) != 0 ||
+	    listen(fd, HTTP_ADMIN_BACKLOG) != 0) {
+		snprintf(err, errlen, "admin socket %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
+			      int fd, char *err, size_t errlen)
+{
+	static struct listener ls[3];
+	struct listener *l = &ls[kind];
 	struct sockaddr_in sa;
 	struct MHD_Daemon *m;
 
+	l->d = d;
+	l->kind = kind;
+	l->release_only = kind == LISTEN_RELEASE;
+	if (kind == LISTEN_ADMIN) {
+		m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				     MHD_USE_ERROR_LOG, 0, NULL, NULL, http_handler, l,
+				     MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_ADMIN_THREADS,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				     MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+				     MHD_OPTION_END);
+		if (m == NULL) {
+			snprintf(err, errlen, "cannot serve the admin socket %s", addr);
+			close(fd);
+			unlink(addr);
+		}
+		return m;
+	}
 	if (http_parse_addr(addr, &sa) != 0) {
 		snprintf(err, errlen, "bad listen address '%s' (want IPv4ADDR:PORT)", addr);
 		return NULL;
@@ -557,8 +1028,6 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, int release_on
 			 "--tokens or listen on 127.0.0.1", addr);
 		return NULL;
 	}
-	l->d = d;
-	l->release_only = release_only;
 	m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 			     0, NULL, NULL, http_handler, l,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,

@@ -47,8 +47,9 @@ void httpparse_disposition_name(const char *cd, char *out, size_t outlen)
 	}
 }
 
-/* "/v1/jobs/{id}[/artefacts/{n}]" -> id, n ("" when absent); 0 when it parses */
-int httpparse_route_job(const char *url, char *id, size_t idlen, const char **n)
+/* "/v1/jobs/{id}[/artefacts/{n}|/password|/release-original]" -> id, route,
+ * n ("" unless an artefact); 0 when it parses */
+int httpparse_route_job(const char *url, char *id, size_t idlen, int *route, const char **n)
 {
 	const char *p = url + 9, *slash;
 
@@ -59,10 +60,18 @@ int httpparse_route_job(const char *url, char *id, size_t idlen, const char **n)
 		return -1;
 	snprintf(id, idlen, "%.*s", (int)(slash ? slash - p : (long)strlen(p)), p);
 	*n = "";
+	*route = ROUTE_JOB;
 	if (slash != NULL) {
-		if (strncmp(slash, "/artefacts/", 11) != 0)
+		if (strcmp(slash, "/password") == 0) {
+			*route = ROUTE_PASSWORD;
+		} else if (strcmp(slash, "/release-original") == 0) {
+			*route = ROUTE_RELEASE_ORIGINAL;
+		} else if (strncmp(slash, "/artefacts/", 11) == 0) {
+			*route = ROUTE_ARTEFACT;
+			*n = slash + 11;
+		} else {
 			return -1;
-		*n = slash + 11;
+		}
 	}
 	return spool_valid_id(id) ? 0 : -1;
 }

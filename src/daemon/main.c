@@ -2,12 +2,16 @@
  * mugaid - the sanitisation gateway service.
  *
  *   mugaid [--config FILE] [--listen ADDR:PORT] [--release-listen ADDR:PORT]
- *          [--spool DIR] [--database DIR] [--workers N] [--tokens FILE] [-v]
+ *          [--admin-socket PATH] [--spool DIR] [--database DIR] [--workers N]
+ *          [--tokens FILE] [-v]
  *
  * Runs on embedded defaults with no config file: intake on 127.0.0.1:8080,
  * release on 127.0.0.1:8081, spool under $XDG_STATE_HOME/mugai (or
  * $STATE_DIRECTORY under systemd), signatures from /var/lib/clamav.
- * Without tokens it refuses to listen on anything but loopback.
+ * Without tokens it refuses to listen on anything but loopback.  The admin
+ * socket ([daemon] admin_socket, default $STATE_DIRECTORY/admin.sock or
+ * <spool>/admin.sock, mode 0660) serves `mugai admin`.  Finished jobs older
+ * than [daemon] retention_days are purged at start and every hour.
  * SIGHUP, or a change in the database directory, reloads the signatures
  * without stopping; SIGTERM/SIGINT stop it (queued jobs stay queued).
  */
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DAEMON_DB_POLL_SECONDS 5
@@ -30,7 +35,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mugaid [--config FILE] [--listen ADDR:PORT] [--release-listen ADDR:PORT]\n"
-		   "              [--spool DIR] [--database DIR] [--workers N] [--tokens FILE] [-v]\n");
+		   "              [--admin-socket PATH] [--spool DIR] [--database DIR]\n"
+		   "              [--workers N] [--tokens FILE] [-v]\n");
 }
 
 /* "role sha256hex" per line; role: submit, fetch, admin */
@@ -102,6 +108,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "release-listen", required_argument, NULL, 'r' },
+		{ "admin-socket", required_argument, NULL, 'a' },
 		{ "spool", required_argument, NULL, 's' },
 		{ "database", required_argument, NULL, 'd' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -112,8 +119,11 @@ int main(int argc, char **argv)
 	};
 	struct daemon d;
 	const char *config = NULL, *tokens = NULL, *dbdir = NULL, *spool = NULL;
+	const char *admin = NULL;
 	char err[CONFIG_ERR_MAX];
-	struct MHD_Daemon *intake, *release;
+	struct MHD_Daemon *intake, *release, *adm;
+	time_t last_purge;
+	int admin_fd;
 	pthread_t *workers = NULL;
 	sigset_t set;
 	int c, level = LOG_LVL_INFO;
@@ -123,11 +133,12 @@ int main(int argc, char **argv)
 	g_strlcpy(d.intake_addr, "127.0.0.1:8080", sizeof(d.intake_addr));
 	g_strlcpy(d.release_addr, "127.0.0.1:8081", sizeof(d.release_addr));
 	d.workers = cores < 1 ? 1 : (unsigned)cores;
-	while ((c = getopt_long(argc, argv, "c:l:r:s:d:w:t:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:l:r:a:s:d:w:t:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'l': g_strlcpy(d.intake_addr, optarg, sizeof(d.intake_addr)); break;
 		case 'r': g_strlcpy(d.release_addr, optarg, sizeof(d.release_addr)); break;
+		case 'a': admin = optarg; break;
 		case 's': spool = optarg; break;
 		case 'd': dbdir = optarg; break;
 		case 'w': d.workers = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -151,12 +162,28 @@ int main(int argc, char **argv)
 		snprintf(d.spool, sizeof(d.spool), "%s/spool", getenv("STATE_DIRECTORY"));
 	else
 		snprintf(d.spool, sizeof(d.spool), "%s/mugai/spool", g_get_user_state_dir());
+	{
+		const char *ap = admin != NULL ? admin : d.cfg.admin_socket;
+		int len;
+
+		if (ap[0] != '\0')
+			len = snprintf(d.admin_path, sizeof(d.admin_path), "%s", ap);
+		else if (getenv("STATE_DIRECTORY") != NULL)
+			len = snprintf(d.admin_path, sizeof(d.admin_path), "%s/admin.sock",
+				       getenv("STATE_DIRECTORY"));
+		else
+			len = snprintf(d.admin_path, sizeof(d.admin_path), "%s/admin.sock", d.spool);
+		if (len < 0 || (size_t)len >= sizeof(d.admin_path))
+			fatalx("admin socket path longer than %zu bytes: set [daemon] admin_socket",
+			       sizeof(d.admin_path) - 1);
+	}
 	d.tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (tokens != NULL && load_tokens(&d, tokens) <= 0)
 		fatalx("no usable token in %s", tokens);
 	d.open_access = g_hash_table_size(d.tokens) == 0;
 	pthread_mutex_init(&d.mu, NULL);
 	pthread_mutex_init(&d.emu, NULL);
+	pthread_mutex_init(&d.jmu, NULL);
 	pthread_cond_init(&d.queue_cv, NULL);
 	pthread_cond_init(&d.done_cv, NULL);
 	d.queue = g_queue_new();
@@ -170,6 +197,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (spool_open(&d, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	/* before the signatures load: a second mugaid on this spool stops here;
+	 * callers wait in the backlog until the listener is served */
+	admin_fd = http_admin_socket(d.admin_path, err, sizeof(err));
+	if (admin_fd < 0)
 		fatalx("%s", err);
 	{
 		char apath[2048];
@@ -190,14 +222,24 @@ int main(int argc, char **argv)
 		fatalx("spool %s: cannot recover", d.spool);
 	if (spool_start_workers(&d, &workers) != 0)
 		fatalx("cannot start the workers");
-	intake = http_start(&d, d.intake_addr, 0, err, sizeof(err));
+	{
+		unsigned n;
+
+		spool_purge(&d, d.cfg.retention_days, "housekeeping", &n);
+		last_purge = time(NULL);
+	}
+	intake = http_start(&d, d.intake_addr, LISTEN_INTAKE, -1, err, sizeof(err));
 	if (intake == NULL)
 		fatalx("intake: %s", err);
-	release = http_start(&d, d.release_addr, 1, err, sizeof(err));
+	release = http_start(&d, d.release_addr, LISTEN_RELEASE, -1, err, sizeof(err));
 	if (release == NULL)
 		fatalx("release: %s", err);
-	log_info("intake on %s, release on %s, spool %s, %u workers%s", d.intake_addr,
-		 d.release_addr, d.spool, d.workers, d.open_access ? ", no tokens (loopback only)" : "");
+	adm = http_start(&d, d.admin_path, LISTEN_ADMIN, admin_fd, err, sizeof(err));
+	if (adm == NULL)
+		fatalx("%s", err);
+	log_info("intake on %s, release on %s, admin on %s, spool %s, %u workers%s",
+		 d.intake_addr, d.release_addr, d.admin_path, d.spool, d.workers,
+		 d.open_access ? ", no tokens (loopback only)" : "");
 	sd_notify_ready("READY=1\nSTATUS=serving");
 
 	for (;;) {
@@ -210,6 +252,13 @@ int main(int argc, char **argv)
 			log_info("SIGHUP: reloading the signatures");
 			engine_reload(&d);
 			continue;
+		}
+		if (time(NULL) - last_purge >= DAEMON_PURGE_INTERVAL ||
+		    time(NULL) < last_purge) {
+			unsigned n;
+
+			spool_purge(&d, d.cfg.retention_days, "housekeeping", &n);
+			last_purge = time(NULL);
 		}
 		if (sig < 0 && errno == EAGAIN) {
 			time_t mt = engine_db_mtime(d.cfg.database_dir);
@@ -229,6 +278,8 @@ int main(int argc, char **argv)
 	log_info("stopping");
 	MHD_stop_daemon(intake);
 	MHD_stop_daemon(release);
+	MHD_stop_daemon(adm);
+	unlink(d.admin_path);
 	spool_stop_workers(&d, workers);
 	engine_release(&d, d.engine);
 	audit_close(d.audit);

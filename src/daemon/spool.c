@@ -3,6 +3,7 @@
 #include "mugai/detect.h"
 #include "mugai/job.h"
 #include "mugai/log.h"
+#include "filter.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,7 +36,7 @@ int spool_valid_id(const char *id)
 }
 
 /* Remove a directory tree below dirfd (names from our own spool only). */
-static void spool_rmtree_at(int parent, const char *name, int depth)
+void spool_rmtree_at(int parent, const char *name, int depth)
 {
 	int fd;
 	DIR *d;
@@ -63,7 +64,7 @@ static void spool_rmtree_at(int parent, const char *name, int depth)
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
-static int spool_subdir(struct daemon *d, const char *sub)
+int spool_subdir(struct daemon *d, const char *sub)
 {
 	return openat(d->spool_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
@@ -88,7 +89,7 @@ int spool_open(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-static void spool_enqueue(struct daemon *d, const char *id)
+void spool_enqueue(struct daemon *d, const char *id)
 {
 	pthread_mutex_lock(&d->mu);
 	g_queue_push_tail(d->queue, g_strdup(id));
@@ -148,14 +149,16 @@ int spool_recover(struct daemon *d)
 	return 0;
 }
 
-static int spool_write_file_at(int dirfd, const char *name, const char *text)
+/* write name under dirfd atomically: temporary file, fsync, rename, fsync */
+int spool_write_mode_at(int dirfd, const char *name, const char *text, size_t len,
+			mode_t mode)
 {
 	char tmp[64];
 	int fd;
-	size_t len = strlen(text);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -1;
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
@@ -164,9 +167,16 @@ static int spool_write_file_at(int dirfd, const char *name, const char *text)
 		return -1;
 	}
 	close(fd);
-	if (renameat(dirfd, tmp, dirfd, name) != 0)
+	if (renameat(dirfd, tmp, dirfd, name) != 0) {
+		unlinkat(dirfd, tmp, 0);
 		return -1;
+	}
 	return fsync(dirfd);
+}
+
+int spool_write_file_at(int dirfd, const char *name, const char *text)
+{
+	return spool_write_mode_at(dirfd, name, text, strlen(text), 0640);
 }
 
 int spool_commit(struct daemon *d, const char *id, const char *name, int mode)
@@ -242,7 +252,7 @@ char *spool_result(struct daemon *d, const char *id)
 	fd = openat(d->spool_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || st.st_size > 64 * 1024 * 1024) {
+	if (fstat(fd, &st) != 0 || st.st_size > DAEMON_RESULT_MAX) {
 		close(fd);
 		return NULL;
 	}
@@ -286,6 +296,32 @@ static void spool_account(struct daemon *d, const char *verdict, uint64_t in, ui
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* The password given over the API for this try, if any: 0 when read.  A
+ * file that is too long or holds a NUL is ignored (the job stays held). */
+static int spool_read_password(int jd, char pw[FILTER_PASSWORD_MAX])
+{
+	int fd = openat(jd, DAEMON_PASSWORD_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 1 ||
+	    st.st_size >= FILTER_PASSWORD_MAX) {
+		close(fd);
+		log_warnx("ignoring an unusable password file");
+		return -1;
+	}
+	n = pread(fd, pw, (size_t)st.st_size, 0);
+	close(fd);
+	if (n != st.st_size || memchr(pw, '\0', (size_t)n) != NULL) {
+		explicit_bzero(pw, FILTER_PASSWORD_MAX);
+		return -1;
+	}
+	pw[n] = '\0';
+	return 0;
+}
+
 /* Process one job: queue/<id> -> active/<id> -> done/<id>. */
 static void spool_process(struct daemon *d, struct detect_ctx *det, const char *id)
 {
@@ -302,7 +338,9 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	uint64_t out_bytes = 0;
 	size_t i;
 	json_t *a;
+	char password[FILTER_PASSWORD_MAX];
 
+	memset(password, 0, sizeof(password));
 	if (q < 0 || act < 0 || done < 0 || renameat(q, id, act, id) != 0) {
 		log_warn("job %s: cannot start", id);
 		goto out;
@@ -340,12 +378,19 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		memset(&jo, 0, sizeof(jo));
 		jo.mode = config_parse_mode(mode) > 0 ? config_parse_mode(mode) : 0;
 		jo.input = name;
+		if (spool_read_password(jd, password) == 0)
+			jo.password = password;
 		report = job_process(&env, in, name, &jo, out);
 	}
+	explicit_bzero(password, sizeof(password));
 	engine_release(d, er);
 	if (report == NULL)
 		goto out;
+	/* one try per password given: the next one comes over the API */
+	if (unlinkat(jd, DAEMON_PASSWORD_FILE, 0) != 0 && errno != ENOENT)
+		log_warn("job %s: cannot remove the password file", id);
 	json_object_set_new(report, "id", json_string(id));
+	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
 	json_object_set_new(report, "processing_ms", json_integer(spool_now_ms() - t0));
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)

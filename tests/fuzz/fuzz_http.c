@@ -17,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char in[4096], name[256], id[40];
 	const char *n;
+	int route;
 
 	if (size >= sizeof(in))
 		return 0;
@@ -26,8 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	httpparse_disposition_name(in, name, sizeof(name));
 	if (memchr(name, '\0', sizeof(name)) == NULL)
 		abort();
-	if (httpparse_route_job(in, id, sizeof(id), &n) == 0) {
+	if (httpparse_route_job(in, id, sizeof(id), &route, &n) == 0) {
 		if (!spool_valid_id(id) || strstr(id, "..") != NULL || strchr(id, '/') != NULL)
+			abort();
+		if (route < ROUTE_JOB || route > ROUTE_RELEASE_ORIGINAL ||
+		    (route != ROUTE_ARTEFACT && *n != '\0'))
 			abort();
 		if (*n != '\0' && (n < in || n > in + size))
 			abort();

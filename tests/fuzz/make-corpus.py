@@ -77,6 +77,9 @@ for i, h in enumerate(["attachment; filename*=UTF-8''%E8%AD%B0%E4%BA%8B%E9%8C%B2
                        'form-data; name="file"; filename="a b.pdf"', "attachment; filename=x",
                        "filename*=UTF-8''%FF%FE", "/v1/jobs/0123456789abcdef0123456789abcdef",
                        "/v1/jobs/0123456789abcdef0123456789abcdef/artefacts/3",
-                       "/v1/jobs/../../etc/passwd", "/v1/jobs/"]):
+                       "/v1/jobs/../../etc/passwd", "/v1/jobs/",
+                       "/v1/jobs/0123456789abcdef0123456789abcdef/password",
+                       "/v1/jobs/0123456789abcdef0123456789abcdef/release-original",
+                       "/v1/jobs/0123456789abcdef0123456789abcdef/password/x"]):
     put("http", "h%02d" % i, h)
 shutil.rmtree(samples)

@@ -44,6 +44,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c.pdf_image_format, FILTER_IMG_JPEG);
 	assert_string_equal(c.database_dir, "/var/lib/clamav");
 	assert_true(c.input_max_size > 0 && c.filter_timeout > 0 && c.job_timeout > 0);
+	assert_int_equal(c.retention_days, 30);
+	assert_false(c.allow_release_original);
+	assert_string_equal(c.admin_socket, "");
 }
 
 static void test_shipped_file_is_the_defaults(void **state)
@@ -74,6 +77,11 @@ static void test_values_and_suffixes(void **state)
 	assert_int_equal(c.mode, ACTION_IMAGE_PDF);
 	assert_int_equal(c.pdf_image_format, FILTER_IMG_FLATE);
 	assert_false(c.allow_mode_override);
+	assert_int_equal(load("[daemon]\nretention_days = 0\nallow_release_original = true\n"
+			      "admin_socket = /run/mugai/admin.sock\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.retention_days, 0);
+	assert_true(c.allow_release_original);
+	assert_string_equal(c.admin_socket, "/run/mugai/admin.sock");
 }
 
 static void expect_error(const char *text, const char *needle1, const char *needle2)
@@ -98,6 +106,8 @@ static void test_errors_name_the_line(void **state)
 	expect_error("[policy]\nallow_mode_override = maybe\n", ":2:", "true or false");
 	expect_error("[policy\n", "group", NULL);
 	expect_error("[limits]\ninput_max_size = 99999999999G\n", ":2:", "not a number");
+	expect_error("[daemon]\nretention_days = 36501\n", ":2:", "out of range");
+	expect_error("[daemon]\n\nallow_release_original = perhaps\n", ":3:", "true or false");
 }
 
 static void test_missing_and_huge_files(void **state)
