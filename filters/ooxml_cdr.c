@@ -450,10 +450,18 @@ static int cdr_rewrite_xml(struct cdr *c, struct ooxml_part *p, struct filter_re
 	/* nodes to remove are never inside one another: the walk skips the
 	 * children of a removed node */
 	for (guint i = 0; i < w.remove->len; i++) {
-		xmlNodePtr n = g_ptr_array_index(w.remove, i);
+		xmlNodePtr n = g_ptr_array_index(w.remove, i), parent = n->parent;
 
 		xmlUnlinkNode(n);
 		xmlFreeNode(n);
+		/* a list that must not be empty (externalReferences,
+		 * controls, oleObjects) goes with its last entry */
+		if (parent != NULL && parent->type == XML_ELEMENT_NODE &&
+		    (ooxml_is(parent, "externalReferences") || ooxml_is(parent, "controls") ||
+		     ooxml_is(parent, "oleObjects")) && xmlFirstElementChild(parent) == NULL) {
+			xmlUnlinkNode(parent);
+			xmlFreeNode(parent);
+		}
 	}
 	for (int i = 0; i < CDR_FIELD_DEPTH; i++)
 		if (w.fields[i] != NULL)

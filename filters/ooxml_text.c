@@ -302,10 +302,10 @@ static void xlsx_cell(xmlNodePtr c, GPtrArray *sst, struct text_ctx *t, unsigned
 	if (val != NULL && type != NULL && strcmp(type, "s") == 0) {
 		char *end;
 		unsigned long idx = strtoul(val, &end, 10);
+		bool ok = *end == '\0' && end != val && idx < sst->len;
 
 		g_free(val);
-		val = (*end == '\0' && idx < sst->len) ? g_strdup(g_ptr_array_index(sst, idx)) :
-							 g_strdup("");
+		val = g_strdup(ok ? (const char *)g_ptr_array_index(sst, idx) : "");
 	} else if (val != NULL && type != NULL && strcmp(type, "b") == 0) {
 		char *b = g_strdup(strcmp(val, "1") == 0 ? "TRUE" : "FALSE");
 
