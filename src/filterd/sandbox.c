@@ -1,7 +1,8 @@
 /*
  * sandbox.c - confine mugai-filter before it touches the input.
  *
- * Order (after minijail): namespaces (no network) -> rlimits -> uid drop ->
+ * Order (after minijail): namespaces (no network, a bare mount tree) ->
+ * rlimits -> uid drop ->
  * no_new_privs -> Landlock -> seccomp allow-list last.  Every layer that could not be set up is
  * named in the reply; with sandbox = strict a missing layer is fatal.
  */
@@ -20,6 +21,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -56,18 +60,16 @@ static int sandbox_write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* A network namespace with nothing in it but a down loopback. */
-static int sandbox_netns(void)
+/* set when sandbox_netns() (or sandbox_mountns()) made a user namespace:
+ * we then hold CAP_SYS_ADMIN over the namespaces we create next */
+static int sandbox_in_userns;
+
+/* map our own ids into a fresh user namespace, so that files we create keep
+ * their owner */
+static int sandbox_userns_maps(uid_t uid, gid_t gid)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
 	char map[64];
 
-	if (unshare(CLONE_NEWNET) == 0)
-		return 0;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-		return -1;
-	/* map our own ids so that files we create keep their owner */
 	if (sandbox_write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
 		return -1;
 	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
@@ -76,7 +78,21 @@ static int sandbox_netns(void)
 	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
 	if (sandbox_write_file("/proc/self/gid_map", map) != 0)
 		return -1;
+	sandbox_in_userns = 1;
 	return 0;
+}
+
+/* A network namespace with nothing in it but a down loopback. */
+static int sandbox_netns(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWNET) == 0)
+		return 0;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+		return -1;
+	return sandbox_userns_maps(uid, gid);
 }
 
 static int sandbox_rlimit(int res, rlim_t v)
@@ -104,6 +120,144 @@ static const char *const sandbox_read_paths[] = {
 static const char *const sandbox_read_paths_exec[] = {
 	"/etc", "/bin", "/sbin", "/opt", NULL,
 };
+
+/*
+ * Mount namespace: the filter sees a read-only tmpfs root holding only
+ * read-only bind mounts of sandbox_read_paths (and, with
+ * FILTER_SANDBOX_EXEC, sandbox_read_paths_exec); /proc holds nothing but
+ * our own /proc/<pid> (and "self" pointing there).  No spool, no other
+ * job, no /home, /root, /run, /var/lib, /tmp.  The input and the output
+ * directory are fds opened before and stay usable.  Landlock still decides
+ * what may be read or written; this takes away what a Landlock gap (or a
+ * kernel without Landlock) would expose.
+ *
+ * Set up before the uid drop and Landlock (a Landlocked process may not
+ * change mounts).  Any failure leaves the layer inactive; with
+ * sandbox = strict that refuses the run.
+ */
+#define SANDBOX_NEWROOT "/tmp"
+
+/* create path beneath the new root (parents 0755): a directory, a file or
+ * a copy of a symbolic link */
+static int sandbox_mkpath(const char *path, mode_t kind, const char *link)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%s%s", SANDBOX_NEWROOT, path);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	for (char *p = buf + strlen(SANDBOX_NEWROOT) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (kind == S_IFDIR)
+		return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
+	if (kind == S_IFLNK)
+		return symlink(link, buf);
+	n = open(buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (n < 0)
+		return errno == EEXIST ? 0 : -1;
+	close(n);
+	return 0;
+}
+
+/* the flags a remount must keep (in a user namespace they are locked) */
+static unsigned long sandbox_locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) != 0)
+		return MS_NOSUID | MS_NODEV;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+/* bind src read-only at dst (dst relative to the new root, same name when
+ * NULL); a path that does not exist here is skipped */
+static int sandbox_bind_ro(const char *src, const char *dst)
+{
+	char target[512], link[512];
+	struct stat st;
+	ssize_t n;
+
+	if (dst == NULL)
+		dst = src;
+	if (lstat(src, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISLNK(st.st_mode)) {
+		/* /lib -> usr/lib, /etc/localtime -> ../usr/share/zoneinfo/...:
+		 * the same link, its target is bound by its own entry */
+		n = readlink(src, link, sizeof(link) - 1);
+		if (n <= 0)
+			return -1;
+		link[n] = '\0';
+		return sandbox_mkpath(dst, S_IFLNK, link);
+	}
+	if (sandbox_mkpath(dst, S_ISDIR(st.st_mode) ? S_IFDIR : S_IFREG, NULL) != 0)
+		return -1;
+	if ((size_t)snprintf(target, sizeof(target), "%s%s", SANDBOX_NEWROOT, dst) >=
+	    sizeof(target))
+		return -1;
+	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return -1;
+	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+		     sandbox_locked_flags(src), NULL);
+}
+
+static int sandbox_mountns(int allow_exec)
+{
+	char self[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int rc = 0;
+
+	if (unshare(CLONE_NEWNS) != 0) {
+		/* no network namespace either: a user namespace of our own */
+		if (sandbox_in_userns || unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 ||
+		    sandbox_userns_maps(uid, gid) != 0)
+			return -1;
+	}
+	/* nothing we mount may propagate back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	if (mount("mugai-root", SANDBOX_NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=64k,nr_inodes=256,mode=0755") != 0)
+		return -1;
+	for (size_t i = 0; sandbox_read_paths[i] != NULL && rc == 0; i++)
+		if (strcmp(sandbox_read_paths[i], "/proc/self") != 0)
+			rc = sandbox_bind_ro(sandbox_read_paths[i], NULL);
+	for (size_t i = 0; allow_exec && sandbox_read_paths_exec[i] != NULL && rc == 0; i++)
+		rc = sandbox_bind_ro(sandbox_read_paths_exec[i], NULL);
+	/* /proc/<pid> and self -> <pid> (LeakSanitizer's tracer, another
+	 * process, reads /proc/<our pid>/task) */
+	snprintf(self, sizeof(self), "/proc/%d", (int)getpid());
+	if (rc == 0)
+		rc = sandbox_bind_ro(self, NULL);
+	if (rc == 0)
+		rc = sandbox_mkpath("/proc/self", S_IFLNK, self + strlen("/proc/"));
+	if (rc != 0 || chdir(SANDBOX_NEWROOT) != 0)
+		return -1;
+	/* pivot_root(".", "."): the old root ends up on top, detach it */
+	if (syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 ||
+	    chdir("/") != 0)
+		return -1;
+	return mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+		     MS_NOEXEC, NULL);
+}
 
 static int sandbox_landlock_allow(int rfd, const char *path, uint64_t rights)
 {
@@ -495,6 +649,14 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 		sandbox_add(layers, len, "netns");
 	} else {
 		log_debug("no network namespace: %s", strerror(errno));
+		missing++;
+	}
+	if (sandbox_mountns(p->allow_exec) == 0) {
+		sandbox_add(layers, len, "mountns");
+	} else {
+		/* what was done stays in our own namespace: no harm, and
+		 * Landlock still confines the paths */
+		log_debug("no mount namespace: %s", strerror(errno));
 		missing++;
 	}
 	if (sandbox_rlimit(RLIMIT_CORE, 0) != 0 ||

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -273,6 +274,24 @@ static int run_exec_helper(int in_fd, int out_dir_fd, const struct filter_limits
 	return 0;
 }
 
+/* Does a path exist?  stat() is not a Landlock access right: only the
+ * mount namespace can hide a file from it.  The path comes in the input. */
+static int run_stat(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		    struct filter_result *res)
+{
+	char path[512] = { 0 };
+	ssize_t n = read(in_fd, path, sizeof(path) - 1);
+	struct stat st;
+
+	while (n > 0 && (path[n - 1] == '\n' || path[n - 1] == '\r'))
+		path[--n] = '\0';
+	if (stat(path, &st) != 0)
+		filter_set(res, FILTER_FAILED, "stat: %s", strerror(errno));
+	else
+		filter_set(res, FILTER_OK, "stat: exists");
+	return 0;
+}
+
 static const struct filter_ops f_ok = { "test-ok", any, run_ok };
 static const struct filter_ops f_crash = { "test-crash", any, run_crash };
 static const struct filter_ops f_loop = { "test-loop", any, run_loop };
@@ -282,6 +301,7 @@ static const struct filter_ops f_exec = { "test-exec", any, run_exec };
 static const struct filter_ops f_fork = { "test-fork", any, run_fork };
 static const struct filter_ops f_escape = { "test-escape", any, run_escape };
 static const struct filter_ops f_read = { "test-read", any, run_read_secret };
+static const struct filter_ops f_stat = { "test-stat", any, run_stat };
 static const struct filter_ops f_thread = { "test-thread", any, run_thread };
 static const struct filter_ops f_log = { "test-log", any, run_log };
 static const struct filter_ops f_abort = { "test-abort", any, run_abort };
@@ -298,5 +318,5 @@ static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket
 const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
-	&f_exec_inet, NULL,
+	&f_exec_inet, &f_stat, NULL,
 };

@@ -269,6 +269,33 @@ static void test_read_outside_is_refused(void **state)
 	assert_non_null(strstr(res.reason, "read refused"));
 }
 
+/* The mount namespace: the filter's root holds only what a parser reads,
+ * so even stat() (which Landlock does not govern) finds nothing else: not
+ * the test's directory, not /root, /home or the spool. */
+static void test_mount_namespace_hides_files(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_result res;
+	char sb[128];
+
+	assert_int_equal(ftruncate(fx->in_fd, 0), 0);
+	assert_int_equal(pwrite(fx->in_fd, fx->dir, strlen(fx->dir), 0), (ssize_t)strlen(fx->dir));
+	run(fx, "test-stat", &res, sb);
+	if (strstr(sb, "mountns") == NULL) {
+		print_message("no mount namespace here (%s); skipping\n", sb);
+		skip();
+	}
+	assert_int_equal(res.status, FILTER_FAILED);
+	assert_string_equal(res.reason, "stat: No such file or directory");
+	/* what a parser needs is still there */
+	assert_int_equal(ftruncate(fx->in_fd, 0), 0);
+	assert_int_equal(pwrite(fx->in_fd, "/usr/lib", 8, 0), 8);
+	assert_int_equal(run(fx, "test-stat", &res, sb), FILTER_OK);
+	assert_int_equal(ftruncate(fx->in_fd, 0), 0);
+	assert_int_equal(pwrite(fx->in_fd, "/proc/self/status", 17, 0), 17);
+	assert_int_equal(run(fx, "test-stat", &res, sb), FILTER_OK);
+}
+
 static void test_unknown_filter_and_missing_binary(void **state)
 {
 	struct fx *fx = *state;
@@ -332,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_outside_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_outside_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mount_namespace_hides_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_filter_and_missing_binary, setup,
 						teardown),
 		cmocka_unit_test(test_reply_validation),
