@@ -37,7 +37,8 @@
 #include <unistd.h>
 
 #ifndef MUGAI_SOFFICE
-#define MUGAI_SOFFICE "/usr/lib/libreoffice/program/soffice.bin"
+#define MUGAI_SOFFICE_DIR "/usr/lib/libreoffice/program"
+#define MUGAI_SOFFICE MUGAI_SOFFICE_DIR "/soffice.bin"
 #endif
 #define OFFICE_RESTART 81     /* soffice.bin: "profile created, start me again" */
 #define OFFICE_TRIES 3
@@ -179,7 +180,10 @@ static int office_exec(const char *work, const char *target, const char *in_name
 			 "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
 			 profile, "--convert-to", (char *)target, "--outdir", outdir, input, NULL };
 	char *envp[] = { home, tmp, "SAL_USE_VCLPLUGIN=svp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
-			 "PATH=/usr/bin:/bin", "SAL_NO_NWF=1", NULL };
+			 "PATH=/usr/bin:/bin", "SAL_NO_NWF=1",
+			 /* the sandbox's /proc shows the filter, not soffice.bin: its
+			 * RUNPATH $ORIGIN cannot be resolved there */
+			 "LD_LIBRARY_PATH=" MUGAI_SOFFICE_DIR, NULL };
 	pid_t parent = getpid(), pid;
 	int status = -1;
 

@@ -2,19 +2,31 @@
  * test_filters.c - filters that misbehave on purpose, linked only into
  * mugai-filter-test, to prove that the sandbox and the parent contain them:
  * a crash, an endless loop, unbounded allocation, fork, exec, socket, a write
- * outside the output directory.  Each is run through the real spawn path by
- * tests/unit/test_filterproc.c.
+ * outside the output directory, system calls outside the seccomp allow-list;
+ * and well-behaved ones that prove the allow-list admits what filters really
+ * do (threads, logging, abort, a helper under FILTER_SANDBOX_EXEC).  Each is
+ * run through the real spawn path by tests/unit/test_filterproc.c.
  */
 #include "filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static bool any(const char *mime)
 {
@@ -144,6 +156,142 @@ static int run_read_secret(int in_fd, int out_dir_fd, const struct filter_limits
 	return 0;
 }
 
+static void *thread_main(void *arg)
+{
+	*(int *)arg = 42;
+	return NULL;
+}
+
+/* Worker threads, as pdf-image makes them: clone(CLONE_THREAD) after
+ * clone3 was refused with ENOSYS. */
+static int run_thread(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		      struct filter_result *res)
+{
+	pthread_t t;
+	int v = 0;
+
+	if (pthread_create(&t, NULL, thread_main, &v) != 0) {
+		filter_set(res, FILTER_FAILED, "pthread_create failed");
+		return 0;
+	}
+	pthread_join(t, NULL);
+	filter_set(res, v == 42 ? FILTER_OK : FILTER_FAILED, "thread ran: %d", v);
+	return 0;
+}
+
+/* A library complaining: stdio on stderr and on stdout (/dev/null, a
+ * character device: isatty()), GLib's default log writer. */
+static int run_log(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		   struct filter_result *res)
+{
+	fprintf(stderr, "test-log: a warning on stderr\n");
+	printf("test-log: on stdout\n");
+	fflush(stdout);
+	g_message("test-log: a GLib message");
+	filter_set(res, FILTER_OK, "logged");
+	return 0;
+}
+
+/* abort() signals the process itself: SIGABRT, not SIGSYS */
+static int run_abort(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		     struct filter_result *res)
+{
+	abort();
+}
+
+/* Calls the old deny-list did not name: the allow-list kills them too. */
+static int run_io_uring(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			struct filter_result *res)
+{
+	unsigned char params[120] = { 0 }; /* struct io_uring_params */
+	long r = syscall(SYS_io_uring_setup, 4, params);
+
+	filter_set(res, FILTER_OK, "io_uring_setup returned %ld", r);
+	return 0;
+}
+
+static int run_unshare(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		       struct filter_result *res)
+{
+	int r = unshare(CLONE_NEWUSER);
+
+	filter_set(res, FILTER_OK, "unshare returned %d", r);
+	return 0;
+}
+
+static int run_unix_socket(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			   struct filter_result *res)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	filter_set(res, FILTER_OK, "socket(AF_UNIX) returned %d", s);
+	return 0;
+}
+
+/* memory both writable and executable (W^X) */
+static int run_wx(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		  struct filter_result *res)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	filter_set(res, FILTER_OK, "mmap(W|X) returned %p", p);
+	return 0;
+}
+
+/* FILTER_SANDBOX_EXEC: a helper is spawned and waited for, and talks over
+ * an AF_UNIX socketpair, as soffice would. */
+static int run_exec_helper(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			   struct filter_result *res)
+{
+	char *argv[] = { (char *)"true", NULL };
+	int sv[2], status = -1, err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		filter_set(res, FILTER_FAILED, "socketpair: %s", strerror(errno));
+		return 0;
+	}
+	if (write(sv[0], "x", 1) != 1) {
+		filter_set(res, FILTER_FAILED, "socketpair write: %s", strerror(errno));
+		return 0;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	err = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+	if (err != 0) {
+		filter_set(res, FILTER_FAILED, "posix_spawn: %s", strerror(err));
+		return 0;
+	}
+	if (waitpid(pid, &status, 0) != pid) {
+		filter_set(res, FILTER_FAILED, "waitpid: %s", strerror(errno));
+		return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		filter_set(res, FILTER_OK, "helper exited 0");
+	else
+		filter_set(res, FILTER_FAILED, "helper status %#x", (unsigned)status);
+	return 0;
+}
+
+/* Does a path exist?  stat() is not a Landlock access right: only the
+ * mount namespace can hide a file from it.  The path comes in the input. */
+static int run_stat(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		    struct filter_result *res)
+{
+	char path[512] = { 0 };
+	ssize_t n = read(in_fd, path, sizeof(path) - 1);
+	struct stat st;
+
+	while (n > 0 && (path[n - 1] == '\n' || path[n - 1] == '\r'))
+		path[--n] = '\0';
+	if (stat(path, &st) != 0)
+		filter_set(res, FILTER_FAILED, "stat: %s", strerror(errno));
+	else
+		filter_set(res, FILTER_OK, "stat: exists");
+	return 0;
+}
+
 static const struct filter_ops f_ok = { "test-ok", any, run_ok };
 static const struct filter_ops f_crash = { "test-crash", any, run_crash };
 static const struct filter_ops f_loop = { "test-loop", any, run_loop };
@@ -153,7 +301,22 @@ static const struct filter_ops f_exec = { "test-exec", any, run_exec };
 static const struct filter_ops f_fork = { "test-fork", any, run_fork };
 static const struct filter_ops f_escape = { "test-escape", any, run_escape };
 static const struct filter_ops f_read = { "test-read", any, run_read_secret };
+static const struct filter_ops f_stat = { "test-stat", any, run_stat };
+static const struct filter_ops f_thread = { "test-thread", any, run_thread };
+static const struct filter_ops f_log = { "test-log", any, run_log };
+static const struct filter_ops f_abort = { "test-abort", any, run_abort };
+static const struct filter_ops f_io_uring = { "test-io-uring", any, run_io_uring };
+static const struct filter_ops f_unshare = { "test-unshare", any, run_unshare };
+static const struct filter_ops f_unix = { "test-unix-socket", any, run_unix_socket };
+static const struct filter_ops f_wx = { "test-wx", any, run_wx };
+/* FILTER_SANDBOX_EXEC: exec, fork and AF_UNIX allowed, still no network */
+static const struct filter_ops f_exec_helper = { "test-exec-helper", any, run_exec_helper,
+						 FILTER_SANDBOX_EXEC };
+static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket,
+					       FILTER_SANDBOX_EXEC };
 
 const struct filter_ops *const filter_test_table[] = {
-	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read, NULL,
+	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
+	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
+	&f_exec_inet, &f_stat, NULL,
 };
