@@ -1,6 +1,7 @@
 /*
  * fuzz_filter.c - one harness for every filter: FUZZ_FILTER names it
- * ("text", "html-text", "unpack", "image", "pdf-text").  The data goes in
+ * ("text", "html-text", "unpack", "image", "pdf-text", "ooxml-text",
+ * "ooxml-cdr").  The data goes in
  * on a memfd, the output into a directory emptied after every run, with
  * small limits.  Built once per filter by tests/fuzz/CMakeLists.txt.
  */
