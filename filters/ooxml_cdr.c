@@ -44,14 +44,6 @@ struct cdr {
 	char *main_ctype;         /* the plain type of the main part */
 };
 
-static bool ooxml_cdr_accepts(const char *mime)
-{
-	return strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
-	       strncmp(mime, "application/vnd.ms-word.", 24) == 0 ||
-	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
-	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
-}
-
 static bool str_has_ci(const char *hay, const char *needle)
 {
 	char *h = g_ascii_strdown(hay, -1);
@@ -700,4 +692,4 @@ static int ooxml_cdr_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	return 0;
 }
 
-const struct filter_ops filter_ooxml_cdr = { "ooxml-cdr", ooxml_cdr_accepts, ooxml_cdr_run, 0 };
+const struct filter_ops filter_ooxml_cdr = { "ooxml-cdr", ooxml_accepts, ooxml_cdr_run, 0 };

@@ -28,14 +28,6 @@ struct text_ctx {
 	bool too_large;
 };
 
-static bool ooxml_text_accepts(const char *mime)
-{
-	return strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
-	       strncmp(mime, "application/vnd.ms-word.", 24) == 0 ||
-	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
-	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
-}
-
 static void text_add(struct text_ctx *t, const char *s)
 {
 	if (t->too_large)
@@ -445,4 +437,4 @@ static int ooxml_text_run(int in_fd, int out_dir_fd, const struct filter_limits 
 	return 0;
 }
 
-const struct filter_ops filter_ooxml_text = { "ooxml-text", ooxml_text_accepts, ooxml_text_run, 0 };
+const struct filter_ops filter_ooxml_text = { "ooxml-text", ooxml_accepts, ooxml_text_run, 0 };
