@@ -12,8 +12,7 @@
 #include <unistd.h>
 
 struct detect_ctx {
-	magic_t mime;
-	magic_t enc;
+	magic_t mime;   /* MAGIC_MIME: type and charset */
 };
 
 struct mime_map {
@@ -183,10 +182,9 @@ int detect_open(struct detect_ctx **ctxp, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	ctx->mime = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
-	ctx->enc = magic_open(MAGIC_MIME_ENCODING | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
-	if (ctx->mime == NULL || ctx->enc == NULL ||
-	    magic_load(ctx->mime, NULL) != 0 || magic_load(ctx->enc, NULL) != 0) {
+	/* type and encoding in one pass: "text/plain; charset=utf-8" */
+	ctx->mime = magic_open(MAGIC_MIME | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
+	if (ctx->mime == NULL || magic_load(ctx->mime, NULL) != 0) {
 		snprintf(err, errlen, "libmagic: cannot load the magic database: %s",
 			 ctx->mime != NULL && magic_error(ctx->mime) != NULL ?
 			 magic_error(ctx->mime) : strerror(errno));
@@ -194,7 +192,6 @@ int detect_open(struct detect_ctx **ctxp, char *err, size_t errlen)
 		return -1;
 	}
 	magic_setparam(ctx->mime, MAGIC_PARAM_BYTES_MAX, &bytes_max);
-	magic_setparam(ctx->enc, MAGIC_PARAM_BYTES_MAX, &bytes_max);
 	*ctxp = ctx;
 	return 0;
 }
@@ -205,8 +202,6 @@ void detect_close(struct detect_ctx *ctx)
 		return;
 	if (ctx->mime != NULL)
 		magic_close(ctx->mime);
-	if (ctx->enc != NULL)
-		magic_close(ctx->enc);
 	free(ctx);
 }
 
@@ -376,13 +371,20 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 			return -1;
 		}
 		g_strlcpy(out->mime, m, sizeof(out->mime));
-		e = magic_buffer(ctx->enc, buf, len);
+		e = strstr(out->mime, "; charset=");
+		if (e != NULL) {
+			g_strlcpy(out->encoding, e + 10, sizeof(out->encoding));
+			out->mime[e - out->mime] = '\0';
+		} else {
+			g_strlcpy(out->encoding, "unknown", sizeof(out->encoding));
+		}
 		m = out->mime;
-		if (e == NULL)
-			e = "unknown";
+		e = out->encoding;
 	}
-	g_strlcpy(out->mime, m, sizeof(out->mime));
-	g_strlcpy(out->encoding, e, sizeof(out->encoding));
+	if (m != out->mime)
+		g_strlcpy(out->mime, m, sizeof(out->mime));
+	if (e != out->encoding)
+		g_strlcpy(out->encoding, e, sizeof(out->encoding));
 	if (strcmp(out->mime, "application/zip") == 0 ||
 	    strcmp(out->mime, "application/octet-stream") == 0) {
 		const char *ox = detect_ooxml(buf, len);
