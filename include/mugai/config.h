@@ -23,6 +23,7 @@ enum policy_action {
 	ACTION_REENCODE,
 	ACTION_UNPACK,
 	ACTION_CDR,
+	ACTION_SCAN,     /* scan only: text and images released as they are */
 };
 
 struct mugai_config {
@@ -53,13 +54,15 @@ struct mugai_config {
 	uint32_t scan_max_files;
 	uint32_t scan_timeout_ms;
 	/* [policy] */
-	int mode;                     /* 0 auto, else ACTION_TEXT, ACTION_IMAGE_PDF or ACTION_CDR */
+	int mode;                     /* 0 auto, else ACTION_TEXT, ACTION_IMAGE_PDF, ACTION_CDR
+				       * or ACTION_SCAN */
 	int pdf_action;               /* ACTION_IMAGE_PDF or ACTION_TEXT */
 	int html_action;              /* ACTION_TEXT or ACTION_BLOCK */
 	int image_action;             /* ACTION_REENCODE or ACTION_BLOCK */
 	int archive_action;           /* ACTION_UNPACK or ACTION_BLOCK */
 	int office_action;            /* ACTION_IMAGE_PDF, ACTION_TEXT, ACTION_CDR or ACTION_BLOCK */
 	bool allow_mode_override;
+	bool allow_scan_only;         /* may mode = scan release text and images as they are */
 	uint32_t pdf_dpi;
 	uint32_t jpeg_quality;
 	int pdf_image_format;         /* enum filter_image_format */
@@ -84,11 +87,11 @@ int config_load(struct mugai_config *cfg, const char *path, char *err, size_t er
 /* parse "image-pdf", "text", ... ; -1 when unknown */
 int config_parse_action(const char *s);
 const char *config_action_name(int action);
-/* a requested mode: "auto" -> 0, "text", "image-pdf", "cdr" -> ACTION_*;
+/* a requested mode: "auto" -> 0, "text", "image-pdf", "cdr", "scan" -> ACTION_*;
  * -1 when unknown.  config_mode_name() is the reverse. */
 int config_parse_mode(const char *s);
 const char *config_mode_name(int mode);
-#define CONFIG_MODES "auto, text, image-pdf, cdr"
+#define CONFIG_MODES "auto, text, image-pdf, cdr, scan"
 /* print the effective configuration as an INI file */
 void config_dump(const struct mugai_config *cfg, void *stdio_file);
 

@@ -15,13 +15,13 @@
 
 struct policy_decision {
 	int action;               /* enum policy_action */
-	const char *filter;       /* filter name, NULL for ACTION_BLOCK */
+	const char *filter;       /* filter name, NULL for ACTION_BLOCK and ACTION_SCAN */
 	const char *then;         /* a second filter run on the first one's output
 				   * (office-pdf -> pdf-image), or NULL */
 	char reason[POLICY_REASON_MAX]; /* why blocked, or a note */
 };
 
-/* requested_mode: 0 (auto), ACTION_TEXT, ACTION_IMAGE_PDF or ACTION_CDR */
+/* requested_mode: 0 (auto), ACTION_TEXT, ACTION_IMAGE_PDF, ACTION_CDR or ACTION_SCAN */
 void policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
 		   int requested_mode, struct policy_decision *out);
 

@@ -92,6 +92,7 @@ static const struct key_def config_keys[] = {
 	{ "policy", "archive", KT_ACTION, O(archive_action), 0, A(ACTION_UNPACK) | A(ACTION_BLOCK) },
 	{ "policy", "office", KT_ACTION, O(office_action), 0, A(ACTION_IMAGE_PDF) | A(ACTION_TEXT) | A(ACTION_CDR) | A(ACTION_BLOCK) },
 	{ "policy", "allow_mode_override", KT_BOOL, O(allow_mode_override), 0, 0 },
+	{ "policy", "allow_scan_only", KT_BOOL, O(allow_scan_only), 0, 0 },
 	{ "policy", "pdf_dpi", KT_U32, O(pdf_dpi), 36, 600 },
 	{ "policy", "jpeg_quality", KT_U32, O(jpeg_quality), 10, 100 },
 	{ "policy", "pdf_image_format", KT_IMGFMT, O(pdf_image_format), 0, 0 },
@@ -109,6 +110,7 @@ static const struct key_def config_keys[] = {
 static const char *const action_names[] = {
 	[ACTION_BLOCK] = "block", [ACTION_TEXT] = "text", [ACTION_IMAGE_PDF] = "image-pdf",
 	[ACTION_REENCODE] = "reencode", [ACTION_UNPACK] = "unpack", [ACTION_CDR] = "cdr",
+	[ACTION_SCAN] = "scan",
 };
 
 int config_parse_action(const char *s)
@@ -136,6 +138,8 @@ int config_parse_mode(const char *s)
 		return ACTION_IMAGE_PDF;
 	if (strcmp(s, "cdr") == 0)
 		return ACTION_CDR;
+	if (strcmp(s, "scan") == 0)
+		return ACTION_SCAN;
 	return -1;
 }
 
@@ -179,6 +183,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->office_timeout = CONFIG_DEF_OFFICE_TIMEOUT;
 	cfg->office_memory = CONFIG_DEF_OFFICE_MEMORY;
 	cfg->allow_mode_override = true;
+	cfg->allow_scan_only = false;
 	cfg->pdf_dpi = CONFIG_DEF_PDF_DPI;
 	cfg->jpeg_quality = CONFIG_DEF_JPEG_QUALITY;
 	cfg->pdf_image_format = FILTER_IMG_JPEG;

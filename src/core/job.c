@@ -433,6 +433,50 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 	return 0;
 }
 
+/* Scan only: the original, which ClamAV found clean, is released byte for
+ * byte (copied into the work directory, then released like an artefact). */
+static void job_scan_only(struct job_state *st, int fd, json_t *item, size_t idx,
+			  const char *rel_dir, const char *safe)
+{
+	struct job_pending p;
+	char dname[32], buf[65536];
+	off_t off = 0;
+	ssize_t n;
+	int fdir = -1, out = -1, rc = 0;
+
+	snprintf(dname, sizeof(dname), "f%06u", ++st->seq);
+	if (mkdirat(st->work_fd, dname, 0700) != 0 ||
+	    (fdir = openat(st->work_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			   O_CLOEXEC)) < 0 ||
+	    (out = openat(fdir, "orig", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0600)) < 0)
+		rc = -1;
+	while (rc == 0 && (n = pread(fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = -1;
+		else
+			off += n;
+	}
+	if (out >= 0 && close(out) != 0)
+		rc = -1;
+	if (fdir >= 0)
+		close(fdir);
+	if (rc != 0) {
+		job_item_verdict(item, "failed", "cannot copy the original");
+		job_set(st, &st->failed, "scan-only: %s", strerror(errno));
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	snprintf(p.work_rel, sizeof(p.work_rel), "%s/orig", dname);
+	job_join(p.release_rel, sizeof(p.release_rel), rel_dir, safe);
+	p.mode = config_action_name(ACTION_SCAN);
+	p.item = idx;
+	g_array_append_val(st->pending, p);
+	job_item_verdict(item, "clean", "");
+}
+
 static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			     const char *name, const char *report_path, unsigned depth)
 {
@@ -539,6 +583,11 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 			 "([limits] archive_max_depth)", cfg->archive_max_depth);
 		job_item_verdict(item, "blocked", why);
 		job_set(st, &st->blocked, "%s", why);
+		return;
+	}
+
+	if (pd.action == ACTION_SCAN) {
+		job_scan_only(st, fd, item, idx, rel_dir, safe);
 		return;
 	}
 

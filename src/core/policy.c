@@ -101,6 +101,23 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 				 "requested mode %s refused by policy (allow_mode_override = false)",
 				 config_action_name(requested_mode));
 	}
+	if (mode == ACTION_SCAN && !cfg->allow_scan_only) {
+		policy_note(out, "scan-only refused by policy ([policy] allow_scan_only = false)");
+		mode = cfg->mode == ACTION_SCAN ? 0 : cfg->mode;
+	}
+	if (mode == ACTION_SCAN) {
+		/* released byte for byte: only plain text, whose name and
+		 * content agree (an image may carry a polyglot tail, which
+		 * re-encoding removes) */
+		if (d->cls == CLASS_TEXT && !d->bidi_name && !d->dangerous_ext && !d->mismatch) {
+			policy_do(out, ACTION_SCAN, NULL);
+			return;
+		}
+		if (d->cls != CLASS_ARCHIVE)
+			policy_note(out, "scan-only is for plain text: %s is sanitised",
+				    detect_class_name(d->cls));
+		mode = 0;
+	}
 	if (d->bidi_name) {
 		policy_block(out, "spoofed-name: the file name holds a bidirectional override "
 			     "character");

@@ -44,4 +44,22 @@ check "shipped conf/mugai.conf is valid" "$MUGAI" check-config --config "$MUGAI_
 "$MUGAI" check-config --dump > "$T/d1"
 "$MUGAI" check-config --dump --config "$MUGAI_SRC/conf/mugai.conf" > "$T/d2"
 check "shipped config equals the embedded defaults" cmp -s "$T/d1" "$T/d2"
+
+# scan only: a Shift_JIS CSV comes out byte for byte when the policy allows it
+python3 -c "open('$T/kazei.csv', 'wb').write('氏名,税額\r\n山田太郎,12000\r\n'.encode('cp932'))"
+sanitize --mode scan -o "$T/scan-off" "$T/kazei.csv"
+check "scan-only off by default: converted to UTF-8 text, the report says why" report_all \
+    'r["verdict"] == "released" and r["artefacts"][0]["mode"] == "text" and "allow_scan_only" in r["items"][0]["note"]'
+printf '[policy]\nallow_scan_only = true\n' > "$T/scan.conf"
+"$MUGAI_BIN/mkpdf" "$T/doc.pdf" --pages 1
+printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$T/eicar.txt"
+sanitize --config "$T/scan.conf" --mode scan -o "$T/scan-on" "$T/kazei.csv" "$T/doc.pdf" "$T/eicar.txt"
+check "scan-only on: the CSV released as mode scan" report_all \
+    'r["name"] != "kazei.csv" or (r["verdict"] == "released" and r["artefacts"][0]["mode"] == "scan")'
+check "scan-only on: the CSV is byte for byte the original (Shift_JIS)" cmp -s "$T/kazei.csv" "$T/scan-on/kazei.csv"
+check "scan-only on: a PDF is still rendered to an image PDF" report_all \
+    'r["name"] != "doc.pdf" or (r["artefacts"][0]["mode"] == "image-pdf" and "plain text" in r["items"][0]["note"])'
+check "scan-only on: EICAR still blocked" report_all \
+    'r["name"] != "eicar.txt" or (r["verdict"] == "blocked" and not r["artefacts"])'
+check "scan-only on: nothing released for EICAR" test ! -e "$T/scan-on/eicar.txt"
 finish

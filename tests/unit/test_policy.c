@@ -149,6 +149,32 @@ static void test_office(void **state)
 	assert_non_null(strstr(pd.reason, "refused by policy"));
 }
 
+/* scan only: plain text released as it is, when the policy allows it */
+static void test_scan_only(void **state)
+{
+	struct mugai_config cfg;
+	struct policy_decision pd;
+
+	(void)state;
+	config_defaults(&cfg);
+	pd = decide(&cfg, CLASS_TEXT, "csv", ACTION_SCAN);
+	assert_int_equal(pd.action, ACTION_TEXT);
+	assert_non_null(strstr(pd.reason, "allow_scan_only"));
+	cfg.allow_scan_only = true;
+	pd = decide(&cfg, CLASS_TEXT, "csv", ACTION_SCAN);
+	assert_int_equal(pd.action, ACTION_SCAN);
+	assert_null(pd.filter);
+	pd = decide(&cfg, CLASS_PDF, "pdf", ACTION_SCAN);
+	assert_int_equal(pd.action, ACTION_IMAGE_PDF);
+	assert_non_null(strstr(pd.reason, "scan-only is for plain text"));
+	assert_int_equal(decide(&cfg, CLASS_IMAGE, "png", ACTION_SCAN).action, ACTION_REENCODE);
+	assert_int_equal(decide(&cfg, CLASS_ARCHIVE, "zip", ACTION_SCAN).action, ACTION_UNPACK);
+	assert_int_equal(decide(&cfg, CLASS_SCRIPT, "js", ACTION_SCAN).action, ACTION_BLOCK);
+	/* a name that claims another type is sanitised */
+	pd = decide(&cfg, CLASS_TEXT, "exe", ACTION_SCAN);
+	assert_int_equal(pd.action, ACTION_BLOCK);
+}
+
 static void test_dangerous_extension_wins(void **state)
 {
 	struct mugai_config cfg;
@@ -169,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_config_changes_policy),
 		cmocka_unit_test(test_office),
+		cmocka_unit_test(test_scan_only),
 		cmocka_unit_test(test_dangerous_extension_wins),
 	};
 
