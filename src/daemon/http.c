@@ -12,6 +12,8 @@
  *          administrator: the intake routes but the upload, no token.
  * Uploads stream to the spool; a Content-Length over the limit is refused
  * with 413 before the body is read, an upload that grows over it is cut off.
+ * ?wait=SECONDS suspends the connection (MHD_suspend_connection) until the
+ * job is done or the deadline passes: no pool thread is held while waiting.
  */
 #include "daemon.h"
 #include "httpparse.h"
@@ -35,10 +37,10 @@
 #include <unistd.h>
 
 #define HTTP_POOL_THREADS 8
-/* ?wait parks a pool thread: at most this many at once, so that status,
- * health checks and new uploads always find a free thread; a request over
- * the cap gets its 202 at once */
-#define HTTP_MAX_WAITERS (HTTP_POOL_THREADS - 3)
+/* connections beside the parked ?wait requests ([daemon] max_waiters) */
+#define HTTP_CONN_HEADROOM 256
+/* how often the deadlines of parked ?wait requests are checked */
+#define HTTP_WAIT_TICK_MS 100
 #define HTTP_CONN_MEMORY (64 * 1024)
 #define HTTP_POST_BUFFER (16 * 1024)
 #define HTTP_ADMIN_THREADS 2
@@ -53,6 +55,19 @@ struct listener {
 };
 
 enum { REQ_UPLOAD = 1, REQ_FORM };
+enum { WAIT_NONE = 0, WAIT_PARKED, WAIT_RESUMED };
+
+/* A request parked on ?wait: its connection is suspended (no pool thread
+ * held) until its job is done or its deadline passes, then resumed; MHD
+ * calls the handler again, which answers 200 with the job or 202.
+ * Linked in d->waiters under d->wmu while WAIT_PARKED. */
+struct http_waiter {
+	struct http_waiter *prev, *next;
+	struct MHD_Connection *c;
+	char id[DAEMON_ID_LEN + 1];
+	int64_t deadline_ms;           /* CLOCK_MONOTONIC */
+	int phase;                     /* WAIT_* (under d->wmu) */
+};
 enum { FORM_PASSWORD, FORM_RELEASE_ORIGINAL, FORM_PURGE };
 
 struct field {
@@ -80,6 +95,7 @@ struct form {
 	char reason_buf[DAEMON_NOTE_MAX + 1];
 	struct field password, approver, reason;
 	struct listener *l;
+	struct http_waiter w;
 };
 
 struct upload {
@@ -97,6 +113,7 @@ struct upload {
 	int too_large;
 	int write_error;
 	struct listener *l;
+	struct http_waiter w;
 };
 
 static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, json_t *body)
@@ -255,6 +272,121 @@ static void http_form_free(struct form *f)
 	free(f);
 }
 
+static int64_t http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* under d->wmu: unlink a parked waiter and resume its connection */
+static void http_wait_wake_locked(struct daemon *d, struct http_waiter *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		d->waiters = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	w->phase = WAIT_RESUMED;
+	d->nwaiters--;
+	MHD_resume_connection(w->c);
+}
+
+/* a connection that ends while parked (only at shutdown) leaves the list */
+static void http_wait_forget(struct daemon *d, struct http_waiter *w)
+{
+	pthread_mutex_lock(&d->wmu);
+	if (w->phase == WAIT_PARKED) {
+		if (w->prev != NULL)
+			w->prev->next = w->next;
+		else
+			d->waiters = w->next;
+		if (w->next != NULL)
+			w->next->prev = w->prev;
+		w->prev = w->next = NULL;
+		w->phase = WAIT_NONE;
+		d->nwaiters--;
+	}
+	pthread_mutex_unlock(&d->wmu);
+}
+
+void http_job_done(struct daemon *d, const char *id)
+{
+	struct http_waiter *w, *next;
+
+	pthread_mutex_lock(&d->wmu);
+	for (w = d->waiters; w != NULL; w = next) {
+		next = w->next;
+		if (strcmp(w->id, id) == 0)
+			http_wait_wake_locked(d, w);
+	}
+	pthread_mutex_unlock(&d->wmu);
+}
+
+/* resumes the waiters whose deadline passed, every HTTP_WAIT_TICK_MS while
+ * there are any */
+static void *http_wait_thread(void *arg)
+{
+	struct daemon *d = arg;
+
+	pthread_mutex_lock(&d->wmu);
+	while (!d->wstopping) {
+		struct http_waiter *w, *next;
+		int64_t now;
+
+		if (d->waiters == NULL) {
+			pthread_cond_wait(&d->wcv, &d->wmu);
+		} else {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
+		}
+		now = http_now_ms();
+		for (w = d->waiters; w != NULL; w = next) {
+			next = w->next;
+			if (now >= w->deadline_ms)
+				http_wait_wake_locked(d, w);
+		}
+	}
+	pthread_mutex_unlock(&d->wmu);
+	return NULL;
+}
+
+int http_wait_start(struct daemon *d)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&d->wmu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->wcv, &ca);
+	pthread_condattr_destroy(&ca);
+	d->waiters = NULL;
+	d->nwaiters = 0;
+	d->wstopping = 0;
+	return pthread_create(&d->wthread, NULL, http_wait_thread, d) == 0 ? 0 : -1;
+}
+
+void http_wait_stop(struct daemon *d)
+{
+	pthread_mutex_lock(&d->wmu);
+	d->wstopping = 1;
+	while (d->waiters != NULL)
+		http_wait_wake_locked(d, d->waiters);
+	pthread_cond_signal(&d->wcv);
+	pthread_mutex_unlock(&d->wmu);
+	pthread_join(d->wthread, NULL);
+}
+
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			   enum MHD_RequestTerminationCode toe)
 {
@@ -266,9 +398,13 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (kind != NULL && *kind == REQ_UPLOAD) {
 		struct upload *u = *con_cls;
 
+		http_wait_forget(u->l->d, &u->w);
 		http_upload_free(u, u->fd == -2);
 	} else if (kind != NULL) {
-		http_form_free(*con_cls);
+		struct form *f = *con_cls;
+
+		http_wait_forget(f->l->d, &f->w);
+		http_form_free(f);
 	}
 	*con_cls = NULL;
 }
@@ -388,39 +524,68 @@ static enum MHD_Result http_metrics(struct daemon *d, struct MHD_Connection *c)
 			       er ? scan_engine_signatures(er->eng) : 0,
 			       er ? (long long)(time(NULL) - d->db_mtime) : -1LL);
 	engine_release(d, er);
+	pthread_mutex_lock(&d->wmu);
+	g_string_append_printf(s, "# HELP mugai_http_waiters Requests parked on ?wait.\n"
+			       "# TYPE mugai_http_waiters gauge\nmugai_http_waiters %u\n"
+			       "# HELP mugai_http_waits_refused_total ?wait requests answered 202 at once "
+			       "(over [daemon] max_waiters).\n"
+			       "# TYPE mugai_http_waits_refused_total counter\n"
+			       "mugai_http_waits_refused_total %llu\n",
+			       d->nwaiters, (unsigned long long)d->waits_refused);
+	pthread_mutex_unlock(&d->wmu);
 	return http_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4", g_string_free(s, FALSE));
 }
 
-/* 200 with the job once it is done, within wait seconds; else 202 queued */
+/* 200 with the job once it is done, within wait seconds; else 202 with
+ * its state.  A job not done yet parks the request: its connection is
+ * suspended (MHD_YES, no answer yet) until http_job_done() or the deadline
+ * resumes it, and MHD calls the handler again, which lands here with
+ * w->phase WAIT_RESUMED and answers.  Over [daemon] max_waiters, or while
+ * stopping, the 202 comes at once. */
 static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection *c,
-					const char *id, int wait)
+					struct http_waiter *w, const char *id, int wait)
 {
-	static unsigned waiters;
-	struct timespec until;
 	const char *state;
 	json_t *job;
 
-	if (wait > 0) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait;
-		pthread_mutex_lock(&d->mu);
-		if (waiters < HTTP_MAX_WAITERS) {
-			waiters++;
-			while ((state = spool_state(d, id)) != NULL && strcmp(state, "done") != 0 &&
-			       pthread_cond_timedwait(&d->done_cv, &d->mu, &until) == 0)
-				;
-			waiters--;
-		}
-		pthread_mutex_unlock(&d->mu);
+	if (wait > 0 && w->phase == WAIT_NONE) {
+		int parked = 0;
+
+		pthread_mutex_lock(&d->wmu);
+		/* checked under wmu: a job finishing now resumes us after this */
 		state = spool_state(d, id);
-		if (state != NULL && strcmp(state, "done") == 0) {
-			job = http_job_json(d, id, 0);
-			if (job != NULL)
-				return http_json(c, MHD_HTTP_OK, job);
+		if (state != NULL && strcmp(state, "done") != 0 && !d->wstopping) {
+			if (d->nwaiters < d->cfg.max_waiters) {
+				g_strlcpy(w->id, id, sizeof(w->id));
+				w->c = c;
+				w->deadline_ms = http_now_ms() + (int64_t)wait * 1000;
+				w->prev = NULL;
+				w->next = d->waiters;
+				if (d->waiters != NULL)
+					d->waiters->prev = w;
+				d->waiters = w;
+				d->nwaiters++;
+				w->phase = WAIT_PARKED;
+				/* under wmu, so no resume can come before it */
+				MHD_suspend_connection(c);
+				pthread_cond_signal(&d->wcv);
+				parked = 1;
+			} else {
+				d->waits_refused++;
+			}
 		}
+		pthread_mutex_unlock(&d->wmu);
+		if (parked)
+			return MHD_YES;
+	}
+	state = spool_state(d, id);
+	if (state != NULL && strcmp(state, "done") == 0) {
+		job = http_job_json(d, id, 0);
+		if (job != NULL)
+			return http_json(c, MHD_HTTP_OK, job);
 	}
 	return http_json(c, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id", id, "state",
-							 "queued"));
+							 state != NULL ? state : "queued"));
 }
 
 static int http_parse_wait(struct MHD_Connection *c)
@@ -454,7 +619,7 @@ static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connectio
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
 				  "cannot queue the job");
 	}
-	return http_wait_answer(d, c, u->id, u->wait);
+	return http_wait_answer(d, c, &u->w, u->id, u->wait);
 }
 
 static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connection *c,
@@ -749,7 +914,7 @@ static enum MHD_Result http_finish_form(struct form *f, struct MHD_Connection *c
 		explicit_bzero(f->password_buf, sizeof(f->password_buf));
 		if (rc != 0)
 			return http_refusal(c, rc, why);
-		return http_wait_answer(d, c, f->id, f->wait);
+		return http_wait_answer(d, c, &f->w, f->id, f->wait);
 	case FORM_RELEASE_ORIGINAL:
 		approver = http_field_check(&f->approver, "approver", 1, why, sizeof(why));
 		if (approver == NULL)
@@ -825,6 +990,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	if (*con_cls != NULL && *(int *)*con_cls == REQ_FORM) {
 		struct form *f = *con_cls;
 
+		if (f->w.phase != WAIT_NONE) /* resumed after a ?wait */
+			return http_wait_answer(d, c, &f->w, f->id, 0);
 		if (*upload_data_size > 0) {
 			http_form_data(f, upload_data, *upload_data_size);
 			*upload_data_size = 0;
@@ -835,6 +1002,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	if (*con_cls != NULL) {
 		struct upload *u = *con_cls;
 
+		if (u->w.phase != WAIT_NONE) /* resumed after a ?wait */
+			return http_wait_answer(d, c, &u->w, u->id, 0);
 		if (*upload_data_size > 0) {
 			if (!u->too_large && !u->bad) {
 				if (u->multipart) {
@@ -1005,7 +1174,8 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 	l->release_only = kind == LISTEN_RELEASE;
 	if (kind == LISTEN_ADMIN) {
 		m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				     MHD_USE_ERROR_LOG, 0, NULL, NULL, http_handler, l,
+				     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+				     http_handler, l,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_ADMIN_THREADS,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
@@ -1028,10 +1198,15 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 			 "--tokens or listen on 127.0.0.1", addr);
 		return NULL;
 	}
-	m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+	/* parked ?wait requests hold their connection: room for them all
+	 * beside HTTP_CONN_HEADROOM others */
+	m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME,
 			     0, NULL, NULL, http_handler, l,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_POOL_THREADS,
+			     MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned)(d->cfg.max_waiters + HTTP_CONN_HEADROOM),
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 			     MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
