@@ -1,12 +1,14 @@
 /*
  * client.c - mugai submit / status / fetch: the client of mugaid.
  *
- *   mugai submit [--server URL] [--token T] [--mode M] [--wait S] FILE...
- *   mugai status [--server URL] [--token T] ID
- *   mugai fetch  [--server URL] [--token T] -o DIR ID
+ *   mugai submit [--server URL] [--token T] [--cacert PEM] [--mode M] [--wait S] FILE...
+ *   mugai status [--server URL] [--token T] [--cacert PEM] ID
+ *   mugai fetch  [--server URL] [--token T] [--cacert PEM] -o DIR ID
  *
  * --server defaults to $MUGAI_SERVER or http://127.0.0.1:8080 (fetch may
  * point at the release listener); --token defaults to $MUGAI_TOKEN.
+ * An https:// server is verified against --cacert (or $MUGAI_CACERT), else
+ * the system CAs; never without verification.
  * A progress line on stderr shows large uploads.
  */
 #include "client.h"
@@ -72,6 +74,12 @@ static CURL *client_easy(const struct client *c, const char *url, struct curl_sl
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	if (c->unix_socket != NULL)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->unix_socket);
+	if (c->cacert != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* no redirect may take the upload or a token elsewhere */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	*hdrs = NULL;
 	if (c->token != NULL) {
 		char *auth = g_strdup_printf("Authorization: Bearer %s", c->token);
@@ -283,9 +291,11 @@ int client_main(const char *cmd, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "cacert", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct client c = { getenv("MUGAI_SERVER"), getenv("MUGAI_TOKEN"), NULL };
+	struct client c = { getenv("MUGAI_SERVER"), getenv("MUGAI_TOKEN"), NULL,
+			    getenv("MUGAI_CACERT") };
 	const char *mode = NULL, *outdir = NULL;
 	int wait = 0, o, rc = 0;
 
@@ -303,6 +313,7 @@ int client_main(const char *cmd, int argc, char **argv)
 			break;
 		}
 		case 'o': outdir = optarg; break;
+		case 'C': c.cacert = optarg; break;
 		default: return 2;
 		}
 	}

@@ -107,6 +107,10 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "retention_days", KT_U32, O(retention_days), 0, CONFIG_MAX_RETENTION_DAYS },
 	{ "daemon", "allow_release_original", KT_BOOL, O(allow_release_original), 0, 0 },
 	{ "daemon", "max_waiters", KT_U32, O(max_waiters), 0, CONFIG_MAX_MAX_WAITERS },
+	{ "daemon", "tls_cert", KT_STR, O(tls_cert), 0, 0 },
+	{ "daemon", "tls_key", KT_STR, O(tls_key), 0, 0 },
+	{ "daemon", "release_tls_cert", KT_STR, O(release_tls_cert), 0, 0 },
+	{ "daemon", "release_tls_key", KT_STR, O(release_tls_key), 0, 0 },
 };
 
 static const char *const action_names[] = {

@@ -139,6 +139,10 @@ struct MHD_Daemon;
  * listening socket from http_admin_socket() (closed and removed on failure) */
 struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
 			      int fd, char *err, size_t errlen);
+/* the TLS certificate and key paths of a listener, NULL when plain HTTP;
+ * -1 + err when the config pairs them wrong */
+int http_tls_paths(const struct daemon *d, enum listener_kind kind, const char **cert,
+		   const char **key, char *err, size_t errlen);
 /* ?wait: start the deadline thread; stop it (every parked request is
  * resumed and answered; call before MHD_stop_daemon) */
 int http_wait_start(struct daemon *d);

@@ -45,6 +45,10 @@
 #define HTTP_POST_BUFFER (16 * 1024)
 #define HTTP_ADMIN_THREADS 2
 #define HTTP_ADMIN_BACKLOG 16
+/* a PEM certificate chain or private key file */
+#define HTTP_PEM_MAX (1024 * 1024)
+/* GnuTLS priorities of the TLS listeners: TLS 1.2 and 1.3 only */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* body of a password, release-original or purge call */
 #define HTTP_FORM_BODY_MAX (16 * 1024)
 
@@ -1161,6 +1165,60 @@ int http_admin_socket(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
+/* a PEM file into memory (at most HTTP_PEM_MAX bytes); NULL + err */
+static char *http_read_pem(const char *key, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "[daemon] %s %s: %s", key, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 1 || st.st_size > HTTP_PEM_MAX) {
+		snprintf(err, errlen, "[daemon] %s %s: want a PEM file of 1 to %d bytes", key, path,
+			 HTTP_PEM_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = calloc(1, (size_t)st.st_size + 1);
+	if (buf == NULL || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size ||
+	    strstr(buf, "-----BEGIN ") == NULL) {
+		snprintf(err, errlen, "[daemon] %s %s: cannot read a PEM file", key, path);
+		if (buf != NULL)
+			explicit_bzero(buf, (size_t)st.st_size);
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	return buf;
+}
+
+int http_tls_paths(const struct daemon *d, enum listener_kind kind, const char **cert,
+		   const char **key, char *err, size_t errlen)
+{
+	const struct mugai_config *cfg = &d->cfg;
+
+	*cert = *key = NULL;
+	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0') ||
+	    (cfg->release_tls_cert[0] == '\0') != (cfg->release_tls_key[0] == '\0')) {
+		snprintf(err, errlen, "[daemon] tls_cert and tls_key (and release_tls_cert and "
+			 "release_tls_key) go together: set both or neither");
+		return -1;
+	}
+	if (kind == LISTEN_RELEASE && cfg->release_tls_cert[0] != '\0') {
+		*cert = cfg->release_tls_cert;
+		*key = cfg->release_tls_key;
+	} else if (kind != LISTEN_ADMIN && cfg->tls_cert[0] != '\0') {
+		*cert = cfg->tls_cert;
+		*key = cfg->tls_key;
+	}
+	return 0;
+}
+
 struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
 			      int fd, char *err, size_t errlen)
 {
@@ -1168,6 +1226,14 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 	struct listener *l = &ls[kind];
 	struct sockaddr_in sa;
 	struct MHD_Daemon *m;
+	const char *cert_path, *key_path;
+	char *cert = NULL, *key = NULL;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 
 	l->d = d;
 	l->kind = kind;
@@ -1198,11 +1264,34 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 			 "--tokens or listen on 127.0.0.1", addr);
 		return NULL;
 	}
+	if (http_tls_paths(d, kind, &cert_path, &key_path, err, errlen) != 0)
+		return NULL;
+	if (cert_path != NULL) {
+		/* fail closed: never fall back to plain HTTP */
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "[daemon] tls_cert is set but this libmicrohttpd has "
+				 "no TLS support (MHD_FEATURE_TLS)");
+			return NULL;
+		}
+		cert = http_read_pem(kind == LISTEN_RELEASE && d->cfg.release_tls_cert[0] ?
+				     "release_tls_cert" : "tls_cert", cert_path, err, errlen);
+		key = cert == NULL ? NULL :
+		      http_read_pem(kind == LISTEN_RELEASE && d->cfg.release_tls_key[0] ?
+				    "release_tls_key" : "tls_key", key_path, err, errlen);
+		if (key == NULL) {
+			free(cert);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, cert };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, key };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  (void *)HTTP_TLS_PRIORITIES };
+	}
 	/* parked ?wait requests hold their connection: room for them all
 	 * beside HTTP_CONN_HEADROOM others */
-	m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			     MHD_ALLOW_SUSPEND_RESUME,
-			     0, NULL, NULL, http_handler, l,
+	m = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, l,
+			     MHD_OPTION_ARRAY, tls,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_POOL_THREADS,
 			     MHD_OPTION_CONNECTION_LIMIT,
@@ -1211,7 +1300,16 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 			     MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 			     MHD_OPTION_END);
-	if (m == NULL)
+	if (m == NULL && cert != NULL)
+		snprintf(err, errlen, "cannot listen on %s with TLS: check the certificate %s and "
+			 "the key %s (PEM, matching)", addr, cert_path, key_path);
+	else if (m == NULL)
 		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+	/* GnuTLS holds its own copy once the daemon started */
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	free(cert);
 	return m;
 }

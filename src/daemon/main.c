@@ -258,8 +258,15 @@ int main(int argc, char **argv)
 	adm = http_start(&d, d.admin_path, LISTEN_ADMIN, admin_fd, err, sizeof(err));
 	if (adm == NULL)
 		fatalx("%s", err);
-	log_info("intake on %s, release on %s, admin on %s, spool %s, %u workers%s",
-		 d.intake_addr, d.release_addr, d.admin_path, d.spool, d.workers,
+	{
+		const char *ic, *ik, *rc, *rk;
+
+		http_tls_paths(&d, LISTEN_INTAKE, &ic, &ik, err, sizeof(err));
+		http_tls_paths(&d, LISTEN_RELEASE, &rc, &rk, err, sizeof(err));
+		log_info("intake on %s://%s, release on %s://%s", ic ? "https" : "http",
+			 d.intake_addr, rc ? "https" : "http", d.release_addr);
+	}
+	log_info("admin on %s, spool %s, %u workers%s", d.admin_path, d.spool, d.workers,
 		 d.open_access ? ", no tokens (loopback only)" : "");
 	sd_notify_ready("READY=1\nSTATUS=serving");
 
