@@ -73,6 +73,7 @@ struct daemon {
 	pthread_cond_t wcv;           /* CLOCK_MONOTONIC */
 	struct http_waiter *waiters;  /* doubly linked */
 	unsigned nwaiters;
+	unsigned wanswering;          /* resumed, answer not yet sent */
 	int wstopping;
 	pthread_t wthread;
 	uint64_t waits_refused;       /* over the cap: answered 202 at once */

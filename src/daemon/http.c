@@ -41,6 +41,8 @@
 #define HTTP_CONN_HEADROOM 256
 /* how often the deadlines of parked ?wait requests are checked */
 #define HTTP_WAIT_TICK_MS 100
+/* at stop, how long resumed ?wait requests may take to get their answer */
+#define HTTP_STOP_GRACE_MS 2000
 #define HTTP_CONN_MEMORY (64 * 1024)
 #define HTTP_POST_BUFFER (16 * 1024)
 #define HTTP_ADMIN_THREADS 2
@@ -296,6 +298,7 @@ static void http_wait_wake_locked(struct daemon *d, struct http_waiter *w)
 	w->prev = w->next = NULL;
 	w->phase = WAIT_RESUMED;
 	d->nwaiters--;
+	d->wanswering++;
 	MHD_resume_connection(w->c);
 }
 
@@ -313,6 +316,11 @@ static void http_wait_forget(struct daemon *d, struct http_waiter *w)
 		w->prev = w->next = NULL;
 		w->phase = WAIT_NONE;
 		d->nwaiters--;
+	} else if (w->phase == WAIT_RESUMED) {
+		/* answered (or gone): http_wait_stop() may be counting */
+		w->phase = WAIT_NONE;
+		d->wanswering--;
+		pthread_cond_broadcast(&d->wcv);
 	}
 	pthread_mutex_unlock(&d->wmu);
 }
@@ -376,19 +384,36 @@ int http_wait_start(struct daemon *d)
 	pthread_condattr_destroy(&ca);
 	d->waiters = NULL;
 	d->nwaiters = 0;
+	d->wanswering = 0;
 	d->wstopping = 0;
 	return pthread_create(&d->wthread, NULL, http_wait_thread, d) == 0 ? 0 : -1;
 }
 
 void http_wait_stop(struct daemon *d)
 {
+	int64_t until = http_now_ms() + HTTP_STOP_GRACE_MS;
+
 	pthread_mutex_lock(&d->wmu);
 	d->wstopping = 1;
 	while (d->waiters != NULL)
 		http_wait_wake_locked(d, d->waiters);
-	pthread_cond_signal(&d->wcv);
+	pthread_cond_broadcast(&d->wcv);
 	pthread_mutex_unlock(&d->wmu);
 	pthread_join(d->wthread, NULL);
+	/* the resumed requests get their 202 before the listeners close */
+	pthread_mutex_lock(&d->wmu);
+	while (d->wanswering > 0 && http_now_ms() < until) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
+	}
+	pthread_mutex_unlock(&d->wmu);
 }
 
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -156,7 +156,25 @@ r=$(curl -s -w ' %{http_code} %{time_total}' -X POST --data-binary @"$T/memo.txt
 echo "  wait=1 behind slow jobs: $(echo "$r" | awk '{print $(NF-1), $NF}') s"
 check "?wait=1 on a queued job: 202 after about a second" sh -c \
     "echo '$r' | awk '\$(NF-1) == 202 && \$NF >= 0.9 && \$NF < 2.5 {ok=1} END {exit !ok}'"
-kill $PID; wait $PID 2>/dev/null || true
+# SIGTERM with requests parked: each gets its 202, mugaid stops cleanly
+for i in 1 2 3 4; do
+    curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U5/v1/jobs?filename=busy$i.pdf"
+done
+waiters=""
+for i in 1 2 3 4 5; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST --data-binary @"$T/memo.txt" \
+        "$U5/v1/jobs?filename=t$i.txt&wait=60" > "$T/term.$i.code" &
+    waiters="$waiters $!"
+done
+for i in $(seq 1 50); do
+    [ "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" -ge 5 ] 2>/dev/null && break
+    sleep 0.1
+done
+kill $PID
+set +e; wait $PID; term_rc=$?; set -e
+for p in $waiters; do wait $p || true; done
+check "SIGTERM with 5 parked requests: exit 0, each answered 202" \
+    sh -c "[ $term_rc -eq 0 ] && [ \$(cat '$T'/term.*.code | grep -c '^202\$') -eq 5 ]"
 printf '[daemon]\nmax_waiters = 0\n' > "$T/nowait.conf"
 start --spool "$T/spool6" --database "$T/db" --config "$T/nowait.conf" --workers 1
 U6="http://127.0.0.1:$IN"
