@@ -78,6 +78,11 @@ struct mugai_config {
 	char admin_socket[CONFIG_PATH_MAX]; /* "" = $STATE_DIRECTORY/admin.sock, else <spool>/admin.sock */
 	uint32_t retention_days;      /* finished jobs (and held originals) are purged after this */
 	bool allow_release_original;  /* may an administrator release an original at all */
+	uint32_t max_waiters;         /* ?wait requests parked at once; over it: 202 at once */
+	char tls_cert[CONFIG_PATH_MAX];  /* PEM; "" = plain HTTP on the intake listener */
+	char tls_key[CONFIG_PATH_MAX];
+	char release_tls_cert[CONFIG_PATH_MAX]; /* "" = tls_cert / tls_key */
+	char release_tls_key[CONFIG_PATH_MAX];
 };
 
 /* fill cfg with the embedded defaults */

@@ -1,12 +1,19 @@
 /*
  * client.c - mugai submit / status / fetch: the client of mugaid.
  *
- *   mugai submit [--server URL] [--token T] [--mode M] [--wait S] FILE...
- *   mugai status [--server URL] [--token T] ID
- *   mugai fetch  [--server URL] [--token T] -o DIR ID
+ *   mugai submit [--server URL] [--token T] [--cacert PEM] [--mode M] [--wait S] FILE...
+ *   mugai status [--server URL] [--token T] [--cacert PEM] ID
+ *   mugai fetch  [--server URL] [--token T] [--cacert PEM] -o DIR ID
+ *   mugai password [--server URL] [--token T] [--cacert PEM] [--wait S] ID
+ *
+ * password: the password of a held encrypted archive (PPAP) for one more
+ * try, read from stdin (one line) or, on a terminal, from a prompt without
+ * echo; never from the command line, where ps and the shell history see it.
  *
  * --server defaults to $MUGAI_SERVER or http://127.0.0.1:8080 (fetch may
  * point at the release listener); --token defaults to $MUGAI_TOKEN.
+ * An https:// server is verified against --cacert (or $MUGAI_CACERT), else
+ * the system CAs; never without verification.
  * A progress line on stderr shows large uploads.
  */
 #include "client.h"
@@ -24,10 +31,15 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include "filter.h"
 
 #define CLIENT_BODY_MAX (64 * 1024 * 1024)
 #define CLIENT_PROGRESS_MIN (8 * 1024 * 1024)
+/* bytes of a password, as the filter takes it (the NUL excluded) */
+#define CLIENT_PASSWORD_MAX (FILTER_PASSWORD_MAX - 1)
 
 struct body {
 	GString *s;
@@ -72,6 +84,12 @@ static CURL *client_easy(const struct client *c, const char *url, struct curl_sl
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	if (c->unix_socket != NULL)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->unix_socket);
+	if (c->cacert != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* no redirect may take the upload or a token elsewhere */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	*hdrs = NULL;
 	if (c->token != NULL) {
 		char *auth = g_strdup_printf("Authorization: Bearer %s", c->token);
@@ -275,6 +293,141 @@ static int client_fetch(const struct client *c, const char *id, const char *outd
 	return rc;
 }
 
+/* 32 lowercase hex digits: nothing else goes into the URL path */
+static int spool_like_id(const char *id)
+{
+	return strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
+}
+
+/* One line of at most CLIENT_PASSWORD_MAX bytes from fd into pw (the line
+ * end dropped); the length, or -1 when empty, too long or unreadable. */
+static ssize_t client_read_line(int fd, char pw[CLIENT_PASSWORD_MAX + 2])
+{
+	size_t len = 0;
+
+	for (;;) {
+		char ch;
+		ssize_t n = read(fd, &ch, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || ch == '\n')
+			break;
+		if (len > CLIENT_PASSWORD_MAX) {
+			/* drain the rest of the line, keep nothing */
+			continue;
+		}
+		pw[len++] = ch;
+	}
+	if (len > 0 && pw[len - 1] == '\r')
+		len--;
+	if (len == 0 || len > CLIENT_PASSWORD_MAX || memchr(pw, '\0', len) != NULL) {
+		explicit_bzero(pw, CLIENT_PASSWORD_MAX + 2);
+		return -1;
+	}
+	pw[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* the password from stdin, or from a prompt without echo on the terminal */
+static ssize_t client_read_password(const char *id, char pw[CLIENT_PASSWORD_MAX + 2])
+{
+	struct termios old, quiet;
+	ssize_t len;
+	int tty;
+
+	if (!isatty(0))
+		return client_read_line(0, pw);
+	tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (tty < 0 || tcgetattr(tty, &old) != 0) {
+		if (tty >= 0)
+			close(tty);
+		return -1;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	dprintf(tty, "Password for job %s: ", id);
+	if (tcsetattr(tty, TCSAFLUSH, &quiet) != 0) {
+		close(tty);
+		return -1;
+	}
+	len = client_read_line(tty, pw);
+	tcsetattr(tty, TCSAFLUSH, &old);
+	dprintf(tty, "\n");
+	close(tty);
+	return len;
+}
+
+/* POST /v1/jobs/{id}/password: exit 0 released (or still queued after
+ * the wait), 1 another verdict (held: wrong-password), 2 an error */
+static int client_password(const struct client *c, const char *id, int wait)
+{
+	struct body b = { g_string_new(NULL), 0 };
+	struct curl_slist *hdrs;
+	char pw[CLIENT_PASSWORD_MAX + 2];
+	ssize_t len;
+	json_t *req, *j = NULL;
+	char *text, *url;
+	long status;
+	CURL *h;
+	int rc;
+
+	len = client_read_password(id, pw);
+	if (len < 0) {
+		log_warnx("password: want one line of 1 to %d bytes on stdin or the terminal",
+			  CLIENT_PASSWORD_MAX);
+		g_string_free(b.s, TRUE);
+		return 2;
+	}
+	req = json_pack("{s:s%}", "password", pw, (size_t)len);
+	text = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+	/* the copies in jansson's memory */
+	if (req != NULL) {
+		json_t *v = json_object_get(req, "password");
+
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+		json_decref(req);
+	}
+	explicit_bzero(pw, sizeof(pw));
+	if (text == NULL) {
+		g_string_free(b.s, TRUE);
+		return 2;
+	}
+	url = g_strdup_printf("%s/v1/jobs/%s/password?wait=%d", c->server, id, wait);
+	h = client_easy(c, url, &hdrs, &b);
+	if (h == NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+		g_free(url);
+		g_string_free(b.s, TRUE);
+		return 2;
+	}
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, text); /* not copied: zeroed below */
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	status = client_do(h, hdrs, &b, &j);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	if (status == 200 || status == 202) {
+		const char *v = json_string_value(json_object_get(j, "verdict"));
+		const char *why = json_string_value(json_object_get(j, "reason"));
+
+		printf("%s\t%s\t%s\n", id, v ? v : json_string_value(json_object_get(j, "state")),
+		       why ? why : "");
+		rc = v == NULL || strcmp(v, "released") == 0 ? 0 : 1;
+	} else {
+		if (status > 0)
+			client_print_error(status, j);
+		rc = 2;
+	}
+	json_decref(j);
+	g_free(url);
+	g_string_free(b.s, TRUE);
+	return rc;
+}
+
 int client_main(const char *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -283,9 +436,11 @@ int client_main(const char *cmd, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "cacert", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct client c = { getenv("MUGAI_SERVER"), getenv("MUGAI_TOKEN"), NULL };
+	struct client c = { getenv("MUGAI_SERVER"), getenv("MUGAI_TOKEN"), NULL,
+			    getenv("MUGAI_CACERT") };
 	const char *mode = NULL, *outdir = NULL;
 	int wait = 0, o, rc = 0;
 
@@ -303,6 +458,7 @@ int client_main(const char *cmd, int argc, char **argv)
 			break;
 		}
 		case 'o': outdir = optarg; break;
+		case 'C': c.cacert = optarg; break;
 		default: return 2;
 		}
 	}
@@ -317,6 +473,13 @@ int client_main(const char *cmd, int argc, char **argv)
 
 			if (r > rc)
 				rc = r;
+		}
+	} else if (strcmp(cmd, "password") == 0) {
+		if (!spool_like_id(argv[optind])) {
+			log_warnx("password: '%s' is not a job id", argv[optind]);
+			rc = 2;
+		} else {
+			rc = client_password(&c, argv[optind], wait);
 		}
 	} else if (strcmp(cmd, "status") == 0) {
 		long status;

@@ -8,6 +8,7 @@ struct client {
 	const char *server;       /* http://host:port, or http://localhost with a socket */
 	const char *token;        /* bearer token or NULL */
 	const char *unix_socket;  /* talk HTTP over this unix socket, or NULL */
+	const char *cacert;       /* PEM CA bundle for https:// servers, or NULL (system CAs) */
 };
 
 /* cmd: "submit", "status" or "fetch"; argv[0] is the command */

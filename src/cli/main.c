@@ -3,7 +3,7 @@
  *
  *   mugai sanitize [--mode auto|text|image-pdf|cdr] [--config FILE] [--database DIR]
  *                  [--password PW] [--json] -o OUTDIR FILE...
- *   mugai submit|status|fetch ...   (client of mugaid, src/cli/client.c)
+ *   mugai submit|status|fetch|password ...   (client of mugaid, src/cli/client.c)
  *   mugai admin list|show|release|purge ...   (mugaid's admin socket, src/cli/admin.c)
  *   mugai admin verify-audit FILE
  *   mugai check-config [--config FILE] [--dump]
@@ -42,9 +42,11 @@ static void usage(FILE *f)
 		"usage: mugai sanitize [--mode auto|text|image-pdf|cdr] [--config FILE]\n"
 		"                      [--database DIR] [--password PW] [--json] [-v]\n"
 		"                      -o OUTDIR FILE...\n"
-		"       mugai submit [--server URL] [--token T] [--mode M] [--wait S] FILE...\n"
-		"       mugai status [--server URL] [--token T] ID\n"
-		"       mugai fetch [--server URL] [--token T] -o DIR ID\n"
+		"       mugai submit [--server URL] [--token T] [--cacert PEM] [--mode M] [--wait S] FILE...\n"
+		"       mugai status [--server URL] [--token T] [--cacert PEM] ID\n"
+		"       mugai fetch [--server URL] [--token T] [--cacert PEM] -o DIR ID\n"
+		"       mugai password [--server URL] [--token T] [--cacert PEM] [--wait S] ID\n"
+		"                      (the password on stdin, or asked for on the terminal)\n"
 		"       mugai check-config [--config FILE] [--dump]\n"
 		"       mugai admin list|purge [--socket PATH]\n"
 		"       mugai admin show [--socket PATH] ID\n"
@@ -305,7 +307,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "sanitize") == 0)
 		return cmd_sanitize(argc - 1, argv + 1);
 	if (strcmp(argv[1], "submit") == 0 || strcmp(argv[1], "status") == 0 ||
-	    strcmp(argv[1], "fetch") == 0)
+	    strcmp(argv[1], "fetch") == 0 || strcmp(argv[1], "password") == 0)
 		return client_main(argv[1], argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check_config(argc - 1, argv + 1);

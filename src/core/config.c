@@ -45,6 +45,8 @@
 #define CONFIG_DEF_DATABASE_DIR           "/var/lib/clamav"
 #define CONFIG_DEF_RETENTION_DAYS         30  /* held originals and finished jobs */
 #define CONFIG_MAX_RETENTION_DAYS         36500
+#define CONFIG_DEF_MAX_WAITERS            1024 /* ?wait requests parked at once */
+#define CONFIG_MAX_MAX_WAITERS            65536
 
 enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT };
 
@@ -105,6 +107,11 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "admin_socket", KT_STR, O(admin_socket), 0, 0 },
 	{ "daemon", "retention_days", KT_U32, O(retention_days), 0, CONFIG_MAX_RETENTION_DAYS },
 	{ "daemon", "allow_release_original", KT_BOOL, O(allow_release_original), 0, 0 },
+	{ "daemon", "max_waiters", KT_U32, O(max_waiters), 0, CONFIG_MAX_MAX_WAITERS },
+	{ "daemon", "tls_cert", KT_STR, O(tls_cert), 0, 0 },
+	{ "daemon", "tls_key", KT_STR, O(tls_key), 0, 0 },
+	{ "daemon", "release_tls_cert", KT_STR, O(release_tls_cert), 0, 0 },
+	{ "daemon", "release_tls_key", KT_STR, O(release_tls_key), 0, 0 },
 };
 
 static const char *const action_names[] = {
@@ -193,6 +200,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->admin_socket[0] = '\0';
 	cfg->retention_days = CONFIG_DEF_RETENTION_DAYS;
 	cfg->allow_release_original = false;
+	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
 }
 
 /* Line of "key" inside "[group]" in the file text, 0 when not found. */

@@ -43,6 +43,8 @@ enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
 
 enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4 };
 
+struct http_waiter;
+
 struct engine_ref {
 	struct scan_engine *eng;
 	unsigned refs;
@@ -62,9 +64,19 @@ struct daemon {
 
 	pthread_mutex_t mu;
 	pthread_cond_t queue_cv;
-	pthread_cond_t done_cv;
 	GQueue *queue;                /* char *id */
 	int stopping;
+
+	/* ?wait: requests whose connection is suspended until their job is
+	 * done or their deadline passes (http.c); at most cfg.max_waiters */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;           /* CLOCK_MONOTONIC */
+	struct http_waiter *waiters;  /* doubly linked */
+	unsigned nwaiters;
+	unsigned wanswering;          /* resumed, answer not yet sent */
+	int wstopping;
+	pthread_t wthread;
+	uint64_t waits_refused;       /* over the cap: answered 202 at once */
 
 	/* job transitions outside the workers: password (done -> queue),
 	 * release-original, purge (done -> gone) */
@@ -128,6 +140,16 @@ struct MHD_Daemon;
  * listening socket from http_admin_socket() (closed and removed on failure) */
 struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
 			      int fd, char *err, size_t errlen);
+/* the TLS certificate and key paths of a listener, NULL when plain HTTP;
+ * -1 + err when the config pairs them wrong */
+int http_tls_paths(const struct daemon *d, enum listener_kind kind, const char **cert,
+		   const char **key, char *err, size_t errlen);
+/* ?wait: start the deadline thread; stop it (every parked request is
+ * resumed and answered; call before MHD_stop_daemon) */
+int http_wait_start(struct daemon *d);
+void http_wait_stop(struct daemon *d);
+/* a job reached done/ (or was moved): resume the requests waiting on it */
+void http_job_done(struct daemon *d, const char *id);
 /* bind and listen on the admin socket path, mode 0660: a stale socket is
  * replaced, a live one or anything that is not a socket refused; -1 + err */
 int http_admin_socket(const char *path, char *err, size_t errlen);

@@ -12,6 +12,8 @@
  *          administrator: the intake routes but the upload, no token.
  * Uploads stream to the spool; a Content-Length over the limit is refused
  * with 413 before the body is read, an upload that grows over it is cut off.
+ * ?wait=SECONDS suspends the connection (MHD_suspend_connection) until the
+ * job is done or the deadline passes: no pool thread is held while waiting.
  */
 #include "daemon.h"
 #include "httpparse.h"
@@ -35,14 +37,20 @@
 #include <unistd.h>
 
 #define HTTP_POOL_THREADS 8
-/* ?wait parks a pool thread: at most this many at once, so that status,
- * health checks and new uploads always find a free thread; a request over
- * the cap gets its 202 at once */
-#define HTTP_MAX_WAITERS (HTTP_POOL_THREADS - 3)
+/* connections beside the parked ?wait requests ([daemon] max_waiters) */
+#define HTTP_CONN_HEADROOM 256
+/* how often the deadlines of parked ?wait requests are checked */
+#define HTTP_WAIT_TICK_MS 100
+/* at stop, how long resumed ?wait requests may take to get their answer */
+#define HTTP_STOP_GRACE_MS 2000
 #define HTTP_CONN_MEMORY (64 * 1024)
 #define HTTP_POST_BUFFER (16 * 1024)
 #define HTTP_ADMIN_THREADS 2
 #define HTTP_ADMIN_BACKLOG 16
+/* a PEM certificate chain or private key file */
+#define HTTP_PEM_MAX (1024 * 1024)
+/* GnuTLS priorities of the TLS listeners: TLS 1.2 and 1.3 only */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* body of a password, release-original or purge call */
 #define HTTP_FORM_BODY_MAX (16 * 1024)
 
@@ -53,6 +61,19 @@ struct listener {
 };
 
 enum { REQ_UPLOAD = 1, REQ_FORM };
+enum { WAIT_NONE = 0, WAIT_PARKED, WAIT_RESUMED };
+
+/* A request parked on ?wait: its connection is suspended (no pool thread
+ * held) until its job is done or its deadline passes, then resumed; MHD
+ * calls the handler again, which answers 200 with the job or 202.
+ * Linked in d->waiters under d->wmu while WAIT_PARKED. */
+struct http_waiter {
+	struct http_waiter *prev, *next;
+	struct MHD_Connection *c;
+	char id[DAEMON_ID_LEN + 1];
+	int64_t deadline_ms;           /* CLOCK_MONOTONIC */
+	int phase;                     /* WAIT_* (under d->wmu) */
+};
 enum { FORM_PASSWORD, FORM_RELEASE_ORIGINAL, FORM_PURGE };
 
 struct field {
@@ -80,6 +101,7 @@ struct form {
 	char reason_buf[DAEMON_NOTE_MAX + 1];
 	struct field password, approver, reason;
 	struct listener *l;
+	struct http_waiter w;
 };
 
 struct upload {
@@ -97,6 +119,7 @@ struct upload {
 	int too_large;
 	int write_error;
 	struct listener *l;
+	struct http_waiter w;
 };
 
 static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, json_t *body)
@@ -255,6 +278,144 @@ static void http_form_free(struct form *f)
 	free(f);
 }
 
+static int64_t http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* under d->wmu: unlink a parked waiter and resume its connection */
+static void http_wait_wake_locked(struct daemon *d, struct http_waiter *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		d->waiters = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	w->phase = WAIT_RESUMED;
+	d->nwaiters--;
+	d->wanswering++;
+	MHD_resume_connection(w->c);
+}
+
+/* a connection that ends while parked (only at shutdown) leaves the list */
+static void http_wait_forget(struct daemon *d, struct http_waiter *w)
+{
+	pthread_mutex_lock(&d->wmu);
+	if (w->phase == WAIT_PARKED) {
+		if (w->prev != NULL)
+			w->prev->next = w->next;
+		else
+			d->waiters = w->next;
+		if (w->next != NULL)
+			w->next->prev = w->prev;
+		w->prev = w->next = NULL;
+		w->phase = WAIT_NONE;
+		d->nwaiters--;
+	} else if (w->phase == WAIT_RESUMED) {
+		/* answered (or gone): http_wait_stop() may be counting */
+		w->phase = WAIT_NONE;
+		d->wanswering--;
+		pthread_cond_broadcast(&d->wcv);
+	}
+	pthread_mutex_unlock(&d->wmu);
+}
+
+void http_job_done(struct daemon *d, const char *id)
+{
+	struct http_waiter *w, *next;
+
+	pthread_mutex_lock(&d->wmu);
+	for (w = d->waiters; w != NULL; w = next) {
+		next = w->next;
+		if (strcmp(w->id, id) == 0)
+			http_wait_wake_locked(d, w);
+	}
+	pthread_mutex_unlock(&d->wmu);
+}
+
+/* resumes the waiters whose deadline passed, every HTTP_WAIT_TICK_MS while
+ * there are any */
+static void *http_wait_thread(void *arg)
+{
+	struct daemon *d = arg;
+
+	pthread_mutex_lock(&d->wmu);
+	while (!d->wstopping) {
+		struct http_waiter *w, *next;
+		int64_t now;
+
+		if (d->waiters == NULL) {
+			pthread_cond_wait(&d->wcv, &d->wmu);
+		} else {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
+		}
+		now = http_now_ms();
+		for (w = d->waiters; w != NULL; w = next) {
+			next = w->next;
+			if (now >= w->deadline_ms)
+				http_wait_wake_locked(d, w);
+		}
+	}
+	pthread_mutex_unlock(&d->wmu);
+	return NULL;
+}
+
+int http_wait_start(struct daemon *d)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&d->wmu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->wcv, &ca);
+	pthread_condattr_destroy(&ca);
+	d->waiters = NULL;
+	d->nwaiters = 0;
+	d->wanswering = 0;
+	d->wstopping = 0;
+	return pthread_create(&d->wthread, NULL, http_wait_thread, d) == 0 ? 0 : -1;
+}
+
+void http_wait_stop(struct daemon *d)
+{
+	int64_t until = http_now_ms() + HTTP_STOP_GRACE_MS;
+
+	pthread_mutex_lock(&d->wmu);
+	d->wstopping = 1;
+	while (d->waiters != NULL)
+		http_wait_wake_locked(d, d->waiters);
+	pthread_cond_broadcast(&d->wcv);
+	pthread_mutex_unlock(&d->wmu);
+	pthread_join(d->wthread, NULL);
+	/* the resumed requests get their 202 before the listeners close */
+	pthread_mutex_lock(&d->wmu);
+	while (d->wanswering > 0 && http_now_ms() < until) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
+	}
+	pthread_mutex_unlock(&d->wmu);
+}
+
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			   enum MHD_RequestTerminationCode toe)
 {
@@ -266,9 +427,13 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (kind != NULL && *kind == REQ_UPLOAD) {
 		struct upload *u = *con_cls;
 
+		http_wait_forget(u->l->d, &u->w);
 		http_upload_free(u, u->fd == -2);
 	} else if (kind != NULL) {
-		http_form_free(*con_cls);
+		struct form *f = *con_cls;
+
+		http_wait_forget(f->l->d, &f->w);
+		http_form_free(f);
 	}
 	*con_cls = NULL;
 }
@@ -388,39 +553,68 @@ static enum MHD_Result http_metrics(struct daemon *d, struct MHD_Connection *c)
 			       er ? scan_engine_signatures(er->eng) : 0,
 			       er ? (long long)(time(NULL) - d->db_mtime) : -1LL);
 	engine_release(d, er);
+	pthread_mutex_lock(&d->wmu);
+	g_string_append_printf(s, "# HELP mugai_http_waiters Requests parked on ?wait.\n"
+			       "# TYPE mugai_http_waiters gauge\nmugai_http_waiters %u\n"
+			       "# HELP mugai_http_waits_refused_total ?wait requests answered 202 at once "
+			       "(over [daemon] max_waiters).\n"
+			       "# TYPE mugai_http_waits_refused_total counter\n"
+			       "mugai_http_waits_refused_total %llu\n",
+			       d->nwaiters, (unsigned long long)d->waits_refused);
+	pthread_mutex_unlock(&d->wmu);
 	return http_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4", g_string_free(s, FALSE));
 }
 
-/* 200 with the job once it is done, within wait seconds; else 202 queued */
+/* 200 with the job once it is done, within wait seconds; else 202 with
+ * its state.  A job not done yet parks the request: its connection is
+ * suspended (MHD_YES, no answer yet) until http_job_done() or the deadline
+ * resumes it, and MHD calls the handler again, which lands here with
+ * w->phase WAIT_RESUMED and answers.  Over [daemon] max_waiters, or while
+ * stopping, the 202 comes at once. */
 static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection *c,
-					const char *id, int wait)
+					struct http_waiter *w, const char *id, int wait)
 {
-	static unsigned waiters;
-	struct timespec until;
 	const char *state;
 	json_t *job;
 
-	if (wait > 0) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait;
-		pthread_mutex_lock(&d->mu);
-		if (waiters < HTTP_MAX_WAITERS) {
-			waiters++;
-			while ((state = spool_state(d, id)) != NULL && strcmp(state, "done") != 0 &&
-			       pthread_cond_timedwait(&d->done_cv, &d->mu, &until) == 0)
-				;
-			waiters--;
-		}
-		pthread_mutex_unlock(&d->mu);
+	if (wait > 0 && w->phase == WAIT_NONE) {
+		int parked = 0;
+
+		pthread_mutex_lock(&d->wmu);
+		/* checked under wmu: a job finishing now resumes us after this */
 		state = spool_state(d, id);
-		if (state != NULL && strcmp(state, "done") == 0) {
-			job = http_job_json(d, id, 0);
-			if (job != NULL)
-				return http_json(c, MHD_HTTP_OK, job);
+		if (state != NULL && strcmp(state, "done") != 0 && !d->wstopping) {
+			if (d->nwaiters < d->cfg.max_waiters) {
+				g_strlcpy(w->id, id, sizeof(w->id));
+				w->c = c;
+				w->deadline_ms = http_now_ms() + (int64_t)wait * 1000;
+				w->prev = NULL;
+				w->next = d->waiters;
+				if (d->waiters != NULL)
+					d->waiters->prev = w;
+				d->waiters = w;
+				d->nwaiters++;
+				w->phase = WAIT_PARKED;
+				/* under wmu, so no resume can come before it */
+				MHD_suspend_connection(c);
+				pthread_cond_signal(&d->wcv);
+				parked = 1;
+			} else {
+				d->waits_refused++;
+			}
 		}
+		pthread_mutex_unlock(&d->wmu);
+		if (parked)
+			return MHD_YES;
+	}
+	state = spool_state(d, id);
+	if (state != NULL && strcmp(state, "done") == 0) {
+		job = http_job_json(d, id, 0);
+		if (job != NULL)
+			return http_json(c, MHD_HTTP_OK, job);
 	}
 	return http_json(c, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id", id, "state",
-							 "queued"));
+							 state != NULL ? state : "queued"));
 }
 
 static int http_parse_wait(struct MHD_Connection *c)
@@ -454,7 +648,7 @@ static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connectio
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
 				  "cannot queue the job");
 	}
-	return http_wait_answer(d, c, u->id, u->wait);
+	return http_wait_answer(d, c, &u->w, u->id, u->wait);
 }
 
 static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connection *c,
@@ -749,7 +943,7 @@ static enum MHD_Result http_finish_form(struct form *f, struct MHD_Connection *c
 		explicit_bzero(f->password_buf, sizeof(f->password_buf));
 		if (rc != 0)
 			return http_refusal(c, rc, why);
-		return http_wait_answer(d, c, f->id, f->wait);
+		return http_wait_answer(d, c, &f->w, f->id, f->wait);
 	case FORM_RELEASE_ORIGINAL:
 		approver = http_field_check(&f->approver, "approver", 1, why, sizeof(why));
 		if (approver == NULL)
@@ -825,6 +1019,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	if (*con_cls != NULL && *(int *)*con_cls == REQ_FORM) {
 		struct form *f = *con_cls;
 
+		if (f->w.phase != WAIT_NONE) /* resumed after a ?wait */
+			return http_wait_answer(d, c, &f->w, f->id, 0);
 		if (*upload_data_size > 0) {
 			http_form_data(f, upload_data, *upload_data_size);
 			*upload_data_size = 0;
@@ -835,6 +1031,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	if (*con_cls != NULL) {
 		struct upload *u = *con_cls;
 
+		if (u->w.phase != WAIT_NONE) /* resumed after a ?wait */
+			return http_wait_answer(d, c, &u->w, u->id, 0);
 		if (*upload_data_size > 0) {
 			if (!u->too_large && !u->bad) {
 				if (u->multipart) {
@@ -992,6 +1190,60 @@ int http_admin_socket(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
+/* a PEM file into memory (at most HTTP_PEM_MAX bytes); NULL + err */
+static char *http_read_pem(const char *key, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "[daemon] %s %s: %s", key, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 1 || st.st_size > HTTP_PEM_MAX) {
+		snprintf(err, errlen, "[daemon] %s %s: want a PEM file of 1 to %d bytes", key, path,
+			 HTTP_PEM_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = calloc(1, (size_t)st.st_size + 1);
+	if (buf == NULL || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size ||
+	    strstr(buf, "-----BEGIN ") == NULL) {
+		snprintf(err, errlen, "[daemon] %s %s: cannot read a PEM file", key, path);
+		if (buf != NULL)
+			explicit_bzero(buf, (size_t)st.st_size);
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	return buf;
+}
+
+int http_tls_paths(const struct daemon *d, enum listener_kind kind, const char **cert,
+		   const char **key, char *err, size_t errlen)
+{
+	const struct mugai_config *cfg = &d->cfg;
+
+	*cert = *key = NULL;
+	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0') ||
+	    (cfg->release_tls_cert[0] == '\0') != (cfg->release_tls_key[0] == '\0')) {
+		snprintf(err, errlen, "[daemon] tls_cert and tls_key (and release_tls_cert and "
+			 "release_tls_key) go together: set both or neither");
+		return -1;
+	}
+	if (kind == LISTEN_RELEASE && cfg->release_tls_cert[0] != '\0') {
+		*cert = cfg->release_tls_cert;
+		*key = cfg->release_tls_key;
+	} else if (kind != LISTEN_ADMIN && cfg->tls_cert[0] != '\0') {
+		*cert = cfg->tls_cert;
+		*key = cfg->tls_key;
+	}
+	return 0;
+}
+
 struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_kind kind,
 			      int fd, char *err, size_t errlen)
 {
@@ -999,13 +1251,22 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 	struct listener *l = &ls[kind];
 	struct sockaddr_in sa;
 	struct MHD_Daemon *m;
+	const char *cert_path, *key_path;
+	char *cert = NULL, *key = NULL;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 
 	l->d = d;
 	l->kind = kind;
 	l->release_only = kind == LISTEN_RELEASE;
 	if (kind == LISTEN_ADMIN) {
 		m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				     MHD_USE_ERROR_LOG, 0, NULL, NULL, http_handler, l,
+				     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+				     http_handler, l,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_ADMIN_THREADS,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
@@ -1028,15 +1289,52 @@ struct MHD_Daemon *http_start(struct daemon *d, const char *addr, enum listener_
 			 "--tokens or listen on 127.0.0.1", addr);
 		return NULL;
 	}
-	m = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-			     0, NULL, NULL, http_handler, l,
+	if (http_tls_paths(d, kind, &cert_path, &key_path, err, errlen) != 0)
+		return NULL;
+	if (cert_path != NULL) {
+		/* fail closed: never fall back to plain HTTP */
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "[daemon] tls_cert is set but this libmicrohttpd has "
+				 "no TLS support (MHD_FEATURE_TLS)");
+			return NULL;
+		}
+		cert = http_read_pem(kind == LISTEN_RELEASE && d->cfg.release_tls_cert[0] ?
+				     "release_tls_cert" : "tls_cert", cert_path, err, errlen);
+		key = cert == NULL ? NULL :
+		      http_read_pem(kind == LISTEN_RELEASE && d->cfg.release_tls_key[0] ?
+				    "release_tls_key" : "tls_key", key_path, err, errlen);
+		if (key == NULL) {
+			free(cert);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, cert };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, key };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  (void *)HTTP_TLS_PRIORITIES };
+	}
+	/* parked ?wait requests hold their connection: room for them all
+	 * beside HTTP_CONN_HEADROOM others */
+	m = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, l,
+			     MHD_OPTION_ARRAY, tls,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_POOL_THREADS,
+			     MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned)(d->cfg.max_waiters + HTTP_CONN_HEADROOM),
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 			     MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 			     MHD_OPTION_END);
-	if (m == NULL)
+	if (m == NULL && cert != NULL)
+		snprintf(err, errlen, "cannot listen on %s with TLS: check the certificate %s and "
+			 "the key %s (PEM, matching)", addr, cert_path, key_path);
+	else if (m == NULL)
 		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+	/* GnuTLS holds its own copy once the daemon started */
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	free(cert);
 	return m;
 }

@@ -25,12 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define DAEMON_DB_POLL_SECONDS 5
+/* descriptors beside the parked ?wait connections: listeners, other
+ * connections, spool, workers and their filter pipes */
+#define DAEMON_FD_HEADROOM 1024
 
 static void usage(FILE *f)
 {
@@ -100,6 +104,21 @@ static void sd_notify_ready(const char *state)
 	sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
 	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
 	close(fd);
+}
+
+/* Parked ?wait requests hold a socket each: raise the soft open-files
+ * limit towards the hard one when [daemon] max_waiters needs it. */
+static void raise_nofile(uint32_t max_waiters)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_waiters + DAEMON_FD_HEADROOM;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warnx("open files limited to %llu: fewer than [daemon] max_waiters = %u "
+			  "parked requests may fit", (unsigned long long)rl.rlim_cur, max_waiters);
 }
 
 int main(int argc, char **argv)
@@ -185,7 +204,6 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.emu, NULL);
 	pthread_mutex_init(&d.jmu, NULL);
 	pthread_cond_init(&d.queue_cv, NULL);
-	pthread_cond_init(&d.done_cv, NULL);
 	d.queue = g_queue_new();
 
 	/* signals are taken synchronously by the main thread below */
@@ -228,6 +246,9 @@ int main(int argc, char **argv)
 		spool_purge(&d, d.cfg.retention_days, "housekeeping", &n);
 		last_purge = time(NULL);
 	}
+	if (http_wait_start(&d) != 0)
+		fatalx("cannot start the ?wait deadline thread");
+	raise_nofile(d.cfg.max_waiters);
 	intake = http_start(&d, d.intake_addr, LISTEN_INTAKE, -1, err, sizeof(err));
 	if (intake == NULL)
 		fatalx("intake: %s", err);
@@ -237,8 +258,15 @@ int main(int argc, char **argv)
 	adm = http_start(&d, d.admin_path, LISTEN_ADMIN, admin_fd, err, sizeof(err));
 	if (adm == NULL)
 		fatalx("%s", err);
-	log_info("intake on %s, release on %s, admin on %s, spool %s, %u workers%s",
-		 d.intake_addr, d.release_addr, d.admin_path, d.spool, d.workers,
+	{
+		const char *ic, *ik, *rc, *rk;
+
+		http_tls_paths(&d, LISTEN_INTAKE, &ic, &ik, err, sizeof(err));
+		http_tls_paths(&d, LISTEN_RELEASE, &rc, &rk, err, sizeof(err));
+		log_info("intake on %s://%s, release on %s://%s", ic ? "https" : "http",
+			 d.intake_addr, rc ? "https" : "http", d.release_addr);
+	}
+	log_info("admin on %s, spool %s, %u workers%s", d.admin_path, d.spool, d.workers,
 		 d.open_access ? ", no tokens (loopback only)" : "");
 	sd_notify_ready("READY=1\nSTATUS=serving");
 
@@ -276,6 +304,8 @@ int main(int argc, char **argv)
 	}
 	sd_notify_ready("STOPPING=1");
 	log_info("stopping");
+	/* MHD_stop_daemon() wants no suspended connection left */
+	http_wait_stop(&d);
 	MHD_stop_daemon(intake);
 	MHD_stop_daemon(release);
 	MHD_stop_daemon(adm);

@@ -440,9 +440,7 @@ out:
 		close(act);
 	if (done >= 0)
 		close(done);
-	pthread_mutex_lock(&d->mu);
-	pthread_cond_broadcast(&d->done_cv);
-	pthread_mutex_unlock(&d->mu);
+	http_job_done(d, id);
 }
 
 static void *spool_worker(void *arg)

@@ -107,6 +107,29 @@ check "audit: two 'password tried' records" test "$(grep -c '"event":"password t
 check "the password is in no log, audit record or result" sh -c \
     "! grep -rq -e secret -e wrong-pw-9731 '$T/a/audit.jsonl' '$T/daemon.log' '$T/a/spool'"
 
+# mugai password: the password from stdin (or a prompt), never from argv
+ppap3=$(job_of "$T/ppap.zip" ppap3.zip)
+set +e
+printf 'wrong-pw-5512\n' | "$MUGAI" password --server "$U" --wait 30 "$ppap3" > "$T/cp1.txt"; rc1=$?
+printf 'secret\r\n' | "$MUGAI" password --server "$U" --wait 30 "$ppap3" > "$T/cp2.txt"; rc2=$?
+printf 'secret\n' | "$MUGAI" password --server "$U" "$ppap3" > /dev/null 2> "$T/cp3.err"; rc3=$?
+"$MUGAI" password --server "$U" "$ppap3" < /dev/null > /dev/null 2>&1; rc4=$?
+head -c 300 /dev/zero | tr '\0' x | "$MUGAI" password --server "$U" "$ppap3" > /dev/null 2>&1; rc5=$?
+printf 'secret\n' | "$MUGAI" password --server "$U" ../../admin/purge > /dev/null 2>&1; rc6=$?
+set -e
+check "mugai password, wrong one on stdin: held wrong-password, exit 1" \
+    sh -c "[ $rc1 -eq 1 ] && grep -q '^$ppap3	held	wrong-password\$' '$T/cp1.txt'"
+check "mugai password, right one on stdin (CRLF): released, exit 0" \
+    sh -c "[ $rc2 -eq 0 ] && grep -q '^$ppap3	released	' '$T/cp2.txt'"
+check "mugai password for a job no longer held: exit 2 with the server's reason" \
+    sh -c "[ $rc3 -eq 2 ] && grep -q 409 '$T/cp3.err'"
+check "mugai password: empty stdin, too long, or no job id: exit 2" \
+    sh -c "[ $rc4 -eq 2 ] && [ $rc5 -eq 2 ] && [ $rc6 -eq 2 ]"
+check "audit: the refused CLI calls sent nothing (four password tries in all)" \
+    test "$(grep -c '"event":"password tried"' "$T/a/audit.jsonl")" -eq 4
+check "the CLI's passwords are in no log, audit record or result" sh -c \
+    "! grep -rq -e wrong-pw-5512 '$T/a/audit.jsonl' '$T/daemon.log' '$T/a/spool'"
+
 # 2. release-original enabled, with tokens (admin token on the intake listener)
 stop
 submit_tok=t-submit; fetch_tok=t-fetch; admin_tok=t-admin
@@ -197,12 +220,12 @@ check "purge: GET is 405" test "$(acode GET /v1/admin/purge)" = 405
 stop
 
 # the housekeeping purge: the first spool restarted with retention_days = 0
-# (the stale socket left by kill -9 is replaced)
+# (its five finished jobs; the stale socket left by kill -9 is replaced)
 start --spool "$T/a/spool" --database "$T/db" --workers 1 --config "$T/zero.conf"
 SOCK="$T/a/spool/admin.sock"
 check "restart after kill -9: the stale admin socket is replaced" test "$(acode GET /healthz)" = 200
 check "housekeeping purged every finished job at start" sh -c \
-    "[ $(code $U/v1/jobs/$memo) = 404 ] && [ -z \"\$(ls -A '$T/a/spool/done')\" ] && [ \$(grep -c '\"via\":\"housekeeping\"' '$T/a/audit.jsonl') -eq 4 ]"
+    "[ $(code $U/v1/jobs/$memo) = 404 ] && [ -z \"\$(ls -A '$T/a/spool/done')\" ] && [ \$(grep -c '\"via\":\"housekeeping\"' '$T/a/audit.jsonl') -eq 5 ]"
 stop
 check "admin socket removed at stop" test ! -e "$SOCK"
 

@@ -117,6 +117,75 @@ check "/healthz answers while 10 uploads wait" test "$(curl -s -m 3 -o /dev/null
 check "status answers while 10 uploads wait" test "$(curl -s -m 3 -o /dev/null -w '%{http_code}' $U4/v1/jobs/0123456789abcdef0123456789abcdef)" = 404
 for p in $waiters; do wait $p || true; done
 
+# ?wait suspends the connection, no pool thread is held: 50 waiting uploads
+# parked behind slow jobs while /healthz answers quickly; each gets its
+# verdict (200) when its job is done.  Over [daemon] max_waiters: 202 at once.
+printf '[limits]\ninput_max_size = 8M\n[daemon]\nmax_waiters = 60\n' > "$T/wait.conf"
+start --spool "$T/spool5" --database "$T/db" --config "$T/wait.conf" --workers 2
+U5="http://127.0.0.1:$IN"
+"$MUGAI_BIN/mkpdf" "$T/busy.pdf" --pages 20 --photo   # about a second per job
+for i in 1 2 3 4; do
+    curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U5/v1/jobs?filename=busy$i.pdf"
+done
+waiters=""
+for i in $(seq 1 50); do
+    curl -s -o "$T/w50.$i.json" -w '%{http_code}\n' -X POST --data-binary @"$T/memo.txt" \
+        "$U5/v1/jobs?filename=w$i.txt&wait=120" > "$T/w50.$i.code" &
+    waiters="$waiters $!"
+done
+for i in $(seq 1 50); do
+    [ "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" -ge 40 ] 2>/dev/null && break
+    sleep 0.1
+done
+parked=$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')
+t=$(curl -s -m 3 -o /dev/null -w '%{http_code} %{time_total}' "$U5/healthz")
+echo "  $parked requests parked; /healthz: $t s"
+check "at least 40 of 50 waiting uploads parked at once" test "${parked:-0}" -ge 40
+check "/healthz answers in under 0.5 s while 50 uploads wait" \
+    sh -c "echo '$t' | awk '\$1 == 200 && \$2 < 0.5 {ok=1} END {exit !ok}'"
+check "status answers while 50 uploads wait" test "$(curl -s -m 3 -o /dev/null -w '%{http_code}' $U5/v1/jobs/0123456789abcdef0123456789abcdef)" = 404
+for p in $waiters; do wait $p || true; done
+check "all 50 waiting uploads answered 200 with their verdict" sh -c \
+    "[ \$(cat '$T'/w50.*.code | grep -c '^200\$') -eq 50 ] && [ \$(grep -l '\"verdict\":\"released\"' '$T'/w50.*.json | wc -l) -eq 50 ]"
+check "no waiter left parked" test "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" = 0
+# the deadline: a job queued behind slow ones answers 202 after wait=1
+for i in 1 2 3; do
+    curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U5/v1/jobs?filename=busy$i.pdf"
+done
+r=$(curl -s -w ' %{http_code} %{time_total}' -X POST --data-binary @"$T/memo.txt" "$U5/v1/jobs?filename=late.txt&wait=1")
+echo "  wait=1 behind slow jobs: $(echo "$r" | awk '{print $(NF-1), $NF}') s"
+check "?wait=1 on a queued job: 202 after about a second" sh -c \
+    "echo '$r' | awk '\$(NF-1) == 202 && \$NF >= 0.9 && \$NF < 2.5 {ok=1} END {exit !ok}'"
+# SIGTERM with requests parked: each gets its 202, mugaid stops cleanly
+for i in 1 2 3 4; do
+    curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U5/v1/jobs?filename=busy$i.pdf"
+done
+waiters=""
+for i in 1 2 3 4 5; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST --data-binary @"$T/memo.txt" \
+        "$U5/v1/jobs?filename=t$i.txt&wait=60" > "$T/term.$i.code" &
+    waiters="$waiters $!"
+done
+for i in $(seq 1 50); do
+    [ "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" -ge 5 ] 2>/dev/null && break
+    sleep 0.1
+done
+kill $PID
+set +e; wait $PID; term_rc=$?; set -e
+for p in $waiters; do wait $p || true; done
+check "SIGTERM with 5 parked requests: exit 0, each answered 202" \
+    sh -c "[ $term_rc -eq 0 ] && [ \$(cat '$T'/term.*.code | grep -c '^202\$') -eq 5 ]"
+printf '[daemon]\nmax_waiters = 0\n' > "$T/nowait.conf"
+start --spool "$T/spool6" --database "$T/db" --config "$T/nowait.conf" --workers 1
+U6="http://127.0.0.1:$IN"
+for i in 1 2; do
+    curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U6/v1/jobs?filename=busy$i.pdf"
+done
+r=$(curl -s -w ' %{http_code} %{time_total}' -X POST --data-binary @"$T/memo.txt" "$U6/v1/jobs?filename=capped.txt&wait=30")
+check "over max_waiters: 202 at once" sh -c "echo '$r' | awk '\$(NF-1) == 202 && \$NF < 1 {ok=1} END {exit !ok}'"
+check "refused waits counted" sh -c "curl -s '$U6/metrics' | grep -q '^mugai_http_waits_refused_total 1'"
+kill $PID; wait $PID 2>/dev/null || true
+
 # the CLI client
 "$MUGAI" submit --server "$U" --wait 30 "$T/memo.txt" > "$T/sub.txt"
 check "mugai submit --wait: released" grep -q "	released	" "$T/sub.txt"
