@@ -411,7 +411,7 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 	}
 	filterproc_limits(cfg, &lim);
 	g_strlcpy(lim.mime, mime, sizeof(lim.mime));
-	if (st->opts->password != NULL && unpack)
+	if (st->opts->password != NULL)
 		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));
 	if (unpack) {
 		lim.max_members = cfg->archive_max_members - st->members;

@@ -36,4 +36,12 @@ check "pages separated by form feed" sh -c "tr -cd '\f' < '$T/txt/japanese.txt' 
 sanitize --mode text -o "$T/t2" "$T/s/hostile.pdf"
 check "hostile PDF in text mode: text only" sh -c \
     "grep -q 'Hostile sample' '$T/t2/hostile.txt' && ! grep -q 'app.alert' '$T/t2/hostile.txt'"
+# an encrypted PDF: held without its password, rendered with it
+qpdf --encrypt kaigi kaigi-owner 256 -- "$T/s/japanese.pdf" "$T/locked.pdf"
+sanitize -o "$T/locked-held" "$T/locked.pdf"
+check "encrypted PDF held without the password" report_all \
+    'r["verdict"] == "held" and not r["artefacts"]'
+sanitize --password kaigi -o "$T/locked-open" "$T/locked.pdf"
+check "encrypted PDF released as image PDF with --password" report_all \
+    'r["verdict"] == "released" and r["artefacts"][0]["mode"] == "image-pdf"'
 finish
