@@ -25,7 +25,8 @@
 #define JOB_RM_DEPTH 32              /* work directory levels removed */
 
 struct job_pending {
-	char work_rel[32];                 /* "f000001/out.pdf" under the work dir */
+	char work_rel[32];                 /* "f000001/out.pdf" under the work dir;
+					    * "" = the job's input (scan only) */
 	char release_rel[RELEASE_PATH_MAX];
 	const char *mode;
 	size_t item;                       /* index in items */
@@ -34,6 +35,7 @@ struct job_pending {
 struct job_state {
 	const struct job_env *env;
 	const struct job_opts *opts;
+	int in_fd;                         /* the job's input */
 	int work_fd;
 	char *work_path;
 	unsigned seq;
@@ -224,8 +226,9 @@ static void job_findings_text(const struct scan_result *sr, char *out, size_t ou
 					 sr->findings[i]);
 }
 
-static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
-			     const char *name, const char *report_path, unsigned depth);
+static void job_process_item(struct job_state *st, int fd, const char *src_rel,
+			     const char *rel_dir, const char *name, const char *report_path,
+			     unsigned depth);
 
 /* every finding is a ClamAV heuristic (Heuristics.*), no signature */
 static int job_only_heuristics(const struct scan_result *sr)
@@ -246,8 +249,9 @@ static int job_only_limits(const struct scan_result *sr)
 }
 
 /* Read an archive filter's manifest and send every member through the pipeline. */
-static void job_members(struct job_state *st, int fdir, const char *rel_dir,
-			const char *report_path, unsigned depth, json_t *item)
+static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
+			const char *rel_dir, const char *report_path, unsigned depth,
+			json_t *item)
 {
 	struct stat sb;
 	unsigned char *buf = NULL;
@@ -337,6 +341,7 @@ static void job_members(struct job_state *st, int fdir, const char *rel_dir,
 		{
 			int mfdm = openat(fdir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			struct stat ms;
+			char mrel[32];
 
 			if (mfdm < 0 || fstat(mfdm, &ms) != 0 || !S_ISREG(ms.st_mode)) {
 				json_t *sk = job_item_new(mreport);
@@ -350,10 +355,12 @@ static void job_members(struct job_state *st, int fdir, const char *rel_dir,
 						"bytes expanded in the job ([limits] "
 						"archive_max_total_size)", (unsigned long long)
 						st->env->cfg->archive_max_total_size);
-				else
-					job_process_item(st, mfdm, mdir,
+				else {
+					snprintf(mrel, sizeof(mrel), "%s/%s", fdir_rel, file);
+					job_process_item(st, mfdm, mrel, mdir,
 							 slash != NULL ? slash + 1 : pathcopy,
 							 mreport, depth + 1);
+				}
 			}
 			if (mfdm >= 0)
 				close(mfdm);
@@ -434,42 +441,15 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 }
 
 /* Scan only: the original, which ClamAV found clean, is released byte for
- * byte (copied into the work directory, then released like an artefact). */
-static void job_scan_only(struct job_state *st, int fd, json_t *item, size_t idx,
-			  const char *rel_dir, const char *safe)
+ * byte from where it is (the job's input, or a member file in the work
+ * directory). */
+static void job_scan_only(struct job_state *st, const char *src_rel, json_t *item,
+			  size_t idx, const char *rel_dir, const char *safe)
 {
 	struct job_pending p;
-	char dname[32], buf[65536];
-	off_t off = 0;
-	ssize_t n;
-	int fdir = -1, out = -1, rc = 0;
 
-	snprintf(dname, sizeof(dname), "f%06u", ++st->seq);
-	if (mkdirat(st->work_fd, dname, 0700) != 0 ||
-	    (fdir = openat(st->work_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			   O_CLOEXEC)) < 0 ||
-	    (out = openat(fdir, "orig", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0600)) < 0)
-		rc = -1;
-	while (rc == 0 && (n = pread(fd, buf, sizeof(buf), off)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || write(out, buf, (size_t)n) != n)
-			rc = -1;
-		else
-			off += n;
-	}
-	if (out >= 0 && close(out) != 0)
-		rc = -1;
-	if (fdir >= 0)
-		close(fdir);
-	if (rc != 0) {
-		job_item_verdict(item, "failed", "cannot copy the original");
-		job_set(st, &st->failed, "scan-only: %s", strerror(errno));
-		return;
-	}
 	memset(&p, 0, sizeof(p));
-	snprintf(p.work_rel, sizeof(p.work_rel), "%s/orig", dname);
+	g_strlcpy(p.work_rel, src_rel != NULL ? src_rel : "", sizeof(p.work_rel));
 	job_join(p.release_rel, sizeof(p.release_rel), rel_dir, safe);
 	p.mode = config_action_name(ACTION_SCAN);
 	p.item = idx;
@@ -477,8 +457,11 @@ static void job_scan_only(struct job_state *st, int fd, json_t *item, size_t idx
 	job_item_verdict(item, "clean", "");
 }
 
-static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
-			     const char *name, const char *report_path, unsigned depth)
+/* fd holds the item; src_rel is its path under the work directory, NULL for
+ * the job's input */
+static void job_process_item(struct job_state *st, int fd, const char *src_rel,
+			     const char *rel_dir, const char *name, const char *report_path,
+			     unsigned depth)
 {
 	const struct mugai_config *cfg = st->env->cfg;
 	struct detect_result d;
@@ -587,7 +570,7 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 	}
 
 	if (pd.action == ACTION_SCAN) {
-		job_scan_only(st, fd, item, idx, rel_dir, safe);
+		job_scan_only(st, src_rel, item, idx, rel_dir, safe);
 		return;
 	}
 
@@ -669,7 +652,7 @@ static void job_process_item(struct job_state *st, int fd, const char *rel_dir,
 		job_archive_dir(safe, sub, sizeof(sub));
 		job_join(adir, sizeof(adir), rel_dir, sub);
 		job_item_verdict(item, "unpacked", "");
-		job_members(st, fdir, adir, report_path, depth, item);
+		job_members(st, fdir, dname, adir, report_path, depth, item);
 		goto out;
 	}
 
@@ -771,7 +754,9 @@ static int job_release(struct job_state *st, int out_dir_fd, json_t *artefacts)
 		struct job_pending *p = &g_array_index(st->pending, struct job_pending, i);
 		char final[RELEASE_PATH_MAX], hex[65], err[256];
 		uint64_t size = 0;
-		int src = openat(st->work_fd, p->work_rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int src = p->work_rel[0] != '\0' ?
+			  openat(st->work_fd, p->work_rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) :
+			  fcntl(st->in_fd, F_DUPFD_CLOEXEC, 0);
 		json_t *item = json_array_get(st->items, p->item);
 
 		if (src < 0 || release_copy(out_dir_fd, p->release_rel, src, final, sizeof(final),
@@ -811,6 +796,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	memset(&st, 0, sizeof(st));
 	st.env = env;
 	st.opts = opts;
+	st.in_fd = in_fd;
 	st.work_fd = -1;
 	st.items = json_array();
 	st.findings = json_array();
@@ -825,7 +811,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 		job_set(&st, &st.failed, "cannot create a work directory in %s: %s", tmpdir,
 			strerror(errno));
 	} else {
-		job_process_item(&st, in_fd, "", base, base, 0);
+		job_process_item(&st, in_fd, NULL, "", base, base, 0);
 	}
 
 	n_items = json_array_size(st.items);

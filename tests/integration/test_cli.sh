@@ -62,4 +62,7 @@ check "scan-only on: a PDF is still rendered to an image PDF" report_all \
 check "scan-only on: EICAR still blocked" report_all \
     'r["name"] != "eicar.txt" or (r["verdict"] == "blocked" and not r["artefacts"])'
 check "scan-only on: nothing released for EICAR" test ! -e "$T/scan-on/eicar.txt"
+(cd "$T" && zip -q kazei.zip kazei.csv)
+sanitize --config "$T/scan.conf" --mode scan -o "$T/scan-zip" "$T/kazei.zip"
+check "scan-only on: a CSV inside a ZIP comes out byte for byte" cmp -s "$T/kazei.csv" "$T/scan-zip/kazei/kazei.csv"
 finish
