@@ -21,8 +21,8 @@
  * its timeout.
  */
 #include "filter.h"
+#include "mugai/release.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -141,31 +141,6 @@ static int office_copy_input(int in_fd, int dir_fd, const char *name)
 		}
 	}
 	return close(fd);
-}
-
-/* remove dir_fd's entry `name` and everything below it, without following
- * links; bounded depth */
-static void office_rm(int dir_fd, const char *name, int depth)
-{
-	int fd;
-	DIR *d;
-	struct dirent *e;
-
-	if (unlinkat(dir_fd, name, 0) == 0 || depth > OFFICE_RM_DEPTH)
-		return;
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			office_rm(dirfd(d), e->d_name, depth + 1);
-	closedir(d);
-	unlinkat(dir_fd, name, AT_REMOVEDIR);
 }
 
 /* run soffice.bin once; its exit status, or -1 */
@@ -332,7 +307,7 @@ out:
 		close(log_fd);
 	if (wfd >= 0)
 		close(wfd);
-	office_rm(out_dir_fd, "lo", 0);
+	release_remove_tree(out_dir_fd, "lo", OFFICE_RM_DEPTH);
 	return 0;
 }
 

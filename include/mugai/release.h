@@ -31,4 +31,9 @@ int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 /* Remove relpath (a file released earlier) again: used to roll back. */
 int release_unlink(int root_fd, const char *relpath);
 
+/* Remove dir_fd's entry `name` and everything below it, never following a
+ * link, at most max_depth directory levels deep (a work directory; what is
+ * deeper stays). */
+void release_remove_tree(int dir_fd, const char *name, int max_depth);
+
 #endif

@@ -705,32 +705,6 @@ out:
 		close(fdir);
 }
 
-/* Remove dir_fd's entry `name` and everything below it, never following a
- * link; bounded depth (the office filter leaves a LibreOffice profile when
- * it is killed). */
-static void job_rm_tree(int dir_fd, const char *name, int depth)
-{
-	int fd;
-	DIR *d;
-	struct dirent *e;
-
-	if (unlinkat(dir_fd, name, 0) == 0 || depth > JOB_RM_DEPTH)
-		return;
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			job_rm_tree(dirfd(d), e->d_name, depth + 1);
-	closedir(d);
-	unlinkat(dir_fd, name, AT_REMOVEDIR);
-}
-
 /* Remove the work directory and everything in it. */
 static void job_rm_work(int work_fd, const char *work_path)
 {
@@ -740,7 +714,7 @@ static void job_rm_work(int work_fd, const char *work_path)
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL)
 			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				job_rm_tree(work_fd, e->d_name, 1);
+				release_remove_tree(work_fd, e->d_name, JOB_RM_DEPTH);
 		closedir(d);
 	}
 	if (rmdir(work_path) != 0)
