@@ -286,8 +286,8 @@ static int64_t http_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* under d->wmu: unlink a parked waiter and resume its connection */
-static void http_wait_wake_locked(struct daemon *d, struct http_waiter *w)
+/* under d->wmu: take a parked waiter off the list */
+static void http_wait_unlink_locked(struct daemon *d, struct http_waiter *w)
 {
 	if (w->prev != NULL)
 		w->prev->next = w->next;
@@ -296,8 +296,14 @@ static void http_wait_wake_locked(struct daemon *d, struct http_waiter *w)
 	if (w->next != NULL)
 		w->next->prev = w->prev;
 	w->prev = w->next = NULL;
-	w->phase = WAIT_RESUMED;
 	d->nwaiters--;
+}
+
+/* under d->wmu: unlink a parked waiter and resume its connection */
+static void http_wait_wake_locked(struct daemon *d, struct http_waiter *w)
+{
+	http_wait_unlink_locked(d, w);
+	w->phase = WAIT_RESUMED;
 	d->wanswering++;
 	MHD_resume_connection(w->c);
 }
@@ -307,15 +313,8 @@ static void http_wait_forget(struct daemon *d, struct http_waiter *w)
 {
 	pthread_mutex_lock(&d->wmu);
 	if (w->phase == WAIT_PARKED) {
-		if (w->prev != NULL)
-			w->prev->next = w->next;
-		else
-			d->waiters = w->next;
-		if (w->next != NULL)
-			w->next->prev = w->prev;
-		w->prev = w->next = NULL;
+		http_wait_unlink_locked(d, w);
 		w->phase = WAIT_NONE;
-		d->nwaiters--;
 	} else if (w->phase == WAIT_RESUMED) {
 		/* answered (or gone): http_wait_stop() may be counting */
 		w->phase = WAIT_NONE;
