@@ -15,14 +15,6 @@
 #define OOXML_RELS_MAX 100000            /* relationships in one .rels part */
 #define OOXML_DEFAULTS_MAX 256           /* Default entries of [Content_Types].xml */
 
-bool ooxml_accepts(const char *mime)
-{
-	return strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
-	       strncmp(mime, "application/vnd.ms-word.", 24) == 0 ||
-	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
-	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
-}
-
 bool ooxml_is(xmlNodePtr n, const char *name)
 {
 	return n != NULL && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;

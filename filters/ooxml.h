@@ -52,8 +52,6 @@ struct ooxml_rel {
 	bool external;
 };
 
-/* an OOXML MIME type (docx/xlsx/pptx and their macro/template variants) */
-bool ooxml_accepts(const char *mime);
 /* Read the package from in_fd.  0 on success; -1 with res filled. */
 int ooxml_load(int in_fd, const struct filter_limits *lim, struct ooxml_pkg *pkg,
 	       struct filter_result *res);

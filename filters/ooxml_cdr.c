@@ -23,6 +23,7 @@
  */
 #include "filter.h"
 #include "ooxml.h"
+#include "mugai/detect.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -692,4 +693,4 @@ static int ooxml_cdr_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	return 0;
 }
 
-const struct filter_ops filter_ooxml_cdr = { "ooxml-cdr", ooxml_accepts, ooxml_cdr_run, 0 };
+const struct filter_ops filter_ooxml_cdr = { "ooxml-cdr", detect_is_ooxml, ooxml_cdr_run, 0 };

@@ -52,6 +52,8 @@ void detect_close(struct detect_ctx *ctx);
 /* Detect the type of fd (read with pread, offset untouched) named name. */
 int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
 	      char *err, size_t errlen);
+/* an OOXML package type (docx/xlsx/pptx and their macro/template variants) */
+bool detect_is_ooxml(const char *mime);
 /* class of a MIME type alone */
 int detect_class_of_mime(const char *mime);
 /* class the extension (lower case, no dot) claims; CLASS_UNKNOWN if none */

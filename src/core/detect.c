@@ -144,6 +144,14 @@ const char *detect_class_name(int cls)
 	return detect_class_names[cls];
 }
 
+bool detect_is_ooxml(const char *mime)
+{
+	return strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
+	       strncmp(mime, "application/vnd.ms-word.", 24) == 0 ||
+	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
+	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
+}
+
 int detect_class_of_mime(const char *mime)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(detect_mimes); i++)
@@ -393,10 +401,7 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 			g_strlcpy(out->mime, ox, sizeof(out->mime));
 	}
 	free(buf);
-	out->ooxml = strncmp(out->mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
-		     strncmp(out->mime, "application/vnd.ms-word.", 24) == 0 ||
-		     strncmp(out->mime, "application/vnd.ms-excel.", 25) == 0 ||
-		     strncmp(out->mime, "application/vnd.ms-powerpoint.", 30) == 0;
+	out->ooxml = detect_is_ooxml(out->mime);
 	out->ole_macros = detect_is_ole_office(out->mime) && detect_ole_macros(fd);
 
 	out->cls = detect_class_of_mime(out->mime);

@@ -376,7 +376,9 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		env.engine = er->eng;
 		env.detect = det;
 		memset(&jo, 0, sizeof(jo));
-		jo.mode = config_parse_mode(mode) > 0 ? config_parse_mode(mode) : 0;
+		jo.mode = config_parse_mode(mode);
+		if (jo.mode < 0)
+			jo.mode = 0; /* meta.json is ours; an unknown mode is auto */
 		jo.input = name;
 		if (spool_read_password(jd, password) == 0)
 			jo.password = password;
