@@ -18,6 +18,7 @@ struct audit {
 	int fd;
 	pthread_mutex_t mu;
 	char prev[65];
+	int unsynced;   /* lines written since the last fdatasync */
 };
 
 static void audit_hash(const char *line, size_t len, char out[65])
@@ -92,7 +93,7 @@ void audit_close(struct audit *a)
 	free(a);
 }
 
-int audit_append(struct audit *a, json_t *event)
+static int audit_write(struct audit *a, json_t *event, int sync)
 {
 	json_t *e = json_deep_copy(event);
 	char when[64];
@@ -118,15 +119,45 @@ int audit_append(struct audit *a, json_t *event)
 		GString *s = g_string_new_len(line, (gssize)len);
 
 		g_string_append_c(s, '\n');
-		if (write(a->fd, s->str, s->len) == (ssize_t)s->len && fdatasync(a->fd) == 0) {
+		if (write(a->fd, s->str, s->len) == (ssize_t)s->len) {
 			audit_hash(line, len, a->prev);
+			a->unsynced = 1;
 			rc = 0;
+		}
+		if (rc == 0 && sync) {
+			rc = fdatasync(a->fd);
+			a->unsynced = rc != 0;
 		}
 		g_string_free(s, TRUE);
 	}
 	pthread_mutex_unlock(&a->mu);
 	free(line);
 	json_decref(e);
+	return rc;
+}
+
+int audit_append(struct audit *a, json_t *event)
+{
+	return audit_write(a, event, 1);
+}
+
+int audit_append_lazy(struct audit *a, json_t *event)
+{
+	return audit_write(a, event, 0);
+}
+
+int audit_sync(struct audit *a)
+{
+	int rc = 0;
+
+	if (a == NULL)
+		return 0;
+	pthread_mutex_lock(&a->mu);
+	if (a->unsynced) {
+		rc = fdatasync(a->fd);
+		a->unsynced = rc != 0;
+	}
+	pthread_mutex_unlock(&a->mu);
 	return rc;
 }
 
