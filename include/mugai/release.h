@@ -28,6 +28,13 @@ int release_sha256_fd(int fd, char hex[65], uint64_t *size);
 int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 		 size_t final_len, char hex[65], uint64_t *size, char *err, size_t errlen);
 
+/* Release the file open as src_fd under relpath as a second name of the
+ * same file (a hard link; same file system only), for a file that is never
+ * written again: no copy, and its data is already durable.  -1 with err
+ * when it cannot (the caller copies instead). */
+int release_link(int root_fd, const char *relpath, int src_fd, char *final_rel,
+		 size_t final_len, char *err, size_t errlen);
+
 /* Remove relpath (a file released earlier) again: used to roll back. */
 int release_unlink(int root_fd, const char *relpath);
 

@@ -138,10 +138,85 @@ static void release_alt_name(const char *base, unsigned k, char *out, size_t out
 		snprintf(out, outlen, "%.*s (%u)%s", (int)(dot - base), base, k, dot);
 }
 
+/* The directory relpath goes into (made as needed), after the path check */
+static int release_dir(int root_fd, const char *relpath, const char **base, char *err,
+		       size_t errlen)
+{
+	int dir;
+
+	if (release_path_check(relpath, err, errlen) != 0)
+		return -1;
+	dir = release_open_parent(root_fd, relpath, base);
+	if (dir < 0)
+		snprintf(err, errlen, "release: cannot open the directory of '%s': %s", relpath,
+			 strerror(errno));
+	return dir;
+}
+
+/* Give the complete file tmp in dir its final name: base, else "base (2)"
+ * and so on, never over an existing file; then make the name durable. */
+static int release_commit(int dir, const char *tmp, const char *relpath, const char *base,
+			  char *final_rel, size_t final_len, char *err, size_t errlen)
+{
+	char name[RELEASE_COMPONENT_MAX + 32];
+
+	g_strlcpy(name, base, sizeof(name));
+	for (unsigned k = 2; ; k++) {
+		if (renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) == 0)
+			break;
+		if (errno != EEXIST || k > RELEASE_MAX_RENAMES) {
+			snprintf(err, errlen, "release: rename '%s': %s", relpath, strerror(errno));
+			return -1;
+		}
+		release_alt_name(base, k, name, sizeof(name));
+		if (strlen(name) > RELEASE_COMPONENT_MAX) {
+			snprintf(err, errlen, "release: no free name for '%s'", relpath);
+			return -1;
+		}
+	}
+	if (fsync(dir) != 0) {
+		snprintf(err, errlen, "release: fsync the directory of '%s': %s", relpath,
+			 strerror(errno));
+		unlinkat(dir, name, 0);
+		return -1;
+	}
+	snprintf(final_rel, final_len, "%.*s%s", (int)(base - relpath), relpath, name);
+	return 0;
+}
+
+int release_link(int root_fd, const char *relpath, int src_fd, char *final_rel,
+		 size_t final_len, char *err, size_t errlen)
+{
+	char tmp[64], proc[64];
+	const char *base = NULL;
+	int dir, rc = -1;
+
+	dir = release_dir(root_fd, relpath, &base, err, errlen);
+	if (dir < 0)
+		return -1;
+	/* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; /proc does not */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src_fd);
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(tmp, sizeof(tmp), ".mugai-%08x.tmp", g_random_int());
+		rc = linkat(AT_FDCWD, proc, dir, tmp, AT_SYMLINK_FOLLOW);
+		if (rc == 0 || errno != EEXIST)
+			break;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "release: cannot link '%s': %s", relpath, strerror(errno));
+	} else if (release_commit(dir, tmp, relpath, base, final_rel, final_len, err,
+				  errlen) != 0) {
+		unlinkat(dir, tmp, 0);
+		rc = -1;
+	}
+	close(dir);
+	return rc;
+}
+
 int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 		 size_t final_len, char hex[65], uint64_t *size, char *err, size_t errlen)
 {
-	char tmp[64], name[RELEASE_COMPONENT_MAX + 32];
+	char tmp[64];
 	const char *base = NULL;
 	GChecksum *ck = NULL;
 	unsigned char *buf = NULL;
@@ -149,14 +224,9 @@ int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 	off_t off = 0;
 	int dir = -1, out = -1, rc = -1;
 
-	if (release_path_check(relpath, err, errlen) != 0)
+	dir = release_dir(root_fd, relpath, &base, err, errlen);
+	if (dir < 0)
 		return -1;
-	dir = release_open_parent(root_fd, relpath, &base);
-	if (dir < 0) {
-		snprintf(err, errlen, "release: cannot open the directory of '%s': %s", relpath,
-			 strerror(errno));
-		return -1;
-	}
 	for (unsigned i = 0; i < 100 && out < 0; i++) {
 		snprintf(tmp, sizeof(tmp), ".mugai-%08x.tmp", g_random_int());
 		out = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
@@ -205,22 +275,8 @@ int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 		snprintf(err, errlen, "release: fsync '%s': %s", relpath, strerror(errno));
 		goto fail_tmp;
 	}
-	g_strlcpy(name, base, sizeof(name));
-	for (unsigned k = 2; ; k++) {
-		if (renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) == 0)
-			break;
-		if (errno != EEXIST || k > RELEASE_MAX_RENAMES) {
-			snprintf(err, errlen, "release: rename '%s': %s", relpath, strerror(errno));
-			goto fail_tmp;
-		}
-		release_alt_name(base, k, name, sizeof(name));
-		if (strlen(name) > RELEASE_COMPONENT_MAX) {
-			snprintf(err, errlen, "release: no free name for '%s'", relpath);
-			goto fail_tmp;
-		}
-	}
-	fsync(dir);
-	snprintf(final_rel, final_len, "%.*s%s", (int)(base - relpath), relpath, name);
+	if (release_commit(dir, tmp, relpath, base, final_rel, final_len, err, errlen) != 0)
+		goto fail_tmp;
 	g_strlcpy(hex, g_checksum_get_string(ck), 65);
 	*size = total;
 	rc = 0;

@@ -86,6 +86,43 @@ static void test_copy_hash_collisions(void **state)
 	tu_rmrf(dir);
 }
 
+/* A hard link: the same file under a second name, never over a taken one */
+static void test_link(void **state)
+{
+	int root = -1, src;
+	char *dir = tu_tmpdir(&root), final[RELEASE_PATH_MAX], err[256], *got;
+	struct stat a, b;
+
+	(void)state;
+	assert_int_equal(mkdirat(root, "spool", 0700), 0);
+	src = openat(root, "spool/original", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	assert_true(src >= 0);
+	assert_int_equal(write(src, "csv,1\n", 6), 6);
+	assert_int_equal(release_link(root, "out/表.csv", src, final, sizeof(final), err,
+				      sizeof(err)), 0);
+	assert_string_equal(final, "out/表.csv");
+	got = tu_read_at(root, "out/表.csv", NULL);
+	assert_string_equal(got, "csv,1\n");
+	g_free(got);
+	assert_int_equal(fstat(src, &a), 0);
+	assert_int_equal(fstatat(root, "out/表.csv", &b, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_nlink == 2);
+	assert_int_equal(release_link(root, "out/表.csv", src, final, sizeof(final), err,
+				      sizeof(err)), 0);
+	assert_string_equal(final, "out/表 (2).csv");
+	assert_int_equal(release_link(root, "../escape.csv", src, final, sizeof(final), err,
+				      sizeof(err)), -1);
+	{
+		char *sub = g_build_filename(dir, "out", NULL);
+
+		assert_int_equal(count_tmp(sub), 0);
+		g_free(sub);
+	}
+	close(src);
+	close(root);
+	tu_rmrf(dir);
+}
+
 static void test_symlink_in_release_dir_not_followed(void **state)
 {
 	int root = -1, elsewhere_fd = -1, src;
@@ -139,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_check),
 		cmocka_unit_test(test_copy_hash_collisions),
+		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_symlink_in_release_dir_not_followed),
 		cmocka_unit_test(test_sha256_fd),
 	};
