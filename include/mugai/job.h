@@ -32,6 +32,9 @@ struct job_opts {
 	int mode;              /* 0 auto, ACTION_TEXT, ACTION_IMAGE_PDF */
 	const char *password;  /* for encrypted archives and PDFs, or NULL */
 	const char *input;     /* what the report calls the input (a path) */
+	int link_input;        /* in_fd is a file that is never written again and
+				* is durable (mugaid's spool): scan mode releases
+				* it by a hard link instead of a copy */
 };
 
 /* Process the content of in_fd named name (the original file name; only its

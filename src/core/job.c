@@ -390,6 +390,26 @@ static void filter_result_failed(struct filter_result *fr, const char *why)
 	g_strlcpy(fr->reason, why, sizeof(fr->reason));
 }
 
+/* The job's work directory, made on first use (a plain text job in scan
+ * mode never needs one): 0, or -1 with the job failed. */
+static int job_work_dir(struct job_state *st)
+{
+	const char *tmpdir = st->env->cfg->work_dir[0] != '\0' ? st->env->cfg->work_dir :
+			     g_get_tmp_dir();
+
+	if (st->work_fd >= 0)
+		return 0;
+	g_free(st->work_path);
+	st->work_path = g_build_filename(tmpdir, "mugai-job-XXXXXX", NULL);
+	if (g_mkdtemp_full(st->work_path, 0700) == NULL ||
+	    (st->work_fd = open(st->work_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		job_set(st, &st->failed, "cannot create a work directory in %s: %s", tmpdir,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Run filter `name` on in_fd in a new work directory fNNNNNN (its fd in
  * *fdir, its name in dname): the filter gets what is left of the job's
  * time, at most its own timeout; LibreOffice gets its own limits.  0 with
@@ -405,6 +425,8 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 
 	snprintf(dname, dlen, "f%06u", ++st->seq);
 	*fdir = -1;
+	if (job_work_dir(st) != 0)
+		return -1;
 	if (mkdirat(st->work_fd, dname, 0700) != 0 ||
 	    (*fdir = openat(st->work_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			    O_CLOEXEC)) < 0) {
@@ -733,8 +755,16 @@ static int job_release(struct job_state *st, int out_dir_fd, json_t *artefacts)
 			  fcntl(st->in_fd, F_DUPFD_CLOEXEC, 0);
 		json_t *item = json_array_get(st->items, p->item);
 
-		if (src < 0 || release_copy(out_dir_fd, p->release_rel, src, final, sizeof(final),
-					    hex, &size, err, sizeof(err)) != 0) {
+		if (src >= 0 && p->work_rel[0] == '\0' && st->opts->link_input &&
+		    release_link(out_dir_fd, p->release_rel, src, final, sizeof(final), err,
+				 sizeof(err)) == 0) {
+			/* the input itself: its hash and size are the item's */
+			g_strlcpy(hex, json_string_value(json_object_get(item, "sha256")),
+				  sizeof(hex));
+			size = (uint64_t)json_integer_value(json_object_get(item, "size"));
+		} else if (src < 0 || release_copy(out_dir_fd, p->release_rel, src, final,
+						   sizeof(final), hex, &size, err,
+						   sizeof(err)) != 0) {
 			if (src < 0)
 				snprintf(err, sizeof(err), "release: %s", strerror(errno));
 			else
@@ -762,7 +792,6 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 {
 	struct job_state st;
 	const char *base = strrchr(name, '/');
-	const char *tmpdir = env->cfg->work_dir[0] != '\0' ? env->cfg->work_dir : g_get_tmp_dir();
 	json_t *report, *artefacts = json_array(), *first;
 	const char *verdict;
 	size_t n_bad = 0, n_items;
@@ -779,14 +808,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	st.deadline = st.t0 + (int64_t)env->cfg->job_timeout * 1000;
 	base = base != NULL ? base + 1 : name;
 
-	st.work_path = g_build_filename(tmpdir, "mugai-job-XXXXXX", NULL);
-	if (g_mkdtemp_full(st.work_path, 0700) == NULL ||
-	    (st.work_fd = open(st.work_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		job_set(&st, &st.failed, "cannot create a work directory in %s: %s", tmpdir,
-			strerror(errno));
-	} else {
-		job_process_item(&st, in_fd, NULL, "", base, base, 0);
-	}
+	job_process_item(&st, in_fd, NULL, "", base, base, 0);
 
 	n_items = json_array_size(st.items);
 	for (size_t i = 1; i < n_items; i++) {
