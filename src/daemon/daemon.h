@@ -9,6 +9,14 @@
  *   queue/<id>/      original + meta.json, fsync'ed; the client got 202
  *   active/<id>/     being processed; on restart its out/ is wiped and it
  *                    goes back to queue/
+ * When a worker is idle, a new upload is handed to it as soon as it is
+ * written, while the intake makes it durable (fsync of the original,
+ * meta.json, the job directory, then the rename into queue/): the two run
+ * side by side, and the worker commits the verdict (queue/<id> -> done/<id>)
+ * only once the intake has finished.  If the intake fails, the worker
+ * removes the job and nothing is released.  A crash in between leaves the
+ * job in incoming/ (dropped, never acknowledged) or in queue/ (its partial
+ * out/ is wiped at start and it is processed again).
  *   done/<id>/       result.json and out/ (released artefacts); the original
  *                    stays until the retention purge ([daemon] retention_days)
  * A held job given a password goes from done/ back to queue/ with the
@@ -45,6 +53,14 @@ enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4 };
 
 struct http_waiter;
 
+/* an upload handed to a worker before its intake was durable (spool.c) */
+struct spool_intake {
+	int jd;                       /* the job directory, wherever it is now */
+	int state;                    /* 0 intake running, 1 in queue/ and durable,
+				       * -1 intake failed: the worker removes it */
+	int started;                  /* a worker has it: state "processing" */
+};
+
 struct engine_ref {
 	struct scan_engine *eng;
 	unsigned refs;
@@ -65,6 +81,8 @@ struct daemon {
 	pthread_mutex_t mu;
 	pthread_cond_t queue_cv;
 	GQueue *queue;                /* char *id */
+	GHashTable *intake;           /* id -> struct spool_intake (under mu) */
+	pthread_cond_t intake_cv;     /* an intake finished */
 	int stopping;
 
 	/* ?wait: requests whose connection is suspended until their job is
@@ -101,8 +119,10 @@ int spool_open(struct daemon *d, char *err, size_t errlen);
 int spool_recover(struct daemon *d);
 int spool_new_id(char id[DAEMON_ID_LEN + 1]);
 int spool_valid_id(const char *id);
-/* commit incoming/<id> to queue/<id> and enqueue it */
-int spool_commit(struct daemon *d, const char *id, const char *name, int mode);
+/* commit incoming/<id> (its original open as ofd, written, not yet synced)
+ * to queue/<id> and enqueue it: 0; -1 when it failed and incoming/<id> is
+ * the caller's to remove; -2 when it failed and a worker removes it */
+int spool_commit(struct daemon *d, const char *id, const char *name, int mode, int ofd);
 /* state of a job: "queued", "processing", "done" or NULL when unknown */
 const char *spool_state(struct daemon *d, const char *id);
 char *spool_result(struct daemon *d, const char *id); /* result.json text or NULL */
@@ -124,6 +144,7 @@ int spool_start_workers(struct daemon *d, pthread_t **threads);
 int spool_subdir(struct daemon *d, const char *sub);
 void spool_rmtree_at(int parent, const char *name, int depth);
 void spool_enqueue(struct daemon *d, const char *id);
+void spool_intake_free(void *p); /* GDestroyNotify for d->intake */
 int spool_write_mode_at(int dirfd, const char *name, const char *text, size_t len, mode_t mode);
 int spool_write_file_at(int dirfd, const char *name, const char *text);
 void spool_stop_workers(struct daemon *d, pthread_t *threads);

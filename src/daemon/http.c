@@ -606,6 +606,10 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 		if (parked)
 			return MHD_YES;
 	}
+	/* the "received" audit line is written lazily: durable before anyone
+	 * hears of the job (a finished job's verdict line made it so) */
+	if (audit_sync(d->audit) != 0)
+		log_warn("cannot sync the audit log");
 	state = spool_state(d, id);
 	if (state != NULL && strcmp(state, "done") == 0) {
 		job = http_job_json(d, id, 0);
@@ -630,23 +634,23 @@ static int http_parse_wait(struct MHD_Connection *c)
 static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connection *c)
 {
 	struct daemon *d = u->l->d;
+	int rc;
 
 	if (u->bad || (u->multipart && !u->have_file))
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
 				  u->bad ? "malformed multipart/form-data body"
 					 : "multipart body without a file field");
-	if (u->write_error || fsync(u->fd) != 0)
+	if (u->write_error)
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
 				  "cannot write the upload to the spool");
-	close(u->fd);
-	u->fd = -2; /* committed: keep */
 	if (u->name[0] == '\0')
 		g_strlcpy(u->name, "upload.bin", sizeof(u->name));
-	if (spool_commit(d, u->id, u->name, u->mode) != 0) {
-		u->fd = -1;
+	rc = spool_commit(d, u->id, u->name, u->mode, u->fd);
+	close(u->fd);
+	u->fd = rc == -1 ? -1 : -2; /* -2: keep (queued, or a worker removes it) */
+	if (rc != 0)
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
 				  "cannot queue the job");
-	}
 	return http_wait_answer(d, c, &u->w, u->id, u->wait);
 }
 

@@ -204,7 +204,9 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.emu, NULL);
 	pthread_mutex_init(&d.jmu, NULL);
 	pthread_cond_init(&d.queue_cv, NULL);
+	pthread_cond_init(&d.intake_cv, NULL);
 	d.queue = g_queue_new();
+	d.intake = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, spool_intake_free);
 
 	/* signals are taken synchronously by the main thread below */
 	sigemptyset(&set);

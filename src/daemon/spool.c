@@ -116,26 +116,25 @@ int spool_recover(struct daemon *d)
 	if (dp != NULL)
 		closedir(dp);
 	dp = fdopendir(dup(act));
-	while (dp != NULL && (e = readdir(dp)) != NULL) {
-		int jd;
-
-		if (!spool_valid_id(e->d_name))
-			continue;
-		jd = openat(act, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (jd >= 0) {
-			spool_rmtree_at(jd, "out", 0);
-			unlinkat(jd, "result.json.tmp", 0);
-			close(jd);
-		}
-		if (renameat(act, e->d_name, q, e->d_name) == 0)
+	while (dp != NULL && (e = readdir(dp)) != NULL)
+		if (spool_valid_id(e->d_name) && renameat(act, e->d_name, q, e->d_name) == 0)
 			log_info("job %s was interrupted: queued again", e->d_name);
-	}
 	if (dp != NULL)
 		closedir(dp);
 	fsync(q);
 	dp = fdopendir(dup(q));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
 		if (spool_valid_id(e->d_name)) {
+			/* a partial out/ from an interrupted try (in active/, or
+			 * in queue/ when it was handed over at intake) goes */
+			int jd = openat(q, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					O_CLOEXEC);
+
+			if (jd >= 0) {
+				spool_rmtree_at(jd, "out", 0);
+				unlinkat(jd, "result.json.tmp", 0);
+				close(jd);
+			}
 			spool_enqueue(d, e->d_name);
 			n++;
 		}
@@ -179,40 +178,129 @@ int spool_write_file_at(int dirfd, const char *name, const char *text)
 	return spool_write_mode_at(dirfd, name, text, strlen(text), 0640);
 }
 
-int spool_commit(struct daemon *d, const char *id, const char *name, int mode)
+static int spool_create_empty(int dirfd, const char *name)
 {
-	int inc = spool_subdir(d, "incoming"), q = spool_subdir(d, "queue"), jd = -1, rc = -1;
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* The verdict into result.json: in place when the intake made the file
+ * (its name is durable already), else under a temporary name.  The job is
+ * not in done/ yet, so no reader sees a partial file. */
+static int spool_write_result(int jd, const char *text)
+{
+	int fd = openat(jd, "result.json", O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return spool_write_file_at(jd, "result.json", text);
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+void spool_intake_free(void *p)
+{
+	struct spool_intake *in = p;
+
+	if (in->jd >= 0)
+		close(in->jd);
+	free(in);
+}
+
+/* Hand the job to an idle worker now, before its intake is durable; NULL
+ * when every worker is busy (it then waits its turn in queue/). */
+static struct spool_intake *spool_hand_over(struct daemon *d, const char *id, int jd)
+{
+	struct spool_intake *in = NULL;
+
+	pthread_mutex_lock(&d->mu);
+	if (!d->stopping && d->active + g_queue_get_length(d->queue) < d->workers &&
+	    (in = calloc(1, sizeof(*in))) != NULL &&
+	    (in->jd = fcntl(jd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		g_hash_table_insert(d->intake, g_strdup(id), in);
+		g_queue_push_tail(d->queue, g_strdup(id));
+		pthread_cond_signal(&d->queue_cv);
+	} else if (in != NULL) {
+		free(in);
+		in = NULL;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return in;
+}
+
+static void spool_intake_done(struct daemon *d, struct spool_intake *in, int state)
+{
+	pthread_mutex_lock(&d->mu);
+	in->state = state;
+	pthread_cond_broadcast(&d->intake_cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+int spool_commit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
+{
+	int inc = spool_subdir(d, "incoming"), q = spool_subdir(d, "queue"), jd = -1, mfd = -1;
+	int rc = -1;
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
 				 config_mode_name(mode), "received", (json_int_t)time(NULL));
 	char *text = json_dumps(meta, JSON_COMPACT);
+	struct spool_intake *in = NULL;
+	struct stat st;
 
-	if (inc < 0 || q < 0 || text == NULL)
+	if (inc < 0 || q < 0 || text == NULL || fstat(ofd, &st) != 0)
 		goto out;
 	jd = openat(inc, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (jd < 0 || spool_write_file_at(jd, "meta.json", text) != 0)
+	if (jd < 0)
 		goto out;
-	if (renameat(inc, id, q, id) != 0)
+	/* incoming/<id> is ours alone: meta.json needs no temporary name */
+	mfd = openat(jd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (mfd < 0 || write(mfd, text, strlen(text)) != (ssize_t)strlen(text))
 		goto out;
-	fsync(q);
-	fsync(inc);
+	/* out/ and an empty result.json now, so that their names are durable
+	 * with this fsync of the job directory and the worker's verdict needs
+	 * none: it writes result.json in place */
+	if ((mkdirat(jd, "out", 0750) != 0 && errno != EEXIST) ||
+	    spool_create_empty(jd, "result.json") != 0)
+		goto out;
+	in = spool_hand_over(d, id, jd);
+	/* durable before anyone hears of the job: the data, the names in the
+	 * job directory, then the job in queue/ */
+	if (fsync(ofd) != 0 || fsync(mfd) != 0 || fsync(jd) != 0 ||
+	    renameat(inc, id, q, id) != 0)
+		goto out;
+	if (fsync(q) != 0) {
+		if (in == NULL)
+			spool_rmtree_at(q, id, 0);
+		goto out;
+	}
 	{
-		struct stat st;
-		char orig[128];
-
-		snprintf(orig, sizeof(orig), "queue/%s/original", id);
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event", "received",
-			"job", id, "source", "api", "name", name, "size",
-			(json_int_t)(fstatat(d->spool_fd, orig, &st, 0) == 0 ? st.st_size : -1));
+			"job", id, "source", "api", "name", name, "size", (json_int_t)st.st_size);
 
-		if (audit_append(d->audit, ev) != 0)
+		/* durable with the verdict's line, or by http.c before the 202 */
+		if (audit_append_lazy(d->audit, ev) != 0)
 			log_warnx("job %s: cannot write the audit record", id);
 		json_decref(ev);
 	}
-	spool_enqueue(d, id);
+	if (in == NULL)
+		spool_enqueue(d, id);
 	rc = 0;
 out:
+	if (in != NULL) {
+		spool_intake_done(d, in, rc == 0 ? 1 : -1);
+		if (rc != 0)
+			rc = -2; /* the worker has it and removes it */
+	}
 	free(text);
 	json_decref(meta);
+	if (mfd >= 0)
+		close(mfd);
 	if (jd >= 0)
 		close(jd);
 	if (inc >= 0)
@@ -233,8 +321,18 @@ const char *spool_state(struct daemon *d, const char *id)
 		return NULL;
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], id);
-		if (fstatat(d->spool_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-			return states[i];
+		if (fstatat(d->spool_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+			const char *state = states[i];
+			struct spool_intake *in;
+
+			/* handed over at intake: a worker has it while it is in queue/ */
+			pthread_mutex_lock(&d->mu);
+			in = g_hash_table_lookup(d->intake, id);
+			if (in != NULL && in->started && i == 2)
+				state = "processing";
+			pthread_mutex_unlock(&d->mu);
+			return state;
+		}
 	}
 	return NULL;
 }
@@ -322,11 +420,56 @@ static int spool_read_password(int jd, char pw[FILTER_PASSWORD_MAX])
 	return 0;
 }
 
-/* Process one job: queue/<id> -> active/<id> -> done/<id>. */
-static void spool_process(struct daemon *d, struct detect_ctx *det, const char *id)
+/* A job handed over at intake: wait until the intake has finished and
+ * forget it.  1 when the job is in queue/ and durable; -1 when the intake
+ * failed and the job is removed. */
+static int spool_intake_settle(struct daemon *d, const char *id, struct spool_intake *in)
+{
+	int state;
+
+	pthread_mutex_lock(&d->mu);
+	while (in->state == 0)
+		pthread_cond_wait(&d->intake_cv, &d->mu);
+	state = in->state;
+	g_hash_table_remove(d->intake, id); /* frees in */
+	pthread_mutex_unlock(&d->mu);
+	if (state < 0) {
+		static const char *const where[] = { "incoming", "queue" };
+
+		for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
+			int dir = spool_subdir(d, where[i]);
+
+			if (dir >= 0) {
+				spool_rmtree_at(dir, id, 0);
+				close(dir);
+			}
+		}
+		log_warnx("job %s: the upload could not be queued; removed", id);
+	}
+	return state;
+}
+
+/* meta.json of a job, or NULL */
+static json_t *spool_read_meta(int jd)
+{
+	int fd = openat(jd, "meta.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[DAEMON_META_MAX];
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? json_loadb(buf, (size_t)n, 0, NULL) : NULL;
+}
+
+/* Process one job: queue/<id> -> active/<id> -> done/<id>; or, handed over
+ * at intake (in != NULL), queue/<id> -> done/<id> once the intake is done.
+ * The moves into active/ need no fsync: after a crash, a job in either
+ * place is processed again. */
+static void spool_process(struct daemon *d, struct detect_ctx *det, const char *id,
+			  struct spool_intake *in)
 {
 	int q = spool_subdir(d, "queue"), act = spool_subdir(d, "active");
-	int done = spool_subdir(d, "done"), jd = -1, in = -1, out = -1;
+	int done = spool_subdir(d, "done"), jd = -1, infd = -1, out = -1, jd_parent;
 	struct engine_ref *er = NULL;
 	json_t *meta = NULL, *report = NULL;
 	char *text = NULL;
@@ -341,32 +484,25 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	char password[FILTER_PASSWORD_MAX];
 
 	memset(password, 0, sizeof(password));
-	if (q < 0 || act < 0 || done < 0 || renameat(q, id, act, id) != 0) {
+	jd_parent = in != NULL ? q : act;
+	if (in != NULL) {
+		jd = q >= 0 && act >= 0 && done >= 0 ? fcntl(in->jd, F_DUPFD_CLOEXEC, 0) : -1;
+	} else if (q < 0 || act < 0 || done < 0 || renameat(q, id, act, id) != 0) {
 		log_warn("job %s: cannot start", id);
 		goto out;
+	} else {
+		jd = openat(act, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
-	fsync(act);
-	jd = openat(act, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (jd < 0)
 		goto out;
-	{
-		char *m = NULL;
-		int mfd = openat(jd, "meta.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (mfd >= 0) {
-			meta = json_loadfd(mfd, 0, NULL);
-			close(mfd);
-		}
-		(void)m;
-		if (meta != NULL) {
-			json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
-		}
-	}
-	in = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	meta = spool_read_meta(jd);
+	if (meta != NULL)
+		json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
+	infd = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	mkdirat(jd, "out", 0750);
 	out = openat(jd, "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	er = engine_acquire(d);
-	if (in < 0 || out < 0 || er == NULL) {
+	if (infd < 0 || out < 0 || er == NULL) {
 		report = json_pack("{s:s, s:s, s:s, s:[], s:[], s:[]}", "name", name, "verdict",
 				   "failed", "reason", er == NULL ? "no signature database loaded" :
 				   "spool error", "findings", "items", "artefacts");
@@ -380,9 +516,10 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		if (jo.mode < 0)
 			jo.mode = 0; /* meta.json is ours; an unknown mode is auto */
 		jo.input = name;
+		jo.link_input = 1; /* the original is never written again */
 		if (spool_read_password(jd, password) == 0)
 			jo.password = password;
-		report = job_process(&env, in, name, &jo, out);
+		report = job_process(&env, infd, name, &jo, out);
 	}
 	explicit_bzero(password, sizeof(password));
 	engine_release(d, er);
@@ -398,13 +535,21 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)
 		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
 	text = json_dumps(report, JSON_COMPACT);
-	if (text == NULL || spool_write_file_at(jd, "result.json", text) != 0 ||
-	    renameat(act, id, done, id) != 0) {
+	if (text == NULL || spool_write_result(jd, text) != 0) {
 		log_warn("job %s: cannot record the result", id);
 		goto out;
 	}
-	fsync(done);
-	fsync(act);
+	if (in != NULL) {
+		int state = spool_intake_settle(d, id, in);
+
+		in = NULL;
+		if (state < 0)
+			goto out;
+	}
+	if (renameat(jd_parent, id, done, id) != 0 || fsync(done) != 0) {
+		log_warn("job %s: cannot record the result", id);
+		goto out;
+	}
 	{
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:I}", "event", "verdict",
 			"job", id, "name", name,
@@ -424,14 +569,16 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		 name, *json_string_value(json_object_get(report, "reason")) ? ": " : "",
 		 json_string_value(json_object_get(report, "reason")));
 	spool_account(d, json_string_value(json_object_get(report, "verdict")),
-		      fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0, out_bytes,
+		      fstat(infd, &st) == 0 ? (uint64_t)st.st_size : 0, out_bytes,
 		      spool_now_ms() - t0);
 out:
+	if (in != NULL && spool_intake_settle(d, id, in) > 0)
+		log_warnx("job %s: left in the queue for the next start", id);
 	free(text);
 	json_decref(report);
 	json_decref(meta);
-	if (in >= 0)
-		close(in);
+	if (infd >= 0)
+		close(infd);
 	if (out >= 0)
 		close(out);
 	if (jd >= 0)
@@ -455,6 +602,7 @@ static void *spool_worker(void *arg)
 		fatalx("worker: %s", err);
 	for (;;) {
 		char *id;
+		struct spool_intake *in;
 
 		pthread_mutex_lock(&d->mu);
 		while (!d->stopping && g_queue_is_empty(d->queue))
@@ -465,8 +613,11 @@ static void *spool_worker(void *arg)
 		}
 		id = g_queue_pop_head(d->queue);
 		d->active++;
+		in = g_hash_table_lookup(d->intake, id);
+		if (in != NULL)
+			in->started = 1;
 		pthread_mutex_unlock(&d->mu);
-		spool_process(d, det, id);
+		spool_process(d, det, id, in);
 		g_free(id);
 		pthread_mutex_lock(&d->mu);
 		d->active--;

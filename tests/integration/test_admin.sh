@@ -5,27 +5,7 @@
 # reason; the released bytes are the original's), purge after
 # retention_days, and an audit chain that still verifies.
 . "$(dirname "$0")/lib.sh"
-MUGAID="$MUGAI_BIN/mugaid"
-PIDS=""
-trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# start ARGS... : start a daemon, wait for /healthz; sets IN, OUT, PID, U, R
-start() {
-    IN=$(port); OUT=$(port)
-    "$MUGAID" --listen 127.0.0.1:$IN --release-listen 127.0.0.1:$OUT "$@" >> "$T/daemon.log" 2>&1 &
-    PID=$!
-    PIDS="$PIDS $PID"
-    U="http://127.0.0.1:$IN"; R="http://127.0.0.1:$OUT"
-    for i in $(seq 1 100); do
-        curl -fs "$U/healthz" > /dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "daemon did not start"; cat "$T/daemon.log"; return 1
-}
-stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+. "$(dirname "$0")/daemon.sh"
 # admin METHOD PATH [curl args...]: HTTP over the admin socket
 admin() { m=$1; p=$2; shift 2; curl -s --unix-socket "$SOCK" -X "$m" "$@" "http://localhost$p"; }
 acode() { m=$1; p=$2; shift 2; curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X "$m" "$@" "http://localhost$p"; }

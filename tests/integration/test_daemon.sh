@@ -1,31 +1,13 @@
 #!/bin/sh
 # mugaid over HTTP with curl: submit, wait, fetch; auth; limits; the release
-# listener; a kill -9 in the middle of 100 jobs; signature reload under load.
+# listener; a kill -9 in the middle of 200 jobs; signature reload under load.
 . "$(dirname "$0")/lib.sh"
-MUGAID="$MUGAI_BIN/mugaid"
-PIDS=""
-trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# start NAME ARGS... : start a daemon, wait for /healthz; sets IN, OUT, PID
-start() {
-    IN=$(port); OUT=$(port)
-    "$MUGAID" --listen 127.0.0.1:$IN --release-listen 127.0.0.1:$OUT "$@" >> "$T/daemon.log" 2>&1 &
-    PID=$!
-    PIDS="$PIDS $PID"
-    for i in $(seq 1 100); do
-        curl -fs "http://127.0.0.1:$IN/healthz" > /dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "daemon did not start"; cat "$T/daemon.log"; return 1
-}
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+. "$(dirname "$0")/daemon.sh"
 
 cp -r "$MUGAI_TESTDB" "$T/db"
 printf '[limits]\ninput_max_size = 1M\n' > "$T/small.conf"
 start --spool "$T/spool" --database "$T/db" --config "$T/small.conf" --workers 2
-U="http://127.0.0.1:$IN"; R="http://127.0.0.1:$OUT"
+U1=$U; R1=$R # the first daemon: the CLI section below uses it again
 
 check "/readyz with signatures" test "$(code $U/readyz)" = 200
 printf '会議の議事録です\n' > "$T/memo.txt"
@@ -187,14 +169,14 @@ check "refused waits counted" sh -c "curl -s '$U6/metrics' | grep -q '^mugai_htt
 kill $PID; wait $PID 2>/dev/null || true
 
 # the CLI client
-"$MUGAI" submit --server "$U" --wait 30 "$T/memo.txt" > "$T/sub.txt"
+"$MUGAI" submit --server "$U1" --wait 30 "$T/memo.txt" > "$T/sub.txt"
 check "mugai submit --wait: released" grep -q "	released	" "$T/sub.txt"
 cid=$(cut -f1 "$T/sub.txt")
-check "mugai status" sh -c "'$MUGAI' status --server '$U' $cid | grep -q '\"verdict\": \"released\"'"
-"$MUGAI" fetch --server "$R" -o "$T/fetched" "$cid" > /dev/null
+check "mugai status" sh -c "'$MUGAI' status --server '$U1' $cid | grep -q '\"verdict\": \"released\"'"
+"$MUGAI" fetch --server "$R1" -o "$T/fetched" "$cid" > /dev/null
 check "mugai fetch from the release listener" cmp -s "$T/fetched/memo.txt" "$T/memo.txt"
 set +e
-"$MUGAI" status --server "$U" 0123456789abcdef0123456789abcdef > /dev/null 2>&1; rc=$?
+"$MUGAI" status --server "$U1" 0123456789abcdef0123456789abcdef > /dev/null 2>&1; rc=$?
 set -e
 check "mugai status of an unknown job: exit 2" test "$rc" -eq 2
 
@@ -212,30 +194,29 @@ check "submit token: accepted" test -n "$id2"
 check "release listener: submit token refused (403)" test "$(code -H "Authorization: Bearer $submit_tok" "$R2/v1/jobs/$id2/artefacts/0")" = 403
 check "release listener: fetch token gets the artefact" test "$(code -H "Authorization: Bearer $fetch_tok" "$R2/v1/jobs/$id2/artefacts/0")" = 200
 
-# crash test: 100 jobs, kill -9 mid-way, restart: every job reaches one verdict
-start --spool "$T/spool3" --database "$T/db" --workers 2
+# crash test: 200 jobs submitted, kill -9 mid-way, restart: every job
+# reaches one verdict
+start --spool "$T/spool3" --database "$T/db" --workers 1
 U3="http://127.0.0.1:$IN"
-# PDFs rendered to image PDFs, submitted by a background client; the daemon
-# is killed while jobs are queued and running
-"$MUGAI_BIN/mkpdf" "$T/c.pdf" --pages 8
+# PDFs rendered to image PDFs (one worker: slower than the intake), all 200
+# acknowledged by 4 clients; the daemon is killed while most of them are
+# still queued and one is running
+"$MUGAI_BIN/mkpdf" "$T/c.pdf" --pages 4
 crash_clients=""
 for c in 1 2 3 4; do
-    ( for i in $(seq 1 25); do
+    ( for i in $(seq 1 50); do
         curl -s -m 10 -X POST --data-binary @"$T/c.pdf" "$U3/v1/jobs?filename=c$c-$i.pdf" | json 'd["id"]' 2>/dev/null
       done > "$T/ids.$c" ) &
     crash_clients="$crash_clients $!"
 done
-for i in $(seq 1 300); do
-    [ "$(ls "$T/spool3/done" | wc -l)" -ge 10 ] && [ -n "$(ls "$T/spool3/queue")" ] && break
-    sleep 0.05
-done
+for p in $crash_clients; do wait $p || true; done
 pending=$(find "$T/spool3/queue" "$T/spool3/active" -mindepth 1 -maxdepth 1 | wc -l)
 kill -9 $PID
-for p in $crash_clients; do wait $p || true; done
 cat "$T"/ids.* > "$T/ids"
 n_done=$(ls "$T/spool3/done" | wc -l)
 n_ack=$(grep -c . "$T/ids" || true)
 echo "  killed with $n_done done, $pending queued or running, $n_ack acknowledged"
+check "all 200 submissions acknowledged" test "$n_ack" -eq 200
 check "jobs were queued or running at the kill" test "$pending" -gt 0
 start --spool "$T/spool3" --database "$T/db" --workers 2
 U3="http://127.0.0.1:$IN"
@@ -281,4 +262,21 @@ for i in $(seq 1 50); do
 done
 check "the new signature detects after the reload" test "$v" = blocked
 check "reload counted" sh -c "curl -s '$U3/metrics' | grep -q 'mugai_signature_reloads_total{result=\"ok\"} [2-9]'"
+
+# scan mode: a Shift_JIS CSV is released byte for byte, as a second name of
+# the spool's original (no copy); EICAR in scan mode is still blocked
+kill $PID
+printf '[policy]\nallow_scan_only = true\n' > "$T/scan.conf"
+start --spool "$T/spool-scan" --database "$T/db" --config "$T/scan.conf" --workers 1
+U4="http://127.0.0.1:$IN"
+printf '\212\224\216\256,\220\224\227\312\r\nA,1\r\n' > "$T/sjis.csv" # 株式,数量 in Shift_JIS
+curl -s -X POST --data-binary @"$T/sjis.csv" "$U4/v1/jobs?filename=sjis.csv&mode=scan&wait=30" > "$T/r.json"
+id=$(json 'd["id"]' < "$T/r.json")
+check "scan mode: released" test "$(json 'd["verdict"]' < "$T/r.json")" = released
+check "  ... byte for byte" cmp -s "$T/sjis.csv" "$T/spool-scan/done/$id/out/sjis.csv"
+check "  ... as the original itself (one file, two names)" \
+    test "$(stat -c %i "$T/spool-scan/done/$id/out/sjis.csv")" = "$(stat -c %i "$T/spool-scan/done/$id/original")"
+check "  ... whose sha256 the job reports" test "$(json 'd["artefacts"][0]["sha256"]' < "$T/r.json")" = "$(sha256sum "$T/sjis.csv" | cut -d' ' -f1)"
+curl -s -X POST --data-binary @"$T/eicar.com" "$U4/v1/jobs?filename=e.txt&mode=scan&wait=30" > "$T/r.json"
+check "scan mode: EICAR blocked" test "$(json 'd["verdict"]' < "$T/r.json")" = blocked
 finish

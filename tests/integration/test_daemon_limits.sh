@@ -5,28 +5,15 @@
 # RSS (VmHWM) by 32 MiB or leaves anything in the spool, and mugaid serves on.
 # The bodies are generated on the fly (tests/integration/upload_stream.py).
 . "$(dirname "$0")/lib.sh"
-MUGAID="$MUGAI_BIN/mugaid"
+. "$(dirname "$0")/daemon.sh"
 UP="$MUGAI_SRC/tests/integration/upload_stream.py"
-PIDS=""
-trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 hwm() { awk '/^VmHWM/ {print $2}' /proc/$PID/status; }
 LIMIT_MIB=64
 GROWTH_MAX_KIB=32768
 
 cp -r "$MUGAI_TESTDB" "$T/db"
 printf '[limits]\ninput_max_size = %dM\n' $LIMIT_MIB > "$T/limits.conf"
-IN=$(port); OUT=$(port)
-"$MUGAID" --listen 127.0.0.1:$IN --release-listen 127.0.0.1:$OUT --spool "$T/spool" \
-    --database "$T/db" --config "$T/limits.conf" --workers 1 >> "$T/daemon.log" 2>&1 &
-PID=$!
-PIDS="$PIDS $PID"
-U="http://127.0.0.1:$IN"
-for i in $(seq 1 100); do
-    curl -fs "$U/healthz" > /dev/null 2>&1 && break
-    sleep 0.1
-done
+start --spool "$T/spool" --database "$T/db" --config "$T/limits.conf" --workers 1
 # a small job first: the engine, a worker and the pools are warm
 printf 'memo\n' > "$T/memo.txt"
 curl -s -o /dev/null -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30"

@@ -5,12 +5,7 @@
 # gets no answer, an unknown CA is refused, and a wrong configuration stops
 # mugaid at start with a message naming it.
 . "$(dirname "$0")/lib.sh"
-MUGAID="$MUGAI_BIN/mugaid"
-PIDS=""
-trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+. "$(dirname "$0")/daemon.sh"
 cert() { # cert NAME: NAME.pem (certificate, its own CA) and NAME.key
     openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
         -keyout "$T/$1.key" -out "$T/$1.pem" 2> "$T/openssl.log"

@@ -1,0 +1,49 @@
+#!/bin/sh
+# mugaid when the disk fails under it (an LD_PRELOAD shim makes fsync() of a
+# chosen file fail with EIO): an upload that cannot be made durable gets 503
+# and leaves nothing behind, also when an idle worker had started on it
+# already; an artefact whose name cannot be made durable is not released;
+# and the daemon serves on once the disk is well again.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon.sh"
+jobs_in() { find "$T/spool/$1" -mindepth 1 -maxdepth 1 | wc -l; }
+
+cp -r "$MUGAI_TESTDB" "$T/db"
+: > "$T/fail"
+# the shim is not built with the sanitizers: let ASan builds load it first
+MUGAID_ENV="MUGAI_FAILFS=$T/fail LD_PRELOAD=$MUGAI_BIN/mugai_failfs.so \
+ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+start --spool "$T/spool" --database "$T/db" --workers 1
+printf '会議資料 memo\n' > "$T/memo.txt"
+
+# the worker is idle, so it gets each upload before the intake is durable
+for f in original meta.json; do
+    echo "$f" > "$T/fail"
+    code=$(curl -s -o "$T/r.json" -w '%{http_code}' -X POST --data-binary @"$T/memo.txt" \
+        "$U/v1/jobs?filename=memo.txt&wait=10")
+    check "fsync of $f fails: 503" test "$code" = 503
+    check "  ... with reason spool-error" grep -q spool-error "$T/r.json"
+    for i in $(seq 1 50); do
+        [ "$(jobs_in incoming)$(jobs_in queue)$(jobs_in active)$(jobs_in done)" = 0000 ] && break
+        sleep 0.1
+    done
+    check "  ... nothing left in the spool" \
+        test "$(jobs_in incoming)$(jobs_in queue)$(jobs_in active)$(jobs_in done)" = 0000
+done
+check "the removal is logged" grep -q "could not be queued; removed" "$T/daemon.log"
+check "no job was audited as received" sh -c "! grep -q '\"received\"' '$T/audit.jsonl'"
+
+# the released name cannot be made durable: failed, nothing released
+echo out > "$T/fail"
+curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30" > "$T/r.json"
+id=$(json 'd["id"]' < "$T/r.json")
+check "fsync of out/ fails: the job is failed" test "$(json 'd["verdict"]' < "$T/r.json")" = failed
+check "  ... with no artefact" test "$(json 'len(d["artefacts"])' < "$T/r.json")" = 0
+check "  ... and nothing in its out/" test -z "$(ls -A "$T/spool/done/$id/out")"
+
+# well again: the same daemon serves
+: > "$T/fail"
+curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30" > "$T/r.json"
+check "disk well again: released" test "$(json 'd["verdict"]' < "$T/r.json")" = released
+check "the daemon is alive" kill -0 $PID
+finish
