@@ -46,6 +46,7 @@
 #define DAEMON_RESULT_MAX (64 * 1024 * 1024) /* bytes of a result.json we read */
 #define DAEMON_PURGE_INTERVAL 3600 /* seconds between retention purges */
 #define DAEMON_PASSWORD_FILE "password"
+#define DAEMON_FILTER_FAILURE_KINDS 8 /* see spool_filter_failures[] */
 
 enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
 
@@ -111,8 +112,13 @@ struct daemon {
 	uint64_t reloads_ok, reloads_failed;
 	uint64_t processing_ms_sum, processing_count;
 	uint64_t processing_hist[8];  /* le 0.05 0.1 0.25 0.5 1 2.5 10 +Inf s */
+	uint64_t filter_failures[DAEMON_FILTER_FAILURE_KINDS]; /* spool_filter_failures */
 	unsigned active;
 };
+
+/* the failures of a filter process counted in /metrics, by the reason
+ * prefix filterproc gives them; the last one is every other */
+extern const char *const spool_filter_failures[DAEMON_FILTER_FAILURE_KINDS];
 
 /* spool.c; admin.c (the calls that answer an HTTP status) */
 int spool_open(struct daemon *d, char *err, size_t errlen);

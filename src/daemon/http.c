@@ -545,11 +545,23 @@ static enum MHD_Result http_metrics(struct daemon *d, struct MHD_Connection *c)
 			       "mugai_processing_seconds_count %llu\n",
 			       (double)d->processing_ms_sum / 1000.0,
 			       (unsigned long long)d->processing_count);
+	g_string_append(s, "# HELP mugai_filter_failures_total Items a filter process failed on "
+			   "(nothing of them released), by reason.\n"
+			   "# TYPE mugai_filter_failures_total counter\n");
+	for (size_t i = 0; i < DAEMON_FILTER_FAILURE_KINDS; i++)
+		g_string_append_printf(s, "mugai_filter_failures_total{reason=\"%s\"} %llu\n",
+				       spool_filter_failures[i],
+				       (unsigned long long)d->filter_failures[i]);
 	pthread_mutex_unlock(&d->mu);
 	g_string_append_printf(s, "# TYPE mugai_signatures gauge\nmugai_signatures %u\n"
+			       "# HELP mugai_signature_db_version The database version (daily.cvd's "
+			       "when loaded; 0 for local signatures only).\n"
+			       "# TYPE mugai_signature_db_version gauge\n"
+			       "mugai_signature_db_version %u\n"
 			       "# TYPE mugai_signature_db_age_seconds gauge\n"
 			       "mugai_signature_db_age_seconds %lld\n",
 			       er ? scan_engine_signatures(er->eng) : 0,
+			       er ? scan_engine_db_version(er->eng) : 0,
 			       er ? (long long)(time(NULL) - d->db_mtime) : -1LL);
 	engine_release(d, er);
 	pthread_mutex_lock(&d->wmu);

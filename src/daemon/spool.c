@@ -373,8 +373,36 @@ static int64_t spool_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void spool_account(struct daemon *d, const char *verdict, uint64_t in, uint64_t out,
-			  int64_t ms)
+const char *const spool_filter_failures[DAEMON_FILTER_FAILURE_KINDS] = {
+	"filter-timeout", "filter-crashed", "filter-sandbox-violation", "filter-cpu-limit",
+	"filter-killed", "filter-output-too-large", "filter-spawn", "other",
+};
+
+/* count the items a filter process failed on (under d->mu) */
+static void spool_count_filter_failures(struct daemon *d, json_t *report)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "items"), i, it) {
+		const char *r = json_string_value(json_object_get(it, "reason"));
+		size_t k;
+
+		if (r == NULL || strncmp(r, "filter-", 7) != 0)
+			continue;
+		for (k = 0; k + 1 < DAEMON_FILTER_FAILURE_KINDS; k++) {
+			size_t n = strlen(spool_filter_failures[k]);
+
+			if (strncmp(r, spool_filter_failures[k], n) == 0 &&
+			    (r[n] == '\0' || r[n] == ':'))
+				break;
+		}
+		d->filter_failures[k]++;
+	}
+}
+
+static void spool_account(struct daemon *d, json_t *report, const char *verdict, uint64_t in,
+			  uint64_t out, int64_t ms)
 {
 	static const char *const v[] = { "released", "blocked", "held", "failed" };
 	static const double le[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10 };
@@ -391,6 +419,7 @@ static void spool_account(struct daemon *d, const char *verdict, uint64_t in, ui
 	for (i = 0; i < 7 && (double)ms / 1000.0 > le[i]; i++)
 		;
 	d->processing_hist[i]++;
+	spool_count_filter_failures(d, report);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -568,7 +597,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	log_info("job %s: %s %s%s%s", id, json_string_value(json_object_get(report, "verdict")),
 		 name, *json_string_value(json_object_get(report, "reason")) ? ": " : "",
 		 json_string_value(json_object_get(report, "reason")));
-	spool_account(d, json_string_value(json_object_get(report, "verdict")),
+	spool_account(d, report, json_string_value(json_object_get(report, "verdict")),
 		      fstat(infd, &st) == 0 ? (uint64_t)st.st_size : 0, out_bytes,
 		      spool_now_ms() - t0);
 out:

@@ -3,7 +3,8 @@
 # chosen file fail with EIO): an upload that cannot be made durable gets 503
 # and leaves nothing behind, also when an idle worker had started on it
 # already; an artefact whose name cannot be made durable is not released;
-# and the daemon serves on once the disk is well again.
+# and the daemon serves on once the disk is well again.  A filter killed at
+# its timeout fails the job and is counted in /metrics.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
 jobs_in() { find "$T/spool/$1" -mindepth 1 -maxdepth 1 | wc -l; }
@@ -46,4 +47,19 @@ check "  ... and nothing in its out/" test -z "$(ls -A "$T/spool/done/$id/out")"
 curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30" > "$T/r.json"
 check "disk well again: released" test "$(json 'd["verdict"]' < "$T/r.json")" = released
 check "the daemon is alive" kill -0 $PID
+
+# a filter that runs past [limits] filter_timeout is killed: the job fails,
+# nothing is released, and /metrics counts it by reason
+stop
+MUGAID_ENV=""
+printf '[limits]\nfilter_timeout = 1\n[policy]\npdf_dpi = 600\n' > "$T/slow.conf"
+start --spool "$T/spool2" --database "$T/db" --config "$T/slow.conf" --workers 1
+"$MUGAI_BIN/mkpdf" "$T/slow.pdf" --pages 40
+curl -s -X POST --data-binary @"$T/slow.pdf" "$U/v1/jobs?filename=slow.pdf&mode=image-pdf&wait=60" > "$T/r.json"
+check "a filter past its timeout: failed" test "$(json 'd["verdict"]' < "$T/r.json")" = failed
+check "  ... for filter-timeout" test "$(json 'd["items"][0]["reason"].split(":")[0]' < "$T/r.json")" = filter-timeout
+check "  ... with no artefact" test "$(json 'len(d["artefacts"])' < "$T/r.json")" = 0
+check "  ... counted in /metrics" sh -c "curl -s '$U/metrics' | grep -q '^mugai_filter_failures_total{reason=\"filter-timeout\"} 1$'"
+check "  ... and no other filter failure" test "$(curl -s "$U/metrics" | awk '/^mugai_filter_failures_total/ {n += $2} END {print n}')" = 1
+check "/metrics has the signature database version" sh -c "curl -s '$U/metrics' | grep -q '^mugai_signature_db_version [0-9]'"
 finish
