@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -479,6 +480,21 @@ static void job_scan_only(struct job_state *st, const char *src_rel, json_t *ite
 	job_item_verdict(item, "clean", "");
 }
 
+struct job_scan_task {
+	struct scan_engine *engine;
+	int fd;
+	const char *name;
+	struct scan_result *sr;
+};
+
+static void *job_scan_thread(void *arg)
+{
+	struct job_scan_task *t = arg;
+
+	scan_fd(t->engine, t->fd, t->name, t->sr);
+	return NULL;
+}
+
 /* fd holds the item; src_rel is its path under the work directory, NULL for
  * the job's input */
 static void job_process_item(struct job_state *st, int fd, const char *src_rel,
@@ -529,18 +545,27 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 	json_object_set_new(item, "sha256", json_string(hex));
 	json_object_set_new(item, "size", json_integer((json_int_t)size));
 
-	/* 1. detect */
-	if (detect_fd(st->env->detect, fd, name, &d, err, sizeof(err)) != 0) {
-		job_item_verdict(item, "failed", err);
-		job_set(st, &st->failed, "detect: %s", err);
-		return;
+	/* 1. detect and 2. scan the original, side by side: detection reads
+	 * with pread only, so the scan may use the file offset */
+	{
+		struct job_scan_task task = { st->env->engine, fd, report_path, &sr };
+		pthread_t th;
+		int threaded = pthread_create(&th, NULL, job_scan_thread, &task) == 0;
+		int drc = detect_fd(st->env->detect, fd, name, &d, err, sizeof(err));
+
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			job_scan_thread(&task);
+		log_debug("%s: detect and scan done at %lld ms", report_path,
+			  (long long)(job_now_ms() - st->t0));
+		if (drc != 0) {
+			job_item_verdict(item, "failed", err);
+			job_set(st, &st->failed, "detect: %s", err);
+			return;
+		}
 	}
 	json_object_set_new(item, "type", job_type_json(&d));
-
-	/* 2. scan the original */
-	log_debug("%s: detect done at %lld ms", report_path, (long long)(job_now_ms() - st->t0));
-	scan_fd(st->env->engine, fd, report_path, &sr);
-	log_debug("%s: scan done at %lld ms", report_path, (long long)(job_now_ms() - st->t0));
 	if (sr.verdict == SCAN_INFECTED) {
 		char names[512];
 
