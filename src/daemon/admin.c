@@ -90,6 +90,10 @@ json_t *spool_list(struct daemon *d)
 	static const char *const dirs[] = { "queue", "active", "done" };
 	static const char *const states[] = { "queued", "processing", "done" };
 	GPtrArray *rows = g_ptr_array_new();
+
+	/* every job listed has its "received" audit line on disk */
+	if (audit_sync(d->audit) != 0)
+		log_warn("cannot sync the audit log");
 	json_t *jobs = json_array();
 	int truncated = 0;
 
@@ -127,7 +131,8 @@ json_t *spool_list(struct daemon *d)
 				received = (json_int_t)st.st_mtime;
 			admin_iso_time((time_t)received, when);
 			row = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s, s:I}", "id", e->d_name,
-					"state", states[k], "verdict", "reason", "",
+					"state", k == 0 && spool_handed_over(d, e->d_name) ?
+					"processing" : states[k], "verdict", "reason", "",
 					"name", name ? name : "", "received", when,
 					"received_unix", received);
 			if (k == 2 && row != NULL) {

@@ -129,6 +129,8 @@ int spool_valid_id(const char *id);
  * to queue/<id> and enqueue it: 0; -1 when it failed and incoming/<id> is
  * the caller's to remove; -2 when it failed and a worker removes it */
 int spool_commit(struct daemon *d, const char *id, const char *name, int mode, int ofd);
+/* a worker has the job, handed over at intake, though it is in queue/ */
+int spool_handed_over(struct daemon *d, const char *id);
 /* state of a job: "queued", "processing", "done" or NULL when unknown */
 const char *spool_state(struct daemon *d, const char *id);
 char *spool_result(struct daemon *d, const char *id); /* result.json text or NULL */

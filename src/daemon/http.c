@@ -256,15 +256,12 @@ static void http_upload_free(struct upload *u, int keep)
 	if (u->fd >= 0)
 		close(u->fd);
 	if (!keep && u->id[0] != '\0') {
-		char path[128];
 		int inc = openat(u->l->d->spool_fd, "incoming", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		snprintf(path, sizeof(path), "%s/original", u->id);
-		unlinkat(inc, path, 0);
-		snprintf(path, sizeof(path), "%s/meta.json", u->id);
-		unlinkat(inc, path, 0);
-		unlinkat(inc, u->id, AT_REMOVEDIR);
-		close(inc);
+		if (inc >= 0) {
+			spool_rmtree_at(inc, u->id, 0);
+			close(inc);
+		}
 	}
 	free(u);
 }
@@ -440,11 +437,15 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* the job as the API shows it */
 static json_t *http_job_json(struct daemon *d, const char *id, int release_only)
 {
-	const char *state = spool_state(d, id);
+	const char *state;
 	char *text;
 	json_t *r, *arts, *a;
 	size_t i;
 
+	/* a job shown is a job whose "received" audit line is on disk */
+	if (audit_sync(d->audit) != 0)
+		log_warn("cannot sync the audit log");
+	state = spool_state(d, id);
 	if (state == NULL)
 		return NULL;
 	if (strcmp(state, "done") != 0)
@@ -588,6 +589,10 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 	const char *state;
 	json_t *job;
 
+	/* the "received" audit line is written lazily: durable before anyone
+	 * hears of the job, here before a 202 (http_job_json for a 200) */
+	if (audit_sync(d->audit) != 0)
+		log_warn("cannot sync the audit log");
 	if (wait > 0 && w->phase == WAIT_NONE) {
 		int parked = 0;
 
@@ -618,10 +623,6 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 		if (parked)
 			return MHD_YES;
 	}
-	/* the "received" audit line is written lazily: durable before anyone
-	 * hears of the job (a finished job's verdict line made it so) */
-	if (audit_sync(d->audit) != 0)
-		log_warn("cannot sync the audit log");
 	state = spool_state(d, id);
 	if (state != NULL && strcmp(state, "done") == 0) {
 		job = http_job_json(d, id, 0);

@@ -275,8 +275,10 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode, i
 	    renameat(inc, id, q, id) != 0)
 		goto out;
 	if (fsync(q) != 0) {
-		if (in == NULL)
+		if (in == NULL) {
 			spool_rmtree_at(q, id, 0);
+			fsync(q);
+		}
 		goto out;
 	}
 	{
@@ -310,6 +312,18 @@ out:
 	return rc;
 }
 
+int spool_handed_over(struct daemon *d, const char *id)
+{
+	struct spool_intake *in;
+	int started;
+
+	pthread_mutex_lock(&d->mu);
+	in = g_hash_table_lookup(d->intake, id);
+	started = in != NULL && in->started;
+	pthread_mutex_unlock(&d->mu);
+	return started;
+}
+
 const char *spool_state(struct daemon *d, const char *id)
 {
 	static const char *const states[] = { "done", "processing", "queued" };
@@ -321,18 +335,8 @@ const char *spool_state(struct daemon *d, const char *id)
 		return NULL;
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], id);
-		if (fstatat(d->spool_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-			const char *state = states[i];
-			struct spool_intake *in;
-
-			/* handed over at intake: a worker has it while it is in queue/ */
-			pthread_mutex_lock(&d->mu);
-			in = g_hash_table_lookup(d->intake, id);
-			if (in != NULL && in->started && i == 2)
-				state = "processing";
-			pthread_mutex_unlock(&d->mu);
-			return state;
-		}
+		if (fstatat(d->spool_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			return i == 2 && spool_handed_over(d, id) ? "processing" : states[i];
 	}
 	return NULL;
 }
@@ -449,10 +453,27 @@ static int spool_read_password(int jd, char pw[FILTER_PASSWORD_MAX])
 	return 0;
 }
 
-/* A job handed over at intake: wait until the intake has finished and
- * forget it.  1 when the job is in queue/ and durable; -1 when the intake
- * failed and the job is removed. */
-static int spool_intake_settle(struct daemon *d, const char *id, struct spool_intake *in)
+/* Remove job id from the spool directories it may be in, durably: a job
+ * whose intake failed was answered 503 and must not come back at start. */
+static void spool_remove_job(struct daemon *d, const char *id)
+{
+	static const char *const where[] = { "incoming", "queue" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
+		int dir = spool_subdir(d, where[i]);
+
+		if (dir >= 0) {
+			spool_rmtree_at(dir, id, 0);
+			fsync(dir);
+			close(dir);
+		}
+	}
+}
+
+/* A job handed over at intake: wait until the intake has finished.  1 when
+ * the job is in queue/ and durable; -1 when the intake failed (the job is
+ * removed).  Its record stays (state "processing") until spool_intake_forget. */
+static int spool_intake_wait(struct daemon *d, const char *id, struct spool_intake *in)
 {
 	int state;
 
@@ -460,22 +481,19 @@ static int spool_intake_settle(struct daemon *d, const char *id, struct spool_in
 	while (in->state == 0)
 		pthread_cond_wait(&d->intake_cv, &d->mu);
 	state = in->state;
-	g_hash_table_remove(d->intake, id); /* frees in */
 	pthread_mutex_unlock(&d->mu);
 	if (state < 0) {
-		static const char *const where[] = { "incoming", "queue" };
-
-		for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
-			int dir = spool_subdir(d, where[i]);
-
-			if (dir >= 0) {
-				spool_rmtree_at(dir, id, 0);
-				close(dir);
-			}
-		}
+		spool_remove_job(d, id);
 		log_warnx("job %s: the upload could not be queued; removed", id);
 	}
 	return state;
+}
+
+static void spool_intake_forget(struct daemon *d, const char *id)
+{
+	pthread_mutex_lock(&d->mu);
+	g_hash_table_remove(d->intake, id); /* frees its record */
+	pthread_mutex_unlock(&d->mu);
 }
 
 /* meta.json of a job, or NULL */
@@ -528,7 +546,10 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	if (meta != NULL)
 		json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
 	infd = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	mkdirat(jd, "out", 0750);
+	/* made at intake; made again after a crash wiped it (spool_recover):
+	 * then its name must be durable before the verdict is */
+	if (mkdirat(jd, "out", 0750) == 0 && fsync(jd) != 0)
+		log_warn("job %s: fsync of the job directory", id);
 	out = openat(jd, "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	er = engine_acquire(d);
 	if (infd < 0 || out < 0 || er == NULL) {
@@ -568,16 +589,19 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		log_warn("job %s: cannot record the result", id);
 		goto out;
 	}
-	if (in != NULL) {
-		int state = spool_intake_settle(d, id, in);
-
+	if (in != NULL && spool_intake_wait(d, id, in) < 0) {
+		spool_intake_forget(d, id);
 		in = NULL;
-		if (state < 0)
-			goto out;
+		goto out;
 	}
 	if (renameat(jd_parent, id, done, id) != 0 || fsync(done) != 0) {
 		log_warn("job %s: cannot record the result", id);
 		goto out;
+	}
+	if (in != NULL) {
+		/* in done/ now: no longer "processing" */
+		spool_intake_forget(d, id);
+		in = NULL;
 	}
 	{
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:I}", "event", "verdict",
@@ -601,8 +625,11 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		      fstat(infd, &st) == 0 ? (uint64_t)st.st_size : 0, out_bytes,
 		      spool_now_ms() - t0);
 out:
-	if (in != NULL && spool_intake_settle(d, id, in) > 0)
-		log_warnx("job %s: left in the queue for the next start", id);
+	if (in != NULL) {
+		if (spool_intake_wait(d, id, in) > 0)
+			log_warnx("job %s: left in the queue for the next start", id);
+		spool_intake_forget(d, id);
+	}
 	free(text);
 	json_decref(report);
 	json_decref(meta);
@@ -676,4 +703,19 @@ void spool_stop_workers(struct daemon *d, pthread_t *threads)
 	for (unsigned i = 0; i < d->workers; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+	/* handed over, then the intake failed (answered 503), but no worker
+	 * got to remove it before the stop: it must not run at the next start */
+	{
+		GHashTableIter it;
+		gpointer id, rec;
+		GPtrArray *failed = g_ptr_array_new_with_free_func(g_free);
+
+		g_hash_table_iter_init(&it, d->intake);
+		while (g_hash_table_iter_next(&it, &id, &rec))
+			if (((struct spool_intake *)rec)->state < 0)
+				g_ptr_array_add(failed, g_strdup(id));
+		for (guint i = 0; i < failed->len; i++)
+			spool_remove_job(d, failed->pdata[i]);
+		g_ptr_array_free(failed, TRUE);
+	}
 }

@@ -89,6 +89,7 @@ check "the password is in no log, audit record or result" sh -c \
 
 # mugai password: the password from stdin (or a prompt), never from argv
 ppap3=$(job_of "$T/ppap.zip" ppap3.zip)
+echo "  ppap3.zip: $(curl -s "$U/v1/jobs/$ppap3" | json 'd["verdict"], d["reason"], [(i["path"], i["verdict"], i.get("reason")) for i in d["items"]]')"
 set +e
 printf 'wrong-pw-5512\n' | "$MUGAI" password --server "$U" --wait 30 "$ppap3" > "$T/cp1.txt"; rc1=$?
 printf 'secret\r\n' | "$MUGAI" password --server "$U" --wait 30 "$ppap3" > "$T/cp2.txt"; rc2=$?

@@ -34,6 +34,25 @@ done
 check "the removal is logged" grep -q "could not be queued; removed" "$T/daemon.log"
 check "no job was audited as received" sh -c "! grep -q '\"received\"' '$T/audit.jsonl'"
 
+# the worker is busy (a 40-page PDF), so the next upload waits in the queue
+# instead: its failed intake is cleaned up by the intake itself
+"$MUGAI_BIN/mkpdf" "$T/busy.pdf" --pages 40
+: > "$T/fail"
+busy=$(curl -s -X POST --data-binary @"$T/busy.pdf" "$U/v1/jobs?filename=busy.pdf&mode=image-pdf" | json 'd["id"]')
+echo original > "$T/fail"
+code=$(curl -s -o "$T/r.json" -w '%{http_code}' -X POST --data-binary @"$T/memo.txt" \
+    "$U/v1/jobs?filename=memo.txt")
+: > "$T/fail"
+check "worker busy, fsync of original fails: 503" test "$code" = 503
+check "  ... nothing of it left in incoming/" test "$(jobs_in incoming)" = 0
+for i in $(seq 1 100); do
+    [ "$(curl -s "$U/v1/jobs/$busy" | json 'd["state"]')" = done ] && break
+    sleep 0.1
+done
+check "  ... and the busy job went on: released" test "$(curl -s "$U/v1/jobs/$busy" | json 'd["verdict"]')" = released
+check "  ... nothing but it in the spool" \
+    test "$(jobs_in incoming)$(jobs_in queue)$(jobs_in active)$(jobs_in done)" = 0001
+
 # the released name cannot be made durable: failed, nothing released
 echo out > "$T/fail"
 curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30" > "$T/r.json"
