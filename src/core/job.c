@@ -753,19 +753,11 @@ out:
 }
 
 /* Remove the work directory and everything in it. */
-static void job_rm_work(int work_fd, const char *work_path)
+static void job_rm_work(const char *work_path)
 {
-	DIR *d = fdopendir(dup(work_fd));
-	struct dirent *e;
-
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				release_remove_tree(work_fd, e->d_name, JOB_RM_DEPTH);
-		closedir(d);
-	}
-	if (rmdir(work_path) != 0)
-		log_warn("cannot remove the work directory %s", work_path);
+	release_remove_tree(AT_FDCWD, work_path, JOB_RM_DEPTH + 1);
+	if (access(work_path, F_OK) == 0)
+		log_warnx("cannot remove the work directory %s", work_path);
 }
 
 /* Release every pending artefact, or none. */
@@ -885,7 +877,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	}
 	log_debug("%s: %s at %lld ms", base, verdict, (long long)(job_now_ms() - st.t0));
 	if (st.work_fd >= 0) {
-		job_rm_work(st.work_fd, st.work_path);
+		job_rm_work(st.work_path);
 		close(st.work_fd);
 	}
 	g_free(st.work_path);

@@ -444,7 +444,7 @@ int spool_purge(struct daemon *d, uint32_t retention_days, const char *via, unsi
 			continue;
 		}
 		fsync(done);
-		spool_rmtree_at(inc, id, 0);
+		release_remove_tree(inc, id, DAEMON_RM_DEPTH);
 		admin_audit(d, json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:I, s:I, s:s}",
 					 "event", "purged", "job", id,
 					 "name", json_object_get(res, "name"),

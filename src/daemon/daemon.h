@@ -46,6 +46,7 @@
 #define DAEMON_RESULT_MAX (64 * 1024 * 1024) /* bytes of a result.json we read */
 #define DAEMON_PURGE_INTERVAL 3600 /* seconds between retention purges */
 #define DAEMON_PASSWORD_FILE "password"
+#define DAEMON_RM_DEPTH 65        /* directory levels of a job removed (release_remove_tree) */
 #define DAEMON_FILTER_FAILURE_KINDS 8 /* see spool_filter_failures[] */
 
 enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
@@ -150,7 +151,6 @@ int spool_purge(struct daemon *d, uint32_t retention_days, const char *via, unsi
 int spool_start_workers(struct daemon *d, pthread_t **threads);
 /* helpers shared with admin.c */
 int spool_subdir(struct daemon *d, const char *sub);
-void spool_rmtree_at(int parent, const char *name, int depth);
 void spool_enqueue(struct daemon *d, const char *id);
 void spool_intake_free(void *p); /* GDestroyNotify for d->intake */
 int spool_write_mode_at(int dirfd, const char *name, const char *text, size_t len, mode_t mode);

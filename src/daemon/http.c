@@ -259,7 +259,7 @@ static void http_upload_free(struct upload *u, int keep)
 		int inc = openat(u->l->d->spool_fd, "incoming", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (inc >= 0) {
-			spool_rmtree_at(inc, u->id, 0);
+			release_remove_tree(inc, u->id, DAEMON_RM_DEPTH);
 			close(inc);
 		}
 	}

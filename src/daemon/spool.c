@@ -2,6 +2,7 @@
 #include "daemon.h"
 #include "mugai/detect.h"
 #include "mugai/job.h"
+#include "mugai/release.h"
 #include "mugai/log.h"
 #include "filter.h"
 
@@ -33,35 +34,6 @@ int spool_new_id(char id[DAEMON_ID_LEN + 1])
 int spool_valid_id(const char *id)
 {
 	return strlen(id) == DAEMON_ID_LEN && strspn(id, "0123456789abcdef") == DAEMON_ID_LEN;
-}
-
-/* Remove a directory tree below dirfd (names from our own spool only). */
-void spool_rmtree_at(int parent, const char *name, int depth)
-{
-	int fd;
-	DIR *d;
-	struct dirent *e;
-
-	if (depth > 64)
-		return;
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		unlinkat(parent, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) != 0)
-			spool_rmtree_at(dirfd(d), e->d_name, depth + 1);
-	}
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
 int spool_subdir(struct daemon *d, const char *sub)
@@ -112,7 +84,7 @@ int spool_recover(struct daemon *d)
 	dp = fdopendir(dup(inc));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
 		if (e->d_name[0] != '.')
-			spool_rmtree_at(inc, e->d_name, 0);
+			release_remove_tree(inc, e->d_name, DAEMON_RM_DEPTH);
 	if (dp != NULL)
 		closedir(dp);
 	dp = fdopendir(dup(act));
@@ -131,7 +103,7 @@ int spool_recover(struct daemon *d)
 					O_CLOEXEC);
 
 			if (jd >= 0) {
-				spool_rmtree_at(jd, "out", 0);
+				release_remove_tree(jd, "out", DAEMON_RM_DEPTH);
 				unlinkat(jd, "result.json.tmp", 0);
 				close(jd);
 			}
@@ -276,7 +248,7 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode, i
 		goto out;
 	if (fsync(q) != 0) {
 		if (in == NULL) {
-			spool_rmtree_at(q, id, 0);
+			release_remove_tree(q, id, DAEMON_RM_DEPTH);
 			fsync(q);
 		}
 		goto out;
@@ -463,7 +435,7 @@ static void spool_remove_job(struct daemon *d, const char *id)
 		int dir = spool_subdir(d, where[i]);
 
 		if (dir >= 0) {
-			spool_rmtree_at(dir, id, 0);
+			release_remove_tree(dir, id, DAEMON_RM_DEPTH);
 			fsync(dir);
 			close(dir);
 		}
