@@ -46,21 +46,6 @@ static int admin_fail(char *why, size_t whylen, int status, const char *fmt, ...
 	return status;
 }
 
-/* a small JSON file of the job directory jd, or NULL */
-static json_t *admin_load_at(int jd, const char *name, size_t max)
-{
-	int fd = openat(jd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	json_t *j = NULL;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= max)
-		j = json_loadfd(fd, 0, NULL);
-	close(fd);
-	return j;
-}
-
 static void admin_iso_time(time_t t, char out[32])
 {
 	struct tm tm;
@@ -125,7 +110,7 @@ json_t *spool_list(struct daemon *d)
 				    O_CLOEXEC);
 			if (jd < 0)
 				continue; /* moved on meanwhile */
-			meta = admin_load_at(jd, "meta.json", DAEMON_META_MAX);
+			meta = spool_load_json_at(jd, "meta.json", DAEMON_META_MAX);
 			json_unpack(meta, "{s?s, s?I}", "name", &name, "received", &received);
 			if (received == 0 && fstat(jd, &st) == 0)
 				received = (json_int_t)st.st_mtime;
@@ -428,7 +413,7 @@ int spool_purge(struct daemon *d, uint32_t retention_days, const char *via, unsi
 
 		if (jd < 0)
 			continue;
-		res = admin_load_at(jd, "result.json", DAEMON_RESULT_MAX);
+		res = spool_load_json_at(jd, "result.json", DAEMON_RESULT_MAX);
 		fin = admin_finished(jd, res);
 		close(jd);
 		if (fin > cutoff) {

@@ -135,6 +135,11 @@ int spool_handed_over(struct daemon *d, const char *id);
 /* state of a job: "queued", "processing", "done" or NULL when unknown */
 const char *spool_state(struct daemon *d, const char *id);
 char *spool_result(struct daemon *d, const char *id); /* result.json text or NULL */
+/* name under dirfd, a regular file of at most max bytes, whole and
+ * NUL-terminated; NULL when missing, not a regular file, larger or unreadable */
+char *spool_read_at(int dirfd, const char *name, size_t max);
+/* the same, parsed as JSON */
+json_t *spool_load_json_at(int dirfd, const char *name, size_t max);
 /* The calls below answer 0, or the HTTP status of the refusal (404, 409,
  * 503) with a message in why. */
 /* every job (newest first, at most DAEMON_LIST_MAX): id, state, verdict,

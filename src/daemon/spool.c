@@ -313,32 +313,44 @@ const char *spool_state(struct daemon *d, const char *id)
 	return NULL;
 }
 
+char *spool_read_at(int dirfd, const char *name, size_t max)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= max &&
+	    (buf = malloc((size_t)st.st_size + 1)) != NULL) {
+		if (pread(fd, buf, (size_t)st.st_size, 0) == st.st_size) {
+			buf[st.st_size] = '\0';
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+json_t *spool_load_json_at(int dirfd, const char *name, size_t max)
+{
+	char *text = spool_read_at(dirfd, name, max);
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	return j;
+}
+
 char *spool_result(struct daemon *d, const char *id)
 {
 	char path[128];
-	int fd;
-	struct stat st;
-	char *buf;
 
 	if (!spool_valid_id(id))
 		return NULL;
 	snprintf(path, sizeof(path), "done/%s/result.json", id);
-	fd = openat(d->spool_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || st.st_size > DAEMON_RESULT_MAX) {
-		close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf != NULL && pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf != NULL)
-		buf[st.st_size] = '\0';
-	close(fd);
-	return buf;
+	return spool_read_at(d->spool_fd, path, DAEMON_RESULT_MAX);
 }
 
 static int64_t spool_now_ms(void)
@@ -468,18 +480,6 @@ static void spool_intake_forget(struct daemon *d, const char *id)
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* meta.json of a job, or NULL */
-static json_t *spool_read_meta(int jd)
-{
-	int fd = openat(jd, "meta.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	char buf[DAEMON_META_MAX];
-	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? json_loadb(buf, (size_t)n, 0, NULL) : NULL;
-}
-
 /* Process one job: queue/<id> -> active/<id> -> done/<id>; or, handed over
  * at intake (in != NULL), queue/<id> -> done/<id> once the intake is done.
  * The moves into active/ need no fsync: after a crash, a job in either
@@ -514,7 +514,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	}
 	if (jd < 0)
 		goto out;
-	meta = spool_read_meta(jd);
+	meta = spool_load_json_at(jd, "meta.json", DAEMON_META_MAX);
 	if (meta != NULL)
 		json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
 	infd = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
