@@ -127,8 +127,7 @@ int spool_recover(struct daemon *d);
 int spool_new_id(char id[DAEMON_ID_LEN + 1]);
 int spool_valid_id(const char *id);
 /* commit incoming/<id> (its original open as ofd, written, not yet synced)
- * to queue/<id> and enqueue it: 0; -1 when it failed and incoming/<id> is
- * the caller's to remove; -2 when it failed and a worker removes it */
+ * to queue/<id> and enqueue it: 0; -1 when it failed (the job is removed) */
 int spool_commit(struct daemon *d, const char *id, const char *name, int mode, int ofd);
 /* a worker has the job, handed over at intake, though it is in queue/ */
 int spool_handed_over(struct daemon *d, const char *id);

@@ -660,7 +660,7 @@ static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connectio
 		g_strlcpy(u->name, "upload.bin", sizeof(u->name));
 	rc = spool_commit(d, u->id, u->name, u->mode, u->fd);
 	close(u->fd);
-	u->fd = rc == -1 ? -1 : -2; /* -2: keep (queued, or a worker removes it) */
+	u->fd = -2; /* the spool's now: queued, or removed by spool_commit */
 	if (rc != 0)
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
 				  "cannot queue the job");

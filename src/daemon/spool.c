@@ -61,11 +61,16 @@ int spool_open(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+static void spool_enqueue_locked(struct daemon *d, const char *id)
+{
+	g_queue_push_tail(d->queue, g_strdup(id));
+	pthread_cond_signal(&d->queue_cv);
+}
+
 void spool_enqueue(struct daemon *d, const char *id)
 {
 	pthread_mutex_lock(&d->mu);
-	g_queue_push_tail(d->queue, g_strdup(id));
-	pthread_cond_signal(&d->queue_cv);
+	spool_enqueue_locked(d, id);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -177,6 +182,23 @@ static int spool_write_result(int jd, const char *text)
 	return close(fd);
 }
 
+/* Remove job id from the spool directories it may be in, durably: a job
+ * whose intake failed was answered 503 and must not come back at start. */
+static void spool_remove_job(struct daemon *d, const char *id)
+{
+	static const char *const where[] = { "incoming", "queue" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
+		int dir = spool_subdir(d, where[i]);
+
+		if (dir >= 0) {
+			release_remove_tree(dir, id, DAEMON_RM_DEPTH);
+			fsync(dir);
+			close(dir);
+		}
+	}
+}
+
 void spool_intake_free(void *p)
 {
 	struct spool_intake *in = p;
@@ -197,8 +219,7 @@ static struct spool_intake *spool_hand_over(struct daemon *d, const char *id, in
 	    (in = calloc(1, sizeof(*in))) != NULL &&
 	    (in->jd = fcntl(jd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 		g_hash_table_insert(d->intake, g_strdup(id), in);
-		g_queue_push_tail(d->queue, g_strdup(id));
-		pthread_cond_signal(&d->queue_cv);
+		spool_enqueue_locked(d, id);
 	} else if (in != NULL) {
 		free(in);
 		in = NULL;
@@ -246,13 +267,8 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode, i
 	if (fsync(ofd) != 0 || fsync(mfd) != 0 || fsync(jd) != 0 ||
 	    renameat(inc, id, q, id) != 0)
 		goto out;
-	if (fsync(q) != 0) {
-		if (in == NULL) {
-			release_remove_tree(q, id, DAEMON_RM_DEPTH);
-			fsync(q);
-		}
+	if (fsync(q) != 0)
 		goto out;
-	}
 	{
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event", "received",
 			"job", id, "source", "api", "name", name, "size", (json_int_t)st.st_size);
@@ -266,11 +282,11 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode, i
 		spool_enqueue(d, id);
 	rc = 0;
 out:
-	if (in != NULL) {
+	/* a failed intake goes: the worker that has it removes it, else we do */
+	if (in != NULL)
 		spool_intake_done(d, in, rc == 0 ? 1 : -1);
-		if (rc != 0)
-			rc = -2; /* the worker has it and removes it */
-	}
+	else if (rc != 0)
+		spool_remove_job(d, id);
 	free(text);
 	json_decref(meta);
 	if (mfd >= 0)
@@ -437,27 +453,10 @@ static int spool_read_password(int jd, char pw[FILTER_PASSWORD_MAX])
 	return 0;
 }
 
-/* Remove job id from the spool directories it may be in, durably: a job
- * whose intake failed was answered 503 and must not come back at start. */
-static void spool_remove_job(struct daemon *d, const char *id)
-{
-	static const char *const where[] = { "incoming", "queue" };
-
-	for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
-		int dir = spool_subdir(d, where[i]);
-
-		if (dir >= 0) {
-			release_remove_tree(dir, id, DAEMON_RM_DEPTH);
-			fsync(dir);
-			close(dir);
-		}
-	}
-}
-
-/* A job handed over at intake: wait until the intake has finished.  1 when
- * the job is in queue/ and durable; -1 when the intake failed (the job is
- * removed).  Its record stays (state "processing") until spool_intake_forget. */
-static int spool_intake_wait(struct daemon *d, const char *id, struct spool_intake *in)
+/* A job handed over at intake: wait until the intake has finished (at once
+ * when it has).  1 when the job is in queue/ and durable, -1 when the
+ * intake failed. */
+static int spool_intake_wait(struct daemon *d, struct spool_intake *in)
 {
 	int state;
 
@@ -466,18 +465,7 @@ static int spool_intake_wait(struct daemon *d, const char *id, struct spool_inta
 		pthread_cond_wait(&d->intake_cv, &d->mu);
 	state = in->state;
 	pthread_mutex_unlock(&d->mu);
-	if (state < 0) {
-		spool_remove_job(d, id);
-		log_warnx("job %s: the upload could not be queued; removed", id);
-	}
 	return state;
-}
-
-static void spool_intake_forget(struct daemon *d, const char *id)
-{
-	pthread_mutex_lock(&d->mu);
-	g_hash_table_remove(d->intake, id); /* frees its record */
-	pthread_mutex_unlock(&d->mu);
 }
 
 /* Process one job: queue/<id> -> active/<id> -> done/<id>; or, handed over
@@ -489,6 +477,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 {
 	int q = spool_subdir(d, "queue"), act = spool_subdir(d, "active");
 	int done = spool_subdir(d, "done"), jd = -1, infd = -1, out = -1, jd_parent;
+	int committed = 0;
 	struct engine_ref *er = NULL;
 	json_t *meta = NULL, *report = NULL;
 	char *text = NULL;
@@ -561,20 +550,13 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		log_warn("job %s: cannot record the result", id);
 		goto out;
 	}
-	if (in != NULL && spool_intake_wait(d, id, in) < 0) {
-		spool_intake_forget(d, id);
-		in = NULL;
+	if (in != NULL && spool_intake_wait(d, in) < 0)
 		goto out;
-	}
 	if (renameat(jd_parent, id, done, id) != 0 || fsync(done) != 0) {
 		log_warn("job %s: cannot record the result", id);
 		goto out;
 	}
-	if (in != NULL) {
-		/* in done/ now: no longer "processing" */
-		spool_intake_forget(d, id);
-		in = NULL;
-	}
+	committed = 1;
 	{
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:I}", "event", "verdict",
 			"job", id, "name", name,
@@ -598,9 +580,16 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		      spool_now_ms() - t0);
 out:
 	if (in != NULL) {
-		if (spool_intake_wait(d, id, in) > 0)
+		/* handed over: the intake's outcome decides what is left of it */
+		if (spool_intake_wait(d, in) < 0) {
+			spool_remove_job(d, id);
+			log_warnx("job %s: the upload could not be queued; removed", id);
+		} else if (!committed) {
 			log_warnx("job %s: left in the queue for the next start", id);
-		spool_intake_forget(d, id);
+		}
+		pthread_mutex_lock(&d->mu);
+		g_hash_table_remove(d->intake, id); /* frees in */
+		pthread_mutex_unlock(&d->mu);
 	}
 	free(text);
 	json_decref(report);
