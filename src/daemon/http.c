@@ -334,6 +334,20 @@ void http_job_done(struct daemon *d, const char *id)
 	pthread_mutex_unlock(&d->wmu);
 }
 
+/* wait on wcv (wmu held) for a signal or one tick, whichever comes first */
+static void http_wait_tick_locked(struct daemon *d)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
+}
+
 /* resumes the waiters whose deadline passed, every HTTP_WAIT_TICK_MS while
  * there are any */
 static void *http_wait_thread(void *arg)
@@ -345,19 +359,10 @@ static void *http_wait_thread(void *arg)
 		struct http_waiter *w, *next;
 		int64_t now;
 
-		if (d->waiters == NULL) {
+		if (d->waiters == NULL)
 			pthread_cond_wait(&d->wcv, &d->wmu);
-		} else {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
-		}
+		else
+			http_wait_tick_locked(d);
 		now = http_now_ms();
 		for (w = d->waiters; w != NULL; w = next) {
 			next = w->next;
@@ -398,17 +403,8 @@ void http_wait_stop(struct daemon *d)
 	pthread_join(d->wthread, NULL);
 	/* the resumed requests get their 202 before the listeners close */
 	pthread_mutex_lock(&d->wmu);
-	while (d->wanswering > 0 && http_now_ms() < until) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += HTTP_WAIT_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&d->wcv, &d->wmu, &ts);
-	}
+	while (d->wanswering > 0 && http_now_ms() < until)
+		http_wait_tick_locked(d);
 	pthread_mutex_unlock(&d->wmu);
 }
 

@@ -105,6 +105,7 @@ for p in $waiters; do wait $p || true; done
 printf '[limits]\ninput_max_size = 8M\n[daemon]\nmax_waiters = 60\n' > "$T/wait.conf"
 start --spool "$T/spool5" --database "$T/db" --config "$T/wait.conf" --workers 2
 U5="http://127.0.0.1:$IN"
+parked_waiters() { curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}'; }
 "$MUGAI_BIN/mkpdf" "$T/busy.pdf" --pages 20 --photo   # about a second per job
 for i in 1 2 3 4; do
     curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U5/v1/jobs?filename=busy$i.pdf"
@@ -116,10 +117,10 @@ for i in $(seq 1 50); do
     waiters="$waiters $!"
 done
 for i in $(seq 1 50); do
-    [ "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" -ge 40 ] 2>/dev/null && break
+    [ "$(parked_waiters)" -ge 40 ] 2>/dev/null && break
     sleep 0.1
 done
-parked=$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')
+parked=$(parked_waiters)
 t=$(curl -s -m 3 -o /dev/null -w '%{http_code} %{time_total}' "$U5/healthz")
 echo "  $parked requests parked; /healthz: $t s"
 check "at least 40 of 50 waiting uploads parked at once" test "${parked:-0}" -ge 40
@@ -129,7 +130,7 @@ check "status answers while 50 uploads wait" test "$(curl -s -m 3 -o /dev/null -
 for p in $waiters; do wait $p || true; done
 check "all 50 waiting uploads answered 200 with their verdict" sh -c \
     "[ \$(cat '$T'/w50.*.code | grep -c '^200\$') -eq 50 ] && [ \$(grep -l '\"verdict\":\"released\"' '$T'/w50.*.json | wc -l) -eq 50 ]"
-check "no waiter left parked" test "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" = 0
+check "no waiter left parked" test "$(parked_waiters)" = 0
 # the deadline: a job queued behind slow ones answers 202 after wait=1
 for i in 1 2 3; do
     curl -s -o /dev/null -X POST --data-binary @"$T/busy.pdf" "$U5/v1/jobs?filename=busy$i.pdf"
@@ -149,7 +150,7 @@ for i in 1 2 3 4 5; do
     waiters="$waiters $!"
 done
 for i in $(seq 1 50); do
-    [ "$(curl -s "$U5/metrics" | awk '/^mugai_http_waiters / {print $2}')" -ge 5 ] 2>/dev/null && break
+    [ "$(parked_waiters)" -ge 5 ] 2>/dev/null && break
     sleep 0.1
 done
 kill $PID
