@@ -1,4 +1,5 @@
 /* filterproc.c - spawn mugai-filter for one task, bounded in time */
+#include "mugai/clock.h"
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
 
@@ -118,14 +119,6 @@ int filterproc_check_reply(const void *buf, size_t len)
 	return 0;
 }
 
-static int64_t filterproc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -154,7 +147,7 @@ static int filterproc_reap(pid_t pid, int64_t deadline, int *killed)
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (filterproc_now_ms() >= deadline) {
+		if (mugai_now_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			*killed = 1;
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -229,7 +222,7 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	deadline = filterproc_now_ms() + (int64_t)cfg->filter_timeout * 1000;
+	deadline = mugai_now_ms() + (int64_t)cfg->filter_timeout * 1000;
 
 	if (send(sv[0], &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
 		filterproc_fail(res, "filter-spawn: cannot send the request: %s", strerror(errno));
@@ -237,7 +230,7 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
-		int64_t left = deadline - filterproc_now_ms();
+		int64_t left = deadline - mugai_now_ms();
 		ssize_t n;
 		int pr;
 

@@ -1,4 +1,5 @@
 /* job.c - the pipeline for one job */
+#include "mugai/clock.h"
 #include "mugai/job.h"
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
@@ -50,14 +51,6 @@ struct job_state {
 	int64_t deadline;                  /* CLOCK_MONOTONIC ms: job_timeout */
 	int64_t t0;                        /* start, for the debug log */
 };
-
-static int64_t job_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The first job-level outcome sets the reason; blocked beats held beats failed. */
 static void job_set(struct job_state *st, int *flag, const char *fmt, ...)
@@ -455,7 +448,7 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 		if (fcfg.filter_open_files < JOB_OFFICE_OPEN_FILES)
 			fcfg.filter_open_files = JOB_OFFICE_OPEN_FILES;
 	}
-	left = (st->deadline - job_now_ms() + 999) / 1000;
+	left = (st->deadline - mugai_now_ms() + 999) / 1000;
 	if (left < (int64_t)fcfg.filter_timeout)
 		fcfg.filter_timeout = left < 1 ? 1 : (uint32_t)left;
 	filterproc_run(&fcfg, name, &lim, in_fd, *fdir, fr, sandbox, sblen);
@@ -517,7 +510,7 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 
 	json_array_append_new(st->items, item);
 	job_safe_name(name, safe, sizeof(safe));
-	if (job_now_ms() >= st->deadline) {
+	if (mugai_now_ms() >= st->deadline) {
 		snprintf(why, sizeof(why), "job-timeout: the job ran longer than %u s "
 			 "([limits] job_timeout)", cfg->job_timeout);
 		job_item_verdict(item, "failed", why);
@@ -558,7 +551,7 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 		else
 			job_scan_thread(&task);
 		log_debug("%s: detect and scan done at %lld ms", report_path,
-			  (long long)(job_now_ms() - st->t0));
+			  (long long)(mugai_now_ms() - st->t0));
 		if (drc != 0) {
 			job_item_verdict(item, "failed", err);
 			job_set(st, &st->failed, "detect: %s", err);
@@ -662,7 +655,7 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 		}
 	}
 	log_debug("%s: filter %s done at %lld ms", report_path, pd.filter,
-		  (long long)(job_now_ms() - st->t0));
+		  (long long)(mugai_now_ms() - st->t0));
 	if (pd.then != NULL) {
 		char chain[64];
 
@@ -716,7 +709,7 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 	}
 	scan_artefact_fd(st->env->engine, ofd, out_name, &sr);
 	log_debug("%s: artefact scan done at %lld ms", report_path,
-		  (long long)(job_now_ms() - st->t0));
+		  (long long)(mugai_now_ms() - st->t0));
 	if (sr.verdict == SCAN_INFECTED) {
 		char names[512];
 
@@ -821,7 +814,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	st.items = json_array();
 	st.findings = json_array();
 	st.pending = g_array_new(FALSE, TRUE, sizeof(struct job_pending));
-	st.t0 = job_now_ms();
+	st.t0 = mugai_now_ms();
 	st.deadline = st.t0 + (int64_t)env->cfg->job_timeout * 1000;
 	base = base != NULL ? base + 1 : name;
 
@@ -875,7 +868,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 		if ((v = json_object_get(first, "type")) != NULL)
 			json_object_set(report, "type", v);
 	}
-	log_debug("%s: %s at %lld ms", base, verdict, (long long)(job_now_ms() - st.t0));
+	log_debug("%s: %s at %lld ms", base, verdict, (long long)(mugai_now_ms() - st.t0));
 	if (st.work_fd >= 0) {
 		job_rm_work(st.work_path);
 		close(st.work_fd);

@@ -15,6 +15,7 @@
  * ?wait=SECONDS suspends the connection (MHD_suspend_connection) until the
  * job is done or the deadline passes: no pool thread is held while waiting.
  */
+#include "mugai/clock.h"
 #include "daemon.h"
 #include "httpparse.h"
 #include "mugai/log.h"
@@ -275,14 +276,6 @@ static void http_form_free(struct form *f)
 	free(f);
 }
 
-static int64_t http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* under d->wmu: take a parked waiter off the list */
 static void http_wait_unlink_locked(struct daemon *d, struct http_waiter *w)
 {
@@ -363,7 +356,7 @@ static void *http_wait_thread(void *arg)
 			pthread_cond_wait(&d->wcv, &d->wmu);
 		else
 			http_wait_tick_locked(d);
-		now = http_now_ms();
+		now = mugai_now_ms();
 		for (w = d->waiters; w != NULL; w = next) {
 			next = w->next;
 			if (now >= w->deadline_ms)
@@ -392,7 +385,7 @@ int http_wait_start(struct daemon *d)
 
 void http_wait_stop(struct daemon *d)
 {
-	int64_t until = http_now_ms() + HTTP_STOP_GRACE_MS;
+	int64_t until = mugai_now_ms() + HTTP_STOP_GRACE_MS;
 
 	pthread_mutex_lock(&d->wmu);
 	d->wstopping = 1;
@@ -403,7 +396,7 @@ void http_wait_stop(struct daemon *d)
 	pthread_join(d->wthread, NULL);
 	/* the resumed requests get their 202 before the listeners close */
 	pthread_mutex_lock(&d->wmu);
-	while (d->wanswering > 0 && http_now_ms() < until)
+	while (d->wanswering > 0 && mugai_now_ms() < until)
 		http_wait_tick_locked(d);
 	pthread_mutex_unlock(&d->wmu);
 }
@@ -599,7 +592,7 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 			if (d->nwaiters < d->cfg.max_waiters) {
 				g_strlcpy(w->id, id, sizeof(w->id));
 				w->c = c;
-				w->deadline_ms = http_now_ms() + (int64_t)wait * 1000;
+				w->deadline_ms = mugai_now_ms() + (int64_t)wait * 1000;
 				w->prev = NULL;
 				w->next = d->waiters;
 				if (d->waiters != NULL)

@@ -1,4 +1,5 @@
 /* spool.c - the durable job queue held by directories, and the workers */
+#include "mugai/clock.h"
 #include "daemon.h"
 #include "mugai/detect.h"
 #include "mugai/job.h"
@@ -369,14 +370,6 @@ char *spool_result(struct daemon *d, const char *id)
 	return spool_read_at(d->spool_fd, path, DAEMON_RESULT_MAX);
 }
 
-static int64_t spool_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *const spool_filter_failures[DAEMON_FILTER_FAILURE_KINDS] = {
 	"filter-timeout", "filter-crashed", "filter-sandbox-violation", "filter-cpu-limit",
 	"filter-killed", "filter-output-too-large", "filter-spawn", "other",
@@ -484,7 +477,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	const char *name = "file", *mode = "auto";
 	struct job_env env;
 	struct job_opts jo;
-	int64_t t0 = spool_now_ms();
+	int64_t t0 = mugai_now_ms();
 	struct stat st;
 	uint64_t out_bytes = 0;
 	size_t i;
@@ -542,7 +535,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	json_object_set_new(report, "id", json_string(id));
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
-	json_object_set_new(report, "processing_ms", json_integer(spool_now_ms() - t0));
+	json_object_set_new(report, "processing_ms", json_integer(mugai_now_ms() - t0));
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)
 		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
 	text = json_dumps(report, JSON_COMPACT);
@@ -577,7 +570,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		 json_string_value(json_object_get(report, "reason")));
 	spool_account(d, report, json_string_value(json_object_get(report, "verdict")),
 		      fstat(infd, &st) == 0 ? (uint64_t)st.st_size : 0, out_bytes,
-		      spool_now_ms() - t0);
+		      mugai_now_ms() - t0);
 out:
 	if (in != NULL) {
 		/* handed over: the intake's outcome decides what is left of it */
