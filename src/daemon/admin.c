@@ -70,6 +70,18 @@ static int admin_by_received(gconstpointer a, gconstpointer b)
 	return ta < tb ? 1 : ta > tb ? -1 : 0;
 }
 
+/* the index of the released original among a result's artefacts, or -1 */
+static long admin_original_artefact(json_t *res)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "artefacts"), i, a)
+		if (json_is_true(json_object_get(a, "original")))
+			return (long)i;
+	return -1;
+}
+
 json_t *spool_list(struct daemon *d)
 {
 	static const char *const dirs[] = { "queue", "active", "done" };
@@ -122,19 +134,14 @@ json_t *spool_list(struct daemon *d)
 					"received_unix", received);
 			if (k == 2 && row != NULL) {
 				char *text = spool_result(d, e->d_name);
-				json_t *a;
-				size_t i;
-				int orig = 0;
-
 				res = text ? json_loads(text, 0, NULL) : NULL;
 				free(text);
 				if (json_is_string(json_object_get(res, "verdict")))
 					json_object_set(row, "verdict", json_object_get(res, "verdict"));
 				if (json_is_string(json_object_get(res, "reason")))
 					json_object_set(row, "reason", json_object_get(res, "reason"));
-				json_array_foreach(json_object_get(res, "artefacts"), i, a)
-					orig |= json_is_true(json_object_get(a, "original"));
-				json_object_set_new(row, "original_released", json_boolean(orig));
+				json_object_set_new(row, "original_released",
+						    json_boolean(admin_original_artefact(res) >= 0));
 			}
 			if (row != NULL)
 				g_ptr_array_add(rows, row);
@@ -202,17 +209,10 @@ int spool_password(struct daemon *d, const char *id, const char *password, const
 		rc = admin_fail(why, whylen, 409, "the job is %s, not held", verdict);
 		goto out;
 	}
-	{
-		json_t *a;
-		size_t i;
-
-		/* settled by an administrator: a new try would drop that artefact */
-		json_array_foreach(json_object_get(res, "artefacts"), i, a)
-			if (json_is_true(json_object_get(a, "original"))) {
-				rc = admin_fail(why, whylen, 409, "the original was released "
-						"already");
-				goto out;
-			}
+	/* settled by an administrator: a new try would drop that artefact */
+	if (admin_original_artefact(res) >= 0) {
+		rc = admin_fail(why, whylen, 409, "the original was released already");
+		goto out;
 	}
 	done = spool_subdir(d, "done");
 	q = spool_subdir(d, "queue");
@@ -270,12 +270,12 @@ int spool_release_original(struct daemon *d, const char *id, const char *approve
 			   const char *reason, const char *via, char *why, size_t whylen)
 {
 	int jd = -1, out = -1, orig = -1, rc;
-	json_t *res = NULL, *arts, *a, *art = NULL;
+	json_t *res = NULL, *arts, *art = NULL;
 	const char *verdict, *name, *sha;
 	char *old = NULL, *text = NULL, safe[ADMIN_NAME_BUF], final[RELEASE_PATH_MAX];
 	char hex[65], err[256];
 	uint64_t size = 0;
-	size_t i;
+	long k;
 
 	pthread_mutex_lock(&d->jmu);
 	rc = admin_done_job(d, id, &jd, &res, why, whylen);
@@ -288,12 +288,11 @@ int spool_release_original(struct daemon *d, const char *id, const char *approve
 		goto out;
 	}
 	arts = json_object_get(res, "artefacts");
-	json_array_foreach(arts, i, a)
-		if (json_is_true(json_object_get(a, "original"))) {
-			rc = admin_fail(why, whylen, 409, "the original was released already as "
-					"artefact %zu", i);
-			goto out;
-		}
+	if ((k = admin_original_artefact(res)) >= 0) {
+		rc = admin_fail(why, whylen, 409, "the original was released already as "
+				"artefact %ld", k);
+		goto out;
+	}
 	name = json_string_value(json_object_get(res, "name"));
 	sha = json_string_value(json_object_get(res, "sha256"));
 	if (!json_is_array(arts) || name == NULL || sha == NULL) {
