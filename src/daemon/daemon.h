@@ -11,14 +11,20 @@
  *                    goes back to queue/
  * When a worker is idle, a new upload is handed to it as soon as it is
  * written, while the intake makes it durable (fsync of the original,
- * meta.json, the job directory, then the rename into queue/): the two run
- * side by side, and the worker commits the verdict (queue/<id> -> done/<id>)
+ * meta.json and the job directory side by side, then the rename into
+ * queue/): the two run side by side, and the worker moves the job to done/
  * only once the intake has finished.  If the intake fails, the worker
  * removes the job and nothing is released.  A crash in between leaves the
  * job in incoming/ (dropped, never acknowledged) or in queue/ (its partial
  * out/ is wiped at start and it is processed again).
  *   done/<id>/       result.json and out/ (released artefacts); the original
  *                    stays until the retention purge ([daemon] retention_days)
+ * The commit point of a verdict is result.json, written in place and
+ * fsync'ed once every artefact it names is durable in out/ (its audit line
+ * is written beside it).  The rename into done/ then needs no fsync: a job
+ * found in queue/ or active/ at start with a complete result.json whose
+ * artefacts are all there, and no password waiting, goes to done/ as it is;
+ * any other is processed again.
  * A held job given a password goes from done/ back to queue/ with the
  * password in queue/<id>/password (0600); the worker hands it to the filter
  * in the request struct and deletes the file with the verdict.
@@ -61,6 +67,8 @@ struct spool_intake {
 	int state;                    /* 0 intake running, 1 in queue/ and durable,
 				       * -1 intake failed: the worker removes it */
 	int started;                  /* a worker has it: state "processing" */
+	char name[DAEMON_NAME_MAX + 1]; /* what meta.json will say */
+	int mode;
 };
 
 struct engine_ref {

@@ -578,10 +578,6 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 	const char *state;
 	json_t *job;
 
-	/* the "received" audit line is written lazily: durable before anyone
-	 * hears of the job, here before a 202 (http_job_json for a 200) */
-	if (audit_sync(d->audit) != 0)
-		log_warn("cannot sync the audit log");
 	if (wait > 0 && w->phase == WAIT_NONE) {
 		int parked = 0;
 
@@ -609,9 +605,15 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 			}
 		}
 		pthread_mutex_unlock(&d->wmu);
+		/* parked: no answer yet.  This handler runs again on resume */
 		if (parked)
 			return MHD_YES;
 	}
+	/* the "received" audit line is written lazily: durable before anyone
+	 * hears of the job, here before a 202 (http_job_json for a 200; a
+	 * finished job's verdict line synced it already) */
+	if (audit_sync(d->audit) != 0)
+		log_warn("cannot sync the audit log");
 	state = spool_state(d, id);
 	if (state != NULL && strcmp(state, "done") == 0) {
 		job = http_job_json(d, id, 0);

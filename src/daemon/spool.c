@@ -75,18 +75,69 @@ void spool_enqueue(struct daemon *d, const char *id)
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* After a crash: uploads never acknowledged are dropped; interrupted jobs
- * lose their partial output and are queued again; queued jobs are queued. */
+/* Did the worker record this job's verdict before a crash?  result.json is
+ * the commit point: written in place and fsync'ed after every artefact it
+ * names is durable, so a complete verdict whose artefacts are all in out/
+ * is final (a torn write does not parse).  A password file means a new try
+ * is asked for (or was not yet cleared): the job runs again. */
+static int spool_committed(int jd)
+{
+	json_t *res, *arts, *a;
+	const char *state;
+	struct stat st;
+	size_t i;
+	int out, ok = 0;
+
+	if (fstatat(jd, DAEMON_PASSWORD_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return 0;
+	res = spool_load_json_at(jd, "result.json", DAEMON_RESULT_MAX);
+	state = json_string_value(json_object_get(res, "state"));
+	arts = json_object_get(res, "artefacts");
+	out = openat(jd, "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (state != NULL && strcmp(state, "done") == 0 &&
+	    json_is_string(json_object_get(res, "verdict")) && json_is_array(arts) && out >= 0) {
+		ok = 1;
+		json_array_foreach(arts, i, a) {
+			const char *path = json_string_value(json_object_get(a, "path"));
+			json_int_t size = json_integer_value(json_object_get(a, "size"));
+			char err[64];
+
+			if (path == NULL || release_path_check(path, err, sizeof(err)) != 0 ||
+			    fstatat(out, path, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !S_ISREG(st.st_mode) || st.st_size != (off_t)size) {
+				ok = 0;
+				break;
+			}
+		}
+	}
+	if (out >= 0)
+		close(out);
+	json_decref(res);
+	return ok;
+}
+
+/* After a crash: uploads never acknowledged are dropped; jobs whose verdict
+ * was recorded go to done/; interrupted jobs lose their partial output and
+ * are queued again; queued jobs are queued. */
 int spool_recover(struct daemon *d)
 {
 	int inc = spool_subdir(d, "incoming"), act = spool_subdir(d, "active");
-	int q = spool_subdir(d, "queue");
+	int q = spool_subdir(d, "queue"), done = spool_subdir(d, "done");
 	DIR *dp;
 	struct dirent *e;
-	unsigned n = 0;
+	unsigned n = 0, finished = 0;
 
-	if (inc < 0 || act < 0 || q < 0)
+	if (inc < 0 || act < 0 || q < 0 || done < 0) {
+		if (inc >= 0)
+			close(inc);
+		if (act >= 0)
+			close(act);
+		if (q >= 0)
+			close(q);
+		if (done >= 0)
+			close(done);
 		return -1;
+	}
 	dp = fdopendir(dup(inc));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
 		if (e->d_name[0] != '.')
@@ -108,6 +159,16 @@ int spool_recover(struct daemon *d)
 			int jd = openat(q, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					O_CLOEXEC);
 
+			if (jd >= 0 && spool_committed(jd) &&
+			    renameat(q, e->d_name, done, e->d_name) == 0) {
+				/* the verdict was durable; only its move to done/
+				 * was not */
+				log_info("job %s: its verdict was recorded before the stop",
+					 e->d_name);
+				close(jd);
+				finished++;
+				continue;
+			}
 			if (jd >= 0) {
 				release_remove_tree(jd, "out", DAEMON_RM_DEPTH);
 				unlinkat(jd, "result.json.tmp", 0);
@@ -118,11 +179,14 @@ int spool_recover(struct daemon *d)
 		}
 	if (dp != NULL)
 		closedir(dp);
+	if (finished > 0 && (fsync(done) != 0 || fsync(q) != 0))
+		log_warn("fsync of the spool after recovery");
 	if (n > 0)
 		log_info("%u job(s) in the queue after start", n);
 	close(inc);
 	close(act);
 	close(q);
+	close(done);
 	return 0;
 }
 
@@ -156,9 +220,10 @@ int spool_write_file_at(int dirfd, const char *name, const char *text)
 	return spool_write_mode_at(dirfd, name, text, strlen(text), 0640);
 }
 
+/* an empty file name under dirfd, unless it is there already */
 static int spool_create_empty(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 
 	if (fd < 0)
 		return -1;
@@ -168,7 +233,9 @@ static int spool_create_empty(int dirfd, const char *name)
 
 /* The verdict into result.json: in place when the intake made the file
  * (its name is durable already), else under a temporary name.  The job is
- * not in done/ yet, so no reader sees a partial file. */
+ * not in done/ yet, so no reader sees a partial file.  A verdict that may
+ * not be on disk is emptied again: spool_recover() must not take it for
+ * one that is (after a failed fsync the page cache can still show it). */
 static int spool_write_result(int jd, const char *text)
 {
 	int fd = openat(jd, "result.json", O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
@@ -177,6 +244,8 @@ static int spool_write_result(int jd, const char *text)
 	if (fd < 0)
 		return spool_write_file_at(jd, "result.json", text);
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		if (ftruncate(fd, 0) != 0)
+			log_warn("cannot empty result.json again");
 		close(fd);
 		return -1;
 	}
@@ -211,7 +280,8 @@ void spool_intake_free(void *p)
 
 /* Hand the job to an idle worker now, before its intake is durable; NULL
  * when every worker is busy (it then waits its turn in queue/). */
-static struct spool_intake *spool_hand_over(struct daemon *d, const char *id, int jd)
+static struct spool_intake *spool_hand_over(struct daemon *d, const char *id, int jd,
+					     const char *name, int mode)
 {
 	struct spool_intake *in = NULL;
 
@@ -219,6 +289,8 @@ static struct spool_intake *spool_hand_over(struct daemon *d, const char *id, in
 	if (!d->stopping && d->active + g_queue_get_length(d->queue) < d->workers &&
 	    (in = calloc(1, sizeof(*in))) != NULL &&
 	    (in->jd = fcntl(jd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		g_strlcpy(in->name, name, sizeof(in->name));
+		in->mode = mode;
 		g_hash_table_insert(d->intake, g_strdup(id), in);
 		spool_enqueue_locked(d, id);
 	} else if (in != NULL) {
@@ -237,6 +309,48 @@ static void spool_intake_done(struct daemon *d, struct spool_intake *in, int sta
 	pthread_mutex_unlock(&d->mu);
 }
 
+struct spool_fsync_task {
+	int fd;
+	int rc;
+};
+
+static void *spool_fsync_thread(void *arg)
+{
+	struct spool_fsync_task *t = arg;
+
+	t->rc = fsync(t->fd);
+	return NULL;
+}
+
+#define SPOOL_FSYNC_MAX 4
+
+/* fsync n (at most SPOOL_FSYNC_MAX) files side by side, each in a thread of
+ * its own but the first: the waits overlap (on a journalling file system
+ * they share one commit).  0 when every one succeeded. */
+static int spool_fsync_all(const int *fds, size_t n)
+{
+	struct spool_fsync_task t[SPOOL_FSYNC_MAX];
+	pthread_t th[SPOOL_FSYNC_MAX];
+	int started[SPOOL_FSYNC_MAX] = { 0 }, rc;
+
+	if (n == 0 || n > SPOOL_FSYNC_MAX)
+		return -1;
+	for (size_t i = 1; i < n; i++) {
+		t[i].fd = fds[i];
+		started[i] = pthread_create(&th[i], NULL, spool_fsync_thread, &t[i]) == 0;
+		if (!started[i])
+			t[i].rc = fsync(fds[i]);
+	}
+	rc = fsync(fds[0]);
+	for (size_t i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		if (t[i].rc != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
 int spool_commit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
 {
 	int inc = spool_subdir(d, "incoming"), q = spool_subdir(d, "queue"), jd = -1, mfd = -1;
@@ -252,20 +366,24 @@ int spool_commit(struct daemon *d, const char *id, const char *name, int mode, i
 	jd = openat(inc, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (jd < 0)
 		goto out;
+	/* the worker starts on the original now, with the name and mode from
+	 * here: what follows runs beside its detection and scan */
+	in = spool_hand_over(d, id, jd, name, mode);
 	/* incoming/<id> is ours alone: meta.json needs no temporary name */
 	mfd = openat(jd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (mfd < 0 || write(mfd, text, strlen(text)) != (ssize_t)strlen(text))
 		goto out;
 	/* out/ and an empty result.json now, so that their names are durable
 	 * with this fsync of the job directory and the worker's verdict needs
-	 * none: it writes result.json in place */
+	 * none: it writes result.json in place.  The worker may have made
+	 * either first. */
 	if ((mkdirat(jd, "out", 0750) != 0 && errno != EEXIST) ||
 	    spool_create_empty(jd, "result.json") != 0)
 		goto out;
-	in = spool_hand_over(d, id, jd);
-	/* durable before anyone hears of the job: the data, the names in the
-	 * job directory, then the job in queue/ */
-	if (fsync(ofd) != 0 || fsync(mfd) != 0 || fsync(jd) != 0 ||
+	/* durable before anyone hears of the job: the data and the names in
+	 * the job directory (side by side: one journal commit, where the file
+	 * system batches them), then the job in queue/ */
+	if (spool_fsync_all((int[]){ ofd, mfd, jd }, 3) != 0 ||
 	    renameat(inc, id, q, id) != 0)
 		goto out;
 	if (fsync(q) != 0)
@@ -461,6 +579,41 @@ static int spool_intake_wait(struct daemon *d, struct spool_intake *in)
 	return state;
 }
 
+/* the verdict's audit line */
+static json_t *spool_verdict_event(const char *id, const char *name, json_t *report)
+{
+	json_t *sha = json_object_get(report, "sha256"), *type = json_object_get(report, "type");
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:I}", "event", "verdict",
+		"job", id, "name", name, "sha256", sha != NULL ? sha : json_null(),
+		"verdict", json_object_get(report, "verdict"),
+		"reason", json_object_get(report, "reason"),
+		"findings", json_object_get(report, "findings"),
+		"artefacts", (json_int_t)json_array_size(json_object_get(report, "artefacts")));
+
+	if (ev != NULL && type != NULL)
+		json_object_set(ev, "type", json_object_get(type, "mime"));
+	return ev;
+}
+
+struct spool_verdict_line {
+	struct daemon *d;
+	struct spool_intake *in;
+	json_t *ev;
+	int rc;      /* 0 written, -1 failed, 1 not written: the intake failed */
+};
+
+/* after the intake's "received" line, and only for a job that was queued */
+static void *spool_verdict_line(void *arg)
+{
+	struct spool_verdict_line *v = arg;
+
+	if (v->in != NULL && spool_intake_wait(v->d, v->in) < 0)
+		v->rc = 1;
+	else
+		v->rc = v->ev != NULL && audit_append(v->d->audit, v->ev) == 0 ? 0 : -1;
+	return NULL;
+}
+
 /* Process one job: queue/<id> -> active/<id> -> done/<id>; or, handed over
  * at intake (in != NULL), queue/<id> -> done/<id> once the intake is done.
  * The moves into active/ need no fsync: after a crash, a job in either
@@ -496,13 +649,20 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	}
 	if (jd < 0)
 		goto out;
-	meta = spool_load_json_at(jd, "meta.json", DAEMON_META_MAX);
-	if (meta != NULL)
-		json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
+	if (in != NULL) {
+		/* meta.json may not be written yet: the intake told us */
+		name = in->name;
+		mode = config_mode_name(in->mode);
+	} else {
+		meta = spool_load_json_at(jd, "meta.json", DAEMON_META_MAX);
+		if (meta != NULL)
+			json_unpack(meta, "{s?s, s?s}", "name", &name, "mode", &mode);
+	}
 	infd = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	/* made at intake; made again after a crash wiped it (spool_recover):
-	 * then its name must be durable before the verdict is */
-	if (mkdirat(jd, "out", 0750) == 0 && fsync(jd) != 0)
+	/* made at intake (which may not have come to it yet: its fsync of the
+	 * job directory comes after); made again after a crash wiped it
+	 * (spool_recover): then its name must be durable before the verdict */
+	if (mkdirat(jd, "out", 0750) == 0 && in == NULL && fsync(jd) != 0)
 		log_warn("job %s: fsync of the job directory", id);
 	out = openat(jd, "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	er = engine_acquire(d);
@@ -529,42 +689,49 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	engine_release(d, er);
 	if (report == NULL)
 		goto out;
-	/* one try per password given: the next one comes over the API */
-	if (unlinkat(jd, DAEMON_PASSWORD_FILE, 0) != 0 && errno != ENOENT)
-		log_warn("job %s: cannot remove the password file", id);
 	json_object_set_new(report, "id", json_string(id));
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
 	json_object_set_new(report, "processing_ms", json_integer(mugai_now_ms() - t0));
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)
 		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
+	/* the commit point, result.json: the verdict, durable after every
+	 * artefact it names (the release fsync'ed them; see spool_committed),
+	 * and the verdict's audit line beside it, so that the two disk waits
+	 * overlap.  A crash between them leaves a verdict line for a job that
+	 * runs again at the next start, which then has two. */
 	text = json_dumps(report, JSON_COMPACT);
-	if (text == NULL || spool_write_result(jd, text) != 0) {
-		log_warn("job %s: cannot record the result", id);
-		goto out;
+	{
+		struct spool_verdict_line vl = { d, in, spool_verdict_event(id, name, report), 0 };
+		pthread_t th;
+		int threaded = pthread_create(&th, NULL, spool_verdict_line, &vl) == 0;
+		int wrc = text != NULL ? spool_write_result(jd, text) : -1;
+
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			spool_verdict_line(&vl);
+		json_decref(vl.ev);
+		if (vl.rc < 0)
+			log_warnx("job %s: cannot write the audit record", id);
+		if (wrc != 0) {
+			log_warn("job %s: cannot record the result", id);
+			goto out;
+		}
 	}
+	/* one try per password given: the next one comes over the API.  Once
+	 * the verdict is durable, so that a crash in between tries again */
+	if (unlinkat(jd, DAEMON_PASSWORD_FILE, 0) != 0 && errno != ENOENT)
+		log_warn("job %s: cannot remove the password file", id);
 	if (in != NULL && spool_intake_wait(d, in) < 0)
 		goto out;
-	if (renameat(jd_parent, id, done, id) != 0 || fsync(done) != 0) {
-		log_warn("job %s: cannot record the result", id);
+	/* no fsync: a job in queue/ or active/ with its verdict recorded goes
+	 * to done/ at the next start (spool_recover) */
+	if (renameat(jd_parent, id, done, id) != 0) {
+		log_warn("job %s: cannot move to done/; done at the next start", id);
 		goto out;
 	}
 	committed = 1;
-	{
-		json_t *ev = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:I}", "event", "verdict",
-			"job", id, "name", name,
-			"sha256", json_object_get(report, "sha256") ? json_object_get(report, "sha256") : json_null(),
-			"verdict", json_object_get(report, "verdict"),
-			"reason", json_object_get(report, "reason"),
-			"findings", json_object_get(report, "findings"),
-			"artefacts", (json_int_t)json_array_size(json_object_get(report, "artefacts")));
-
-		if (ev != NULL && json_object_get(report, "type") != NULL)
-			json_object_set(ev, "type", json_object_get(json_object_get(report, "type"), "mime"));
-		if (audit_append(d->audit, ev) != 0)
-			log_warnx("job %s: cannot write the audit record", id);
-		json_decref(ev);
-	}
 	log_info("job %s: %s %s%s%s", id, json_string_value(json_object_get(report, "verdict")),
 		 name, *json_string_value(json_object_get(report, "reason")) ? ": " : "",
 		 json_string_value(json_object_get(report, "reason")));

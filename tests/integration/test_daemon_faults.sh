@@ -3,8 +3,9 @@
 # chosen file fail with EIO): an upload that cannot be made durable gets 503
 # and leaves nothing behind, also when an idle worker had started on it
 # already; an artefact whose name cannot be made durable is not released;
-# and the daemon serves on once the disk is well again.  A filter killed at
-# its timeout fails the job and is counted in /metrics.
+# a verdict that cannot be made durable is not given and the job runs again
+# at the next start; and the daemon serves on once the disk is well again.
+# A filter killed at its timeout fails the job and is counted in /metrics.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
 jobs_in() { find "$T/spool/$1" -mindepth 1 -maxdepth 1 | wc -l; }
@@ -61,11 +62,31 @@ check "fsync of out/ fails: the job is failed" test "$(json 'd["verdict"]' < "$T
 check "  ... with no artefact" test "$(json 'len(d["artefacts"])' < "$T/r.json")" = 0
 check "  ... and nothing in its out/" test -z "$(ls -A "$T/spool/done/$id/out")"
 
+# the verdict cannot be made durable: no verdict is given, the job waits
+# in queue/ with an empty result.json (not taken for a recorded one), and
+# the next start runs it again
+echo result.json > "$T/fail"
+code=$(curl -s -o "$T/r.json" -w '%{http_code}' -X POST --data-binary @"$T/memo.txt" \
+    "$U/v1/jobs?filename=memo.txt&wait=30")
+id=$(json 'd["id"]' < "$T/r.json")
+check "fsync of result.json fails: 202, no verdict" test "$code" = 202
+check "  ... the job waits in queue/" test -d "$T/spool/queue/$id"
+check "  ... its result.json is empty" test ! -s "$T/spool/queue/$id/result.json"
+check "  ... nothing is served for it" test "$(curl -s "$U/v1/jobs/$id" | json 'd["state"]')" = queued
+
 # well again: the same daemon serves
 : > "$T/fail"
 curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=memo.txt&wait=30" > "$T/r.json"
 check "disk well again: released" test "$(json 'd["verdict"]' < "$T/r.json")" = released
 check "the daemon is alive" kill -0 $PID
+stop
+start --spool "$T/spool" --database "$T/db" --workers 1
+for i in $(seq 1 100); do
+    [ "$(curl -s "$U/v1/jobs/$id" | json 'd["state"]')" = done ] && break
+    sleep 0.1
+done
+check "after a restart the job whose verdict was lost ran again: released" \
+    test "$(curl -s "$U/v1/jobs/$id" | json 'd.get("verdict")')" = released
 
 # a filter that runs past [limits] filter_timeout is killed: the job fails,
 # nothing is released, and /metrics counts it by reason
