@@ -22,6 +22,8 @@
 #include "mugai/detect.h"
 #include "mugai/scan.h"
 
+struct release_sync;
+
 struct job_env {
 	const struct mugai_config *cfg;
 	struct scan_engine *engine;
@@ -35,6 +37,9 @@ struct job_opts {
 	int link_input;        /* in_fd is a file that is never written again and
 				* is durable (mugaid's spool): scan mode releases
 				* it by a hard link instead of a copy */
+	struct release_sync *sync_later; /* or NULL: the release's directory
+				* fsyncs are held here for the caller to make
+				* (mugaid: beside its own), see release.h */
 };
 
 /* Process the content of in_fd named name (the original file name; only its

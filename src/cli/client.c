@@ -270,7 +270,7 @@ static int client_fetch(const struct client *c, const char *id, const char *outd
 		if (status != 200 || mfd < 0 || write(mfd, b.s->str, b.s->len) != (ssize_t)b.s->len) {
 			log_warnx("artefact %s: HTTP %ld", name, status);
 			rc = 2;
-		} else if (release_copy(out_fd, name, mfd, final, sizeof(final), hex, &size, err,
+		} else if (release_copy(out_fd, name, mfd, final, sizeof(final), hex, &size, NULL, err,
 					sizeof(err)) != 0) {
 			log_warnx("%s", err);
 			rc = 2;

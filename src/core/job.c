@@ -766,15 +766,15 @@ static int job_release(struct job_state *st, int out_dir_fd, json_t *artefacts)
 		json_t *item = json_array_get(st->items, p->item);
 
 		if (src >= 0 && p->work_rel[0] == '\0' && st->opts->link_input &&
-		    release_link(out_dir_fd, p->release_rel, src, final, sizeof(final), err,
-				 sizeof(err)) == 0) {
+		    release_link(out_dir_fd, p->release_rel, src, final, sizeof(final),
+				 st->opts->sync_later, err, sizeof(err)) == 0) {
 			/* the input itself: its hash and size are the item's */
 			g_strlcpy(hex, json_string_value(json_object_get(item, "sha256")),
 				  sizeof(hex));
 			size = (uint64_t)json_integer_value(json_object_get(item, "size"));
 		} else if (src < 0 || release_copy(out_dir_fd, p->release_rel, src, final,
-						   sizeof(final), hex, &size, err,
-						   sizeof(err)) != 0) {
+						   sizeof(final), hex, &size,
+						   st->opts->sync_later, err, sizeof(err)) != 0) {
 			if (src < 0)
 				snprintf(err, sizeof(err), "release: %s", strerror(errno));
 			else

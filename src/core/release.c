@@ -97,8 +97,46 @@ int release_sha256_fd(int fd, char hex[65], uint64_t *size)
 	return 0;
 }
 
-/* Open (creating) the directory of relpath; *base receives the last component. */
-static int release_open_parent(int root_fd, const char *relpath, const char **base)
+void release_sync_init(struct release_sync *s)
+{
+	s->n = 0;
+}
+
+/* hold dir's fsync in s; -1 when it must be made now */
+static int release_sync_hold(struct release_sync *s, int dir)
+{
+	struct stat a, b;
+	int fd;
+
+	if (s == NULL || fstat(dir, &a) != 0)
+		return -1;
+	for (size_t i = 0; i < s->n; i++)
+		if (fstat(s->fd[i], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 0;
+	if (s->n >= RELEASE_SYNC_MAX || (fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	s->fd[s->n++] = fd;
+	return 0;
+}
+
+int release_sync_run(struct release_sync *s)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (fsync(s->fd[i]) != 0)
+			rc = -1;
+		close(s->fd[i]);
+	}
+	s->n = 0;
+	return rc;
+}
+
+/* Open (creating) the directory of relpath; *base receives the last
+ * component.  A directory made here is made durable in its parent (at once,
+ * or held in later). */
+static int release_open_parent(int root_fd, const char *relpath, const char **base,
+			       struct release_sync *later)
 {
 	char comp[RELEASE_COMPONENT_MAX + 1];
 	const char *p = relpath, *slash;
@@ -112,7 +150,12 @@ static int release_open_parent(int root_fd, const char *relpath, const char **ba
 
 		memcpy(comp, p, clen);
 		comp[clen] = '\0';
-		if (mkdirat(cur, comp, 0750) != 0 && errno != EEXIST) {
+		if (mkdirat(cur, comp, 0750) == 0) {
+			if (release_sync_hold(later, cur) != 0 && fsync(cur) != 0) {
+				close(cur);
+				return -1;
+			}
+		} else if (errno != EEXIST) {
 			close(cur);
 			return -1;
 		}
@@ -139,14 +182,14 @@ static void release_alt_name(const char *base, unsigned k, char *out, size_t out
 }
 
 /* The directory relpath goes into (made as needed), after the path check */
-static int release_dir(int root_fd, const char *relpath, const char **base, char *err,
-		       size_t errlen)
+static int release_dir(int root_fd, const char *relpath, const char **base,
+		       struct release_sync *later, char *err, size_t errlen)
 {
 	int dir;
 
 	if (release_path_check(relpath, err, errlen) != 0)
 		return -1;
-	dir = release_open_parent(root_fd, relpath, base);
+	dir = release_open_parent(root_fd, relpath, base, later);
 	if (dir < 0)
 		snprintf(err, errlen, "release: cannot open the directory of '%s': %s", relpath,
 			 strerror(errno));
@@ -154,9 +197,11 @@ static int release_dir(int root_fd, const char *relpath, const char **base, char
 }
 
 /* Give the complete file tmp in dir its final name: base, else "base (2)"
- * and so on, never over an existing file; then make the name durable. */
+ * and so on, never over an existing file; then make the name durable, or
+ * hold that for later. */
 static int release_commit(int dir, const char *tmp, const char *relpath, const char *base,
-			  char *final_rel, size_t final_len, char *err, size_t errlen)
+			  char *final_rel, size_t final_len, struct release_sync *later,
+			  char *err, size_t errlen)
 {
 	char name[RELEASE_COMPONENT_MAX + 32];
 
@@ -174,7 +219,7 @@ static int release_commit(int dir, const char *tmp, const char *relpath, const c
 			return -1;
 		}
 	}
-	if (fsync(dir) != 0) {
+	if (release_sync_hold(later, dir) != 0 && fsync(dir) != 0) {
 		snprintf(err, errlen, "release: fsync the directory of '%s': %s", relpath,
 			 strerror(errno));
 		unlinkat(dir, name, 0);
@@ -185,13 +230,13 @@ static int release_commit(int dir, const char *tmp, const char *relpath, const c
 }
 
 int release_link(int root_fd, const char *relpath, int src_fd, char *final_rel,
-		 size_t final_len, char *err, size_t errlen)
+		 size_t final_len, struct release_sync *later, char *err, size_t errlen)
 {
 	char tmp[64], proc[64];
 	const char *base = NULL;
 	int dir, rc = -1;
 
-	dir = release_dir(root_fd, relpath, &base, err, errlen);
+	dir = release_dir(root_fd, relpath, &base, later, err, errlen);
 	if (dir < 0)
 		return -1;
 	/* linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; /proc does not */
@@ -204,7 +249,7 @@ int release_link(int root_fd, const char *relpath, int src_fd, char *final_rel,
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "release: cannot link '%s': %s", relpath, strerror(errno));
-	} else if (release_commit(dir, tmp, relpath, base, final_rel, final_len, err,
+	} else if (release_commit(dir, tmp, relpath, base, final_rel, final_len, later, err,
 				  errlen) != 0) {
 		unlinkat(dir, tmp, 0);
 		rc = -1;
@@ -214,7 +259,8 @@ int release_link(int root_fd, const char *relpath, int src_fd, char *final_rel,
 }
 
 int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
-		 size_t final_len, char hex[65], uint64_t *size, char *err, size_t errlen)
+		 size_t final_len, char hex[65], uint64_t *size, struct release_sync *later,
+		 char *err, size_t errlen)
 {
 	char tmp[64];
 	const char *base = NULL;
@@ -224,7 +270,7 @@ int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 	off_t off = 0;
 	int dir = -1, out = -1, rc = -1;
 
-	dir = release_dir(root_fd, relpath, &base, err, errlen);
+	dir = release_dir(root_fd, relpath, &base, later, err, errlen);
 	if (dir < 0)
 		return -1;
 	for (unsigned i = 0; i < 100 && out < 0; i++) {
@@ -275,7 +321,8 @@ int release_copy(int root_fd, const char *relpath, int src_fd, char *final_rel,
 		snprintf(err, errlen, "release: fsync '%s': %s", relpath, strerror(errno));
 		goto fail_tmp;
 	}
-	if (release_commit(dir, tmp, relpath, base, final_rel, final_len, err, errlen) != 0)
+	if (release_commit(dir, tmp, relpath, base, final_rel, final_len, later, err,
+			   errlen) != 0)
 		goto fail_tmp;
 	g_strlcpy(hex, g_checksum_get_string(ck), 65);
 	*size = total;
@@ -325,7 +372,7 @@ int release_unlink(int root_fd, const char *relpath)
 
 	if (release_path_check(relpath, err, sizeof(err)) != 0)
 		return -1;
-	dir = release_open_parent(root_fd, relpath, &base);
+	dir = release_open_parent(root_fd, relpath, &base, NULL);
 	if (dir < 0)
 		return -1;
 	rc = unlinkat(dir, base, 0);

@@ -310,7 +310,7 @@ int spool_release_original(struct daemon *d, const char *id, const char *approve
 	if (rc != 0)
 		goto out;
 	job_release_name(name, safe, sizeof(safe));
-	if (release_copy(out, safe, orig, final, sizeof(final), hex, &size, err,
+	if (release_copy(out, safe, orig, final, sizeof(final), hex, &size, NULL, err,
 			 sizeof(err)) != 0) {
 		rc = admin_fail(why, whylen, 503, "%s", err);
 		goto out;

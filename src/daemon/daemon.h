@@ -20,8 +20,7 @@
  *   done/<id>/       result.json and out/ (released artefacts); the original
  *                    stays until the retention purge ([daemon] retention_days)
  * The commit point of a verdict is result.json, written in place and
- * fsync'ed once every artefact it names is durable in out/ (its audit line
- * is written beside it).  The rename into done/ then needs no fsync: a job
+ * fsync'ed beside the fsyncs of out/ and the verdict's audit line.  The rename into done/ then needs no fsync: a job
  * found in queue/ or active/ at start with a complete result.json whose
  * artefacts are all there, and no password waiting, goes to done/ as it is;
  * any other is processed again.

@@ -76,10 +76,12 @@ void spool_enqueue(struct daemon *d, const char *id)
 }
 
 /* Did the worker record this job's verdict before a crash?  result.json is
- * the commit point: written in place and fsync'ed after every artefact it
- * names is durable, so a complete verdict whose artefacts are all in out/
- * is final (a torn write does not parse).  A password file means a new try
- * is asked for (or was not yet cleared): the job runs again. */
+ * the commit point, written in place and fsync'ed beside the fsyncs of the
+ * release directories: a complete verdict whose artefacts are all in out/
+ * is final (a torn write does not parse; an artefact's data is durable
+ * before its name is: release_copy fsyncs it, and a link's is the
+ * original's).  A password file means a new try is asked for (or was not
+ * yet cleared): the job runs again. */
 static int spool_committed(int jd)
 {
 	json_t *res, *arts, *a;
@@ -614,6 +616,52 @@ static void *spool_verdict_line(void *arg)
 	return NULL;
 }
 
+/* Run fn(arg) in a thread of its own; 0 when none could be made and it
+ * ran here */
+static int spool_beside(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	if (pthread_create(th, NULL, fn, arg) == 0)
+		return 1;
+	fn(arg);
+	return 0;
+}
+
+struct spool_release_sync {
+	struct release_sync *later;
+	int rc;
+};
+
+static void *spool_release_sync(void *arg)
+{
+	struct spool_release_sync *rs = arg;
+
+	rs->rc = release_sync_run(rs->later);
+	return NULL;
+}
+
+/* The released names could not be made durable: nothing is released.  The
+ * artefacts go, their items are withheld, the verdict is "failed". */
+static void spool_withdraw(json_t *report, int out)
+{
+	json_t *arts = json_object_get(report, "artefacts"), *a, *it;
+	size_t i;
+
+	json_array_foreach(arts, i, a)
+		release_unlink(out, json_string_value(json_object_get(a, "path")));
+	json_array_clear(arts);
+	json_array_foreach(json_object_get(report, "items"), i, it)
+		if (json_object_get(it, "artefact") != NULL) {
+			json_object_del(it, "artefact");
+			json_object_set_new(it, "verdict", json_string("withheld"));
+			json_object_set_new(it, "reason",
+					    json_string("not released: the job was not released"));
+		}
+	json_object_set_new(report, "verdict", json_string("failed"));
+	json_object_set_new(report, "reason", json_string(
+		"release: cannot make the released names durable (fsync of the release "
+		"directory failed); nothing was released"));
+}
+
 /* Process one job: queue/<id> -> active/<id> -> done/<id>; or, handed over
  * at intake (in != NULL), queue/<id> -> done/<id> once the intake is done.
  * The moves into active/ need no fsync: after a crash, a job in either
@@ -636,7 +684,9 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	size_t i;
 	json_t *a;
 	char password[FILTER_PASSWORD_MAX];
+	struct release_sync later;
 
+	release_sync_init(&later);
 	memset(password, 0, sizeof(password));
 	jd_parent = in != NULL ? q : act;
 	if (in != NULL) {
@@ -681,6 +731,7 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 			jo.mode = 0; /* meta.json is ours; an unknown mode is auto */
 		jo.input = name;
 		jo.link_input = 1; /* the original is never written again */
+		jo.sync_later = &later; /* made beside result.json's fsync */
 		if (spool_read_password(jd, password) == 0)
 			jo.password = password;
 		report = job_process(&env, infd, name, &jo, out);
@@ -695,25 +746,41 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 	json_object_set_new(report, "processing_ms", json_integer(mugai_now_ms() - t0));
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)
 		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
-	/* the commit point, result.json: the verdict, durable after every
-	 * artefact it names (the release fsync'ed them; see spool_committed),
-	 * and the verdict's audit line beside it, so that the two disk waits
-	 * overlap.  A crash between them leaves a verdict line for a job that
-	 * runs again at the next start, which then has two. */
+	/* The commit point, result.json, the fsyncs of the release
+	 * directories the release held back, and the verdict's audit line,
+	 * side by side: three disk waits overlap.  A verdict whose artefacts
+	 * are not all on disk is not taken for recorded (spool_committed).  A
+	 * crash in between leaves a verdict line for a job that runs again at
+	 * the next start, which then has two; a release directory that cannot
+	 * be made durable fails the job, and a second line says so. */
 	text = json_dumps(report, JSON_COMPACT);
 	{
 		struct spool_verdict_line vl = { d, in, spool_verdict_event(id, name, report), 0 };
-		pthread_t th;
-		int threaded = pthread_create(&th, NULL, spool_verdict_line, &vl) == 0;
+		struct spool_release_sync rs = { &later, 0 };
+		pthread_t th_line, th_sync;
+		int line_started = spool_beside(&th_line, spool_verdict_line, &vl);
+		int sync_started = spool_beside(&th_sync, spool_release_sync, &rs);
 		int wrc = text != NULL ? spool_write_result(jd, text) : -1;
 
-		if (threaded)
-			pthread_join(th, NULL);
-		else
-			spool_verdict_line(&vl);
+		if (line_started)
+			pthread_join(th_line, NULL);
+		if (sync_started)
+			pthread_join(th_sync, NULL);
 		json_decref(vl.ev);
 		if (vl.rc < 0)
 			log_warnx("job %s: cannot write the audit record", id);
+		if (wrc == 0 && rs.rc != 0) {
+			/* the artefacts' names may not be on disk: take them back */
+			log_warn("job %s: cannot make the released names durable", id);
+			spool_withdraw(report, out);
+			free(text);
+			text = json_dumps(report, JSON_COMPACT);
+			wrc = text != NULL ? spool_write_result(jd, text) : -1;
+			vl.ev = spool_verdict_event(id, name, report);
+			if (vl.rc == 0 && (vl.ev == NULL || audit_append(d->audit, vl.ev) != 0))
+				log_warnx("job %s: cannot write the audit record", id);
+			json_decref(vl.ev);
+		}
 		if (wrc != 0) {
 			log_warn("job %s: cannot record the result", id);
 			goto out;
@@ -751,6 +818,7 @@ out:
 		g_hash_table_remove(d->intake, id); /* frees in */
 		pthread_mutex_unlock(&d->mu);
 	}
+	release_sync_run(&later); /* closes what an early exit left held */
 	free(text);
 	json_decref(report);
 	json_decref(meta);

@@ -61,6 +61,8 @@ id=$(json 'd["id"]' < "$T/r.json")
 check "fsync of out/ fails: the job is failed" test "$(json 'd["verdict"]' < "$T/r.json")" = failed
 check "  ... with no artefact" test "$(json 'len(d["artefacts"])' < "$T/r.json")" = 0
 check "  ... and nothing in its out/" test -z "$(ls -A "$T/spool/done/$id/out")"
+check "  ... and the audit log's last verdict for it says failed" \
+    test "$(grep "\"event\":\"verdict\".*\"job\":\"$id\"" "$T/audit.jsonl" | tail -1 | json 'd["verdict"]')" = failed
 
 # the verdict cannot be made durable: no verdict is given, the job waits
 # in queue/ with an empty result.json (not taken for a recorded one), and
