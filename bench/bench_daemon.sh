@@ -6,7 +6,8 @@
 # prints p50/p99 and jobs/s.  When clamd and clamdscan are installed
 # (Debian clamav-daemon), scans the same text files with clamdscan against
 # a clamd started on the same signatures, alternating file by file with
-# mugai in scan-only mode, and prints the per-file ratio.
+# mugai in scan-only mode, and prints the per-file ratio.  BENCH_DISK_LOAD=1
+# repeats that comparison while another process writes to the same disk.
 set -eu
 build=${1:?usage: bench_daemon.sh BUILD_DIR [N]}
 n=${2:-200}
@@ -48,9 +49,10 @@ EOF2
     for i in $(seq 1 100); do [ -S "$t/clamd.sock" ] && break; sleep 0.1; done
     [ -S "$t/clamd.sock" ] && have_clamd=1
 fi
-python3 - "$t" "$in" "$n" "$have_clamd" <<'PY'
-import concurrent.futures, glob, statistics, subprocess, sys, time, urllib.request
+python3 - "$t" "$in" "$n" "$have_clamd" "${BENCH_DISK_LOAD:-0}" <<'PY'
+import concurrent.futures, glob, os, statistics, subprocess, sys, time, urllib.request
 t, port, n, have_clamd = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+disk_load = sys.argv[5] == "1"
 files = sorted(glob.glob(t + "/files/f*.txt"))
 fresh = sorted(glob.glob(t + "/files/s*.txt"))
 def submit(path, mode="auto"):
@@ -102,4 +104,22 @@ if have_clamd:
           % (pct(scan, .5) / c50, " ".join(parts)))
 else:
     print("clamd/clamdscan not installed (apt-get install clamav-daemon): clamd comparison skipped")
+if have_clamd and disk_load:
+    # the same comparison while another process writes 64 MiB files with
+    # fsync on the spool's file system: every disk wait of mugaid's
+    # (intake, verdict, audit) now queues behind that; clamd has none
+    hog = subprocess.Popen(["sh", "-c", "while :; do dd if=/dev/zero of=%s/hog bs=1M count=64 "
+                            "conv=fsync 2>/dev/null; done" % t])
+    try:
+        scan2, clam2 = [], []
+        for i, f in enumerate(fresh[: max(20, n // 2)]):
+            g = "%s/files/d%05d.txt" % (t, i)
+            open(g, "wb").write(open(f, "rb").read().replace(b"s", b"d", 1))
+            scan2.append(submit(g, "scan"))
+            clam2.append(clamdscan(g))
+    finally:
+        hog.kill()
+        hog.wait()
+    print("under disk load (64 MiB fsync'ed writes beside): scan-only p50 %.1f ms, clamdscan p50 %.1f ms: %.2fx"
+          % (pct(scan2, .5) * 1e3, pct(clam2, .5) * 1e3, pct(scan2, .5) / pct(clam2, .5)))
 PY

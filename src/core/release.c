@@ -132,11 +132,11 @@ int release_sync_run(struct release_sync *s)
 	return rc;
 }
 
-/* Open (creating) the directory of relpath; *base receives the last
- * component.  A directory made here is made durable in its parent (at once,
- * or held in later). */
+/* Open the directory of relpath; *base receives the last component.  With
+ * create, missing directories are made, each made durable in its parent (at
+ * once, or held in later). */
 static int release_open_parent(int root_fd, const char *relpath, const char **base,
-			       struct release_sync *later)
+			       int create, struct release_sync *later)
 {
 	char comp[RELEASE_COMPONENT_MAX + 1];
 	const char *p = relpath, *slash;
@@ -150,12 +150,12 @@ static int release_open_parent(int root_fd, const char *relpath, const char **ba
 
 		memcpy(comp, p, clen);
 		comp[clen] = '\0';
-		if (mkdirat(cur, comp, 0750) == 0) {
+		if (create && mkdirat(cur, comp, 0750) == 0) {
 			if (release_sync_hold(later, cur) != 0 && fsync(cur) != 0) {
 				close(cur);
 				return -1;
 			}
-		} else if (errno != EEXIST) {
+		} else if (create && errno != EEXIST) {
 			close(cur);
 			return -1;
 		}
@@ -189,7 +189,7 @@ static int release_dir(int root_fd, const char *relpath, const char **base,
 
 	if (release_path_check(relpath, err, errlen) != 0)
 		return -1;
-	dir = release_open_parent(root_fd, relpath, base, later);
+	dir = release_open_parent(root_fd, relpath, base, 1, later);
 	if (dir < 0)
 		snprintf(err, errlen, "release: cannot open the directory of '%s': %s", relpath,
 			 strerror(errno));
@@ -372,7 +372,7 @@ int release_unlink(int root_fd, const char *relpath)
 
 	if (release_path_check(relpath, err, sizeof(err)) != 0)
 		return -1;
-	dir = release_open_parent(root_fd, relpath, &base, NULL);
+	dir = release_open_parent(root_fd, relpath, &base, 0, NULL);
 	if (dir < 0)
 		return -1;
 	rc = unlinkat(dir, base, 0);

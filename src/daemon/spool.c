@@ -75,6 +75,8 @@ void spool_enqueue(struct daemon *d, const char *id)
 	pthread_mutex_unlock(&d->mu);
 }
 
+static json_t *spool_verdict_event(const char *id, const char *name, json_t *report);
+
 /* Did the worker record this job's verdict before a crash?  result.json is
  * the commit point, written in place and fsync'ed beside the fsyncs of the
  * release directories: a complete verdict whose artefacts are all in out/
@@ -82,7 +84,7 @@ void spool_enqueue(struct daemon *d, const char *id)
  * before its name is: release_copy fsyncs it, and a link's is the
  * original's).  A password file means a new try is asked for (or was not
  * yet cleared): the job runs again. */
-static int spool_committed(int jd)
+static json_t *spool_committed(int jd)
 {
 	json_t *res, *arts, *a;
 	const char *state;
@@ -91,7 +93,7 @@ static int spool_committed(int jd)
 	int out, ok = 0;
 
 	if (fstatat(jd, DAEMON_PASSWORD_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
-		return 0;
+		return NULL;
 	res = spool_load_json_at(jd, "result.json", DAEMON_RESULT_MAX);
 	state = json_string_value(json_object_get(res, "state"));
 	arts = json_object_get(res, "artefacts");
@@ -114,8 +116,24 @@ static int spool_committed(int jd)
 	}
 	if (out >= 0)
 		close(out);
-	json_decref(res);
-	return ok;
+	if (!ok) {
+		json_decref(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* result.json back to empty, durably: a verdict from an earlier try must
+ * not be taken for this one's */
+static void spool_empty_result(int jd)
+{
+	int fd = openat(jd, "result.json", O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (fsync(fd) != 0)
+			log_warn("fsync of an emptied result.json");
+		close(fd);
+	}
 }
 
 /* After a crash: uploads never acknowledged are dropped; jobs whose verdict
@@ -128,6 +146,7 @@ int spool_recover(struct daemon *d)
 	DIR *dp;
 	struct dirent *e;
 	unsigned n = 0, finished = 0;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 
 	if (inc < 0 || act < 0 || q < 0 || done < 0) {
 		if (inc >= 0)
@@ -138,6 +157,7 @@ int spool_recover(struct daemon *d)
 			close(q);
 		if (done >= 0)
 			close(done);
+		g_ptr_array_free(ids, TRUE);
 		return -1;
 	}
 	dp = fdopendir(dup(inc));
@@ -153,34 +173,49 @@ int spool_recover(struct daemon *d)
 	if (dp != NULL)
 		closedir(dp);
 	fsync(q);
+	/* the names first: entries move out of queue/ below */
 	dp = fdopendir(dup(q));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
-		if (spool_valid_id(e->d_name)) {
-			/* a partial out/ from an interrupted try (in active/, or
-			 * in queue/ when it was handed over at intake) goes */
-			int jd = openat(q, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					O_CLOEXEC);
-
-			if (jd >= 0 && spool_committed(jd) &&
-			    renameat(q, e->d_name, done, e->d_name) == 0) {
-				/* the verdict was durable; only its move to done/
-				 * was not */
-				log_info("job %s: its verdict was recorded before the stop",
-					 e->d_name);
-				close(jd);
-				finished++;
-				continue;
-			}
-			if (jd >= 0) {
-				release_remove_tree(jd, "out", DAEMON_RM_DEPTH);
-				unlinkat(jd, "result.json.tmp", 0);
-				close(jd);
-			}
-			spool_enqueue(d, e->d_name);
-			n++;
-		}
+		if (spool_valid_id(e->d_name))
+			g_ptr_array_add(ids, g_strdup(e->d_name));
 	if (dp != NULL)
 		closedir(dp);
+	for (guint k = 0; k < ids->len; k++) {
+		const char *id = g_ptr_array_index(ids, k);
+		int jd = openat(q, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		json_t *res = jd >= 0 ? spool_committed(jd) : NULL;
+
+		if (res != NULL && renameat(q, id, done, id) == 0) {
+			/* the verdict was durable; only its move to done/ was
+			 * not.  Its audit line may not have been: one more,
+			 * marked, from result.json */
+			json_t *ev = spool_verdict_event(id, json_string_value(
+				json_object_get(res, "name")), res);
+
+			log_info("job %s: its verdict was recorded before the stop", id);
+			if (ev == NULL || json_object_set_new(ev, "recovered", json_true()) != 0 ||
+			    audit_append(d->audit, ev) != 0)
+				log_warnx("job %s: cannot write the audit record", id);
+			json_decref(ev);
+			json_decref(res);
+			close(jd);
+			finished++;
+			continue;
+		}
+		json_decref(res);
+		if (jd >= 0) {
+			/* a partial out/ from an interrupted try (in active/, or
+			 * in queue/ when it was handed over at intake) goes, and
+			 * so does an earlier try's verdict */
+			release_remove_tree(jd, "out", DAEMON_RM_DEPTH);
+			unlinkat(jd, "result.json.tmp", 0);
+			spool_empty_result(jd);
+			close(jd);
+		}
+		spool_enqueue(d, id);
+		n++;
+	}
+	g_ptr_array_free(ids, TRUE);
 	if (finished > 0 && (fsync(done) != 0 || fsync(q) != 0))
 		log_warn("fsync of the spool after recovery");
 	if (n > 0)
@@ -243,8 +278,13 @@ static int spool_write_result(int jd, const char *text)
 	int fd = openat(jd, "result.json", O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	size_t len = strlen(text);
 
-	if (fd < 0)
-		return spool_write_file_at(jd, "result.json", text);
+	if (fd < 0) {
+		if (spool_write_file_at(jd, "result.json", text) == 0)
+			return 0;
+		/* it may be in place, its name not durable */
+		unlinkat(jd, "result.json", 0);
+		return -1;
+	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
 		if (ftruncate(fd, 0) != 0)
 			log_warn("cannot empty result.json again");
@@ -616,6 +656,18 @@ static void *spool_verdict_line(void *arg)
 	return NULL;
 }
 
+/* the verdict line went out, the verdict did not: say so */
+static void spool_audit_unrecorded(struct daemon *d, const char *id)
+{
+	json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "verdict not recorded", "job", id,
+			       "reason", "result.json could not be written; the job runs again "
+			       "at the next start");
+
+	if (ev == NULL || audit_append(d->audit, ev) != 0)
+		log_warnx("job %s: cannot write the audit record", id);
+	json_decref(ev);
+}
+
 /* Run fn(arg) in a thread of its own; 0 when none could be made and it
  * ran here */
 static int spool_beside(pthread_t *th, void *(*fn)(void *), void *arg)
@@ -783,13 +835,21 @@ static void spool_process(struct daemon *d, struct detect_ctx *det, const char *
 		}
 		if (wrc != 0) {
 			log_warn("job %s: cannot record the result", id);
+			if (vl.rc == 0)
+				spool_audit_unrecorded(d, id);
 			goto out;
 		}
 	}
 	/* one try per password given: the next one comes over the API.  Once
-	 * the verdict is durable, so that a crash in between tries again */
-	if (unlinkat(jd, DAEMON_PASSWORD_FILE, 0) != 0 && errno != ENOENT)
+	 * the verdict is durable, so that a crash in between tries again; and
+	 * durably gone before anyone hears of the verdict, so that a crash
+	 * after does not try again (spool_committed) */
+	if (unlinkat(jd, DAEMON_PASSWORD_FILE, 0) == 0) {
+		if (fsync(jd) != 0)
+			log_warn("job %s: fsync after removing the password file", id);
+	} else if (errno != ENOENT) {
 		log_warn("job %s: cannot remove the password file", id);
+	}
 	if (in != NULL && spool_intake_wait(d, in) < 0)
 		goto out;
 	/* no fsync: a job in queue/ or active/ with its verdict recorded goes

@@ -75,6 +75,8 @@ check "fsync of result.json fails: 202, no verdict" test "$code" = 202
 check "  ... the job waits in queue/" test -d "$T/spool/queue/$id"
 check "  ... its result.json is empty" test ! -s "$T/spool/queue/$id/result.json"
 check "  ... nothing is served for it" test "$(curl -s "$U/v1/jobs/$id" | json 'd["state"]')" = queued
+check "  ... the audit log says its verdict was not recorded" \
+    grep -q "\"event\":\"verdict not recorded\".*\"job\":\"$id\"" "$T/audit.jsonl"
 
 # well again: the same daemon serves
 : > "$T/fail"

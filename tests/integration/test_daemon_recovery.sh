@@ -2,13 +2,15 @@
 # mugaid's commit point: a job's verdict is final once its result.json is
 # complete and every artefact it names is in out/.  The move into done/ has
 # no fsync of its own, so after a crash a finished job may lie in queue/ or
-# active/: the next start moves it to done/ without running it again.  A job
+# active/: the next start moves it to done/ without running it again, and
+# writes its verdict line once more, marked "recovered".  A job
 # whose result.json is empty or torn, whose artefact is missing, or that has
 # a password waiting runs again.  Each case is set up by hand after a
 # kill -9, as the disk could hold it after a power cut.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
-verdicts() { grep -c "\"event\":\"verdict\".*\"job\":\"$1\"" "$T/audit.jsonl" || true; }
+verdicts() { grep "\"event\":\"verdict\".*\"job\":\"$1\"" "$T/audit.jsonl" | grep -vc '"recovered":true' || true; }
+recovered() { grep "\"event\":\"verdict\".*\"job\":\"$1\"" "$T/audit.jsonl" | grep -c '"recovered":true' || true; }
 submit() {
     curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=$1&wait=30" | json 'd["id"]'
 }
@@ -55,7 +57,9 @@ check "queue/ and active/ are empty after the start" \
     test -z "$(find "$T/spool/queue" "$T/spool/active" -mindepth 1 -maxdepth 1)"
 for id in $committed_q $committed_a; do
     check "recorded verdict ($id): done, released" test "$(state "$id")" = "done released"
-    check "  ... not run again: one verdict line" test "$(verdicts "$id")" = 1
+    check "  ... not run again: one verdict line from its run" test "$(verdicts "$id")" = 1
+    check "  ... and one marked recovered (the first may not have been durable)" \
+        test "$(recovered "$id")" = 1
 done
 check "  ... its artefact is the same file (queue/)" \
     test "$(stat -c %i "$T/spool/done/$committed_q/out/committed-q.txt")" = "$ino_q"
@@ -64,7 +68,8 @@ check "  ... its artefact is the same file (active/)" \
 check "  ... and the log says why" grep -q "job $committed_q: its verdict was recorded before the stop" "$T/daemon.log"
 for id in $no_artefact $torn $empty $password; do
     check "not recorded ($id): run again, released" test "$(state "$id")" = "done released"
-    check "  ... a second verdict line" test "$(verdicts "$id")" = 2
+    check "  ... a second verdict line, none marked recovered" \
+        test "$(verdicts "$id")$(recovered "$id")" = 20
 done
 check "the missing artefact is there again" test -s "$T/spool/done/$no_artefact/out/no-artefact.txt"
 check "the password was used once and removed" test ! -e "$T/spool/done/$password/password"
