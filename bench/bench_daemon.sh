@@ -84,11 +84,14 @@ print("4 KiB text, 4 clients:    %.1f jobs/s  p50 %.1f ms  p99 %.1f ms"
 # scan-only and clamdscan alternate file by file, so that the load of a
 # shared machine falls on both alike; the ratio per quarter of the run
 # shows how much it moves
-scan, clam = [], []
-for f in fresh:
-    scan.append(submit(f, "scan"))
-    if have_clamd:
-        clam.append(clamdscan(f))
+def interleaved(fs):
+    scan, clam = [], []
+    for f in fs:
+        scan.append(submit(f, "scan"))
+        if have_clamd:
+            clam.append(clamdscan(f))
+    return scan, clam
+scan, clam = interleaved(fresh)
 print("4 KiB text, scan-only:    p50 %.1f ms  p99 %.1f ms" % (pct(scan, .5) * 1e3, pct(scan, .99) * 1e3))
 pdf = [submit(t + "/five.pdf", "image-pdf") for _ in range(max(5, n // 10))]
 print("5-page PDF to image PDF:  p50 %.1f ms  p99 %.1f ms" % (pct(pdf, .5) * 1e3, pct(pdf, .99) * 1e3))
@@ -111,12 +114,11 @@ if have_clamd and disk_load:
     hog = subprocess.Popen(["sh", "-c", "while :; do dd if=/dev/zero of=%s/hog bs=1M count=64 "
                             "conv=fsync 2>/dev/null; done" % t])
     try:
-        scan2, clam2 = [], []
+        unseen = []
         for i, f in enumerate(fresh[: max(20, n // 2)]):
-            g = "%s/files/d%05d.txt" % (t, i)
-            open(g, "wb").write(open(f, "rb").read().replace(b"s", b"d", 1))
-            scan2.append(submit(g, "scan"))
-            clam2.append(clamdscan(g))
+            unseen.append("%s/files/d%05d.txt" % (t, i))
+            open(unseen[-1], "wb").write(open(f, "rb").read().replace(b"s", b"d", 1))
+        scan2, clam2 = interleaved(unseen)
     finally:
         hog.kill()
         hog.wait()

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define RELEASE_PATH_MAX 1024
 #define RELEASE_COMPONENT_MAX 255
@@ -29,6 +30,8 @@ int release_path_check(const char *relpath, char *err, size_t errlen);
 #define RELEASE_SYNC_MAX 32
 struct release_sync {
 	int fd[RELEASE_SYNC_MAX];
+	dev_t dev[RELEASE_SYNC_MAX];  /* which directory fd[i] is */
+	ino_t ino[RELEASE_SYNC_MAX];
 	size_t n;
 };
 

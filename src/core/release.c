@@ -105,17 +105,20 @@ void release_sync_init(struct release_sync *s)
 /* hold dir's fsync in s; -1 when it must be made now */
 static int release_sync_hold(struct release_sync *s, int dir)
 {
-	struct stat a, b;
+	struct stat st;
 	int fd;
 
-	if (s == NULL || fstat(dir, &a) != 0)
+	if (s == NULL || fstat(dir, &st) != 0)
 		return -1;
 	for (size_t i = 0; i < s->n; i++)
-		if (fstat(s->fd[i], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		if (s->dev[i] == st.st_dev && s->ino[i] == st.st_ino)
 			return 0;
 	if (s->n >= RELEASE_SYNC_MAX || (fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0)
 		return -1;
-	s->fd[s->n++] = fd;
+	s->fd[s->n] = fd;
+	s->dev[s->n] = st.st_dev;
+	s->ino[s->n] = st.st_ino;
+	s->n++;
 	return 0;
 }
 

@@ -147,19 +147,10 @@ int spool_recover(struct daemon *d)
 	struct dirent *e;
 	unsigned n = 0, finished = 0;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	int rc = -1;
 
-	if (inc < 0 || act < 0 || q < 0 || done < 0) {
-		if (inc >= 0)
-			close(inc);
-		if (act >= 0)
-			close(act);
-		if (q >= 0)
-			close(q);
-		if (done >= 0)
-			close(done);
-		g_ptr_array_free(ids, TRUE);
-		return -1;
-	}
+	if (inc < 0 || act < 0 || q < 0 || done < 0)
+		goto out;
 	dp = fdopendir(dup(inc));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
 		if (e->d_name[0] != '.')
@@ -215,16 +206,22 @@ int spool_recover(struct daemon *d)
 		spool_enqueue(d, id);
 		n++;
 	}
-	g_ptr_array_free(ids, TRUE);
 	if (finished > 0 && (fsync(done) != 0 || fsync(q) != 0))
 		log_warn("fsync of the spool after recovery");
 	if (n > 0)
 		log_info("%u job(s) in the queue after start", n);
-	close(inc);
-	close(act);
-	close(q);
-	close(done);
-	return 0;
+	rc = 0;
+out:
+	g_ptr_array_free(ids, TRUE);
+	if (inc >= 0)
+		close(inc);
+	if (act >= 0)
+		close(act);
+	if (q >= 0)
+		close(q);
+	if (done >= 0)
+		close(done);
+	return rc;
 }
 
 /* write name under dirfd atomically: temporary file, fsync, rename, fsync */
@@ -351,6 +348,16 @@ static void spool_intake_done(struct daemon *d, struct spool_intake *in, int sta
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* Run fn(arg) in a thread of its own; 0 when none could be made and it
+ * ran here */
+static int spool_beside(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	if (pthread_create(th, NULL, fn, arg) == 0)
+		return 1;
+	fn(arg);
+	return 0;
+}
+
 struct spool_fsync_task {
 	int fd;
 	int rc;
@@ -379,9 +386,7 @@ static int spool_fsync_all(const int *fds, size_t n)
 		return -1;
 	for (size_t i = 1; i < n; i++) {
 		t[i].fd = fds[i];
-		started[i] = pthread_create(&th[i], NULL, spool_fsync_thread, &t[i]) == 0;
-		if (!started[i])
-			t[i].rc = fsync(fds[i]);
+		started[i] = spool_beside(&th[i], spool_fsync_thread, &t[i]);
 	}
 	rc = fsync(fds[0]);
 	for (size_t i = 1; i < n; i++) {
@@ -666,16 +671,6 @@ static void spool_audit_unrecorded(struct daemon *d, const char *id)
 	if (ev == NULL || audit_append(d->audit, ev) != 0)
 		log_warnx("job %s: cannot write the audit record", id);
 	json_decref(ev);
-}
-
-/* Run fn(arg) in a thread of its own; 0 when none could be made and it
- * ran here */
-static int spool_beside(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	if (pthread_create(th, NULL, fn, arg) == 0)
-		return 1;
-	fn(arg);
-	return 0;
 }
 
 struct spool_release_sync {
