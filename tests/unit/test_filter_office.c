@@ -94,6 +94,21 @@ static char *run_ok(const char *filter, GByteArray *zip, const char *out_name, c
 	return tu_read_at(*dfd, out_name, NULL);
 }
 
+/* the text ooxml-text makes of the package of parts */
+static char *ooxml_text_of(const char *const *parts)
+{
+	GByteArray *zip = zip_of(parts);
+	struct filter_result res;
+	char *dir, *text;
+	int dfd;
+
+	text = run_ok("ooxml-text", zip, "out.txt", &dir, &dfd, &res);
+	tu_rmrf(dir);
+	close(dfd);
+	g_byte_array_free(zip, TRUE);
+	return text;
+}
+
 static void test_resolve(void **state)
 {
 	char *s;
@@ -150,20 +165,14 @@ static const char *const xlsx_parts[] = {
 
 static void test_xlsx_text(void **state)
 {
-	GByteArray *zip = zip_of(xlsx_parts);
-	struct filter_result res;
-	char *dir, *text;
-	int dfd;
+	char *text;
 
 	(void)state;
-	text = run_ok("ooxml-text", zip, "out.txt", &dir, &dfd, &res);
+	text = ooxml_text_of(xlsx_parts);
 	/* furigana left out, rich runs joined, column gaps kept, a tab inside
 	 * a cell flattened, an out-of-range shared string empty */
 	assert_string_equal(text, "# 二枚目\n7\n# 一枚目\n東京都\t\t千代田区\n\t42\tTRUE\t直接 入力\n");
 	g_free(text);
-	tu_rmrf(dir);
-	close(dfd);
-	g_byte_array_free(zip, TRUE);
 }
 
 #define DOCX_CT CT_HEAD "<Override PartName=\"/word/document.xml\" ContentType=\"" WORD_MAIN "\"/></Types>"
@@ -183,18 +192,12 @@ static void test_docx_text(void **state)
 		"</w:body></w:document>",
 		NULL,
 	};
-	GByteArray *zip = zip_of(parts);
-	struct filter_result res;
-	char *dir, *text;
-	int dfd;
+	char *text;
 
 	(void)state;
-	text = run_ok("ooxml-text", zip, "out.txt", &dir, &dfd, &res);
+	text = ooxml_text_of(parts);
 	assert_string_equal(text, "前文\t続き\n甲\t乙\n選択\n");
 	g_free(text);
-	tu_rmrf(dir);
-	close(dfd);
-	g_byte_array_free(zip, TRUE);
 }
 
 /* no DTD, no entity: refused before parsing, by both filters */
