@@ -7,15 +7,10 @@
  * O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600).  It never builds a path
  * string and never writes anywhere else.
  *
- * Output names are fixed per filter:
- *   pdf-image -> "out.pdf"     pdf-text, text, html-text -> "out.txt"
- *   image     -> "out.png" or "out.jpg"
- *   unpack    -> "m000001", "m000002", ... plus "manifest.jsonl"
- *   ooxml-text -> "out.txt"      ooxml-cdr -> "out.docx", "out.xlsx" or "out.pptx"
- *   office-pdf -> "out.pdf" (LibreOffice's PDF: the core renders it again
- *                 with pdf-image or reads it with pdf-text, never releases it)
- *   office-ooxml -> "out.docx", "out.xlsx" or "out.pptx" (LibreOffice's
- *                 conversion: the core runs ooxml-cdr on it)
+ * Output names, status codes, limits and the request/reply are the filter
+ * protocol's (mugai/filterproto.h); a filter that succeeds names the file
+ * it wrote with filter_output() (FILTERPROTO_OUT_*), and the core takes
+ * exactly that file.
  *
  * A filter fills res->status and res->reason (short, stable, machine-usable
  * first word: e.g. "encrypted", "image-too-large: 60000x60000 > 20000x20000").
@@ -29,49 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum filter_status {
-	FILTER_OK = 0,      /* output written, ready to be scanned and released */
-	FILTER_BLOCKED = 1, /* the content is refused (policy or limit) */
-	FILTER_HELD = 2,    /* cannot be inspected yet (encrypted) */
-	FILTER_FAILED = 3,  /* the filter could not do its job (corrupt input...) */
-};
-
-enum filter_image_format {
-	FILTER_IMG_JPEG = 0,
-	FILTER_IMG_FLATE = 1,
-};
-
-#define FILTER_REASON_MAX 256
-#define FILTER_PASSWORD_MAX 256
-#define FILTER_MIME_MAX 128
-
-/* Limits and parameters for one run.  Every field has a config key (see
- * conf/mugai.conf); 0 never means "unlimited". */
-struct filter_limits {
-	uint64_t max_output_bytes;  /* [limits] filter_output_max: total written */
-	uint32_t dpi;               /* [policy] pdf_dpi (default 150) */
-	uint32_t jpeg_quality;      /* [policy] jpeg_quality (default 85) */
-	uint32_t image_format;      /* [policy] pdf_image_format: enum filter_image_format */
-	uint32_t max_pages;         /* [limits] pdf_max_pages */
-	uint32_t max_page_inches;   /* [limits] pdf_max_page_inches: page side */
-	uint32_t max_image_dim;     /* [limits] image_max_dimension: width and height */
-	uint64_t max_image_pixels;  /* [limits] image_max_pixels: width * height */
-	uint32_t threads;           /* [limits] filter_threads: render threads */
-	uint64_t max_text_bytes;    /* [limits] text_max_bytes: input text size */
-	/* archives (unpack) */
-	uint32_t max_members;       /* [limits] archive_max_members */
-	uint64_t max_member_bytes;  /* [limits] archive_max_member_size */
-	uint64_t max_total_bytes;   /* [limits] archive_max_total_size */
-	uint32_t max_ratio;         /* [limits] archive_max_ratio */
-	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
-	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
-				      * document is (a hint, never trusted for safety) */
-};
-
-struct filter_result {
-	int status; /* enum filter_status */
-	char reason[FILTER_REASON_MAX];
-};
+#include "mugai/filterproto.h"
 
 /* sandbox_flags: what a filter needs beyond the default confinement */
 #define FILTER_SANDBOX_EXEC 0x1 /* may exec and fork its helper (LibreOffice);
@@ -105,5 +58,7 @@ int filter_create(int out_dir_fd, const char *name);
 int filter_read_all(int in_fd, uint64_t max, unsigned char **buf, size_t *len);
 /* write all of buf; -1 on error or short write */
 int filter_write_all(int fd, const void *buf, size_t len);
+/* name the output the core is to take (FILTERPROTO_OUT_*, FILTERPROTO_MANIFEST) */
+void filter_output(struct filter_result *res, const char *name);
 
 #endif

@@ -19,6 +19,11 @@ void filter_set(struct filter_result *res, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
+void filter_output(struct filter_result *res, const char *name)
+{
+	snprintf(res->output, sizeof(res->output), "%s", name);
+}
+
 int filter_create(int out_dir_fd, const char *name)
 {
 	return openat(out_dir_fd, name,

@@ -349,7 +349,7 @@ static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		return 0;
 	}
 	as_jpeg = fmt_name != NULL && strcmp(fmt_name, "jpeg") == 0;
-	out_name = as_jpeg ? "out.jpg" : "out.png";
+	out_name = as_jpeg ? FILTERPROTO_OUT_JPG : FILTERPROTO_OUT_PNG;
 	fd = filter_create(out_dir_fd, out_name);
 	if (fd < 0) {
 		filter_set(res, FILTER_FAILED, "cannot create the output: %s", strerror(errno));
@@ -371,6 +371,7 @@ static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 			filter_set(res, FILTER_FAILED, "image-encode-failed");
 		goto out;
 	}
+	filter_output(res, out_name);
 	filter_set(res, FILTER_OK, "%s %dx%d re-encoded as %s", fmt_name ? fmt_name : "image",
 		   gdk_pixbuf_get_width(pb), gdk_pixbuf_get_height(pb), as_jpeg ? "JPEG" : "PNG");
 out:

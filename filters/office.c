@@ -21,7 +21,7 @@
  * its timeout.
  */
 #include "filter.h"
-#include "mugai/release.h"
+#include "mugai/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -245,8 +245,9 @@ static int office_convert(int in_fd, int out_dir_fd, const struct filter_limits 
 		target = "pdf";
 		ext = "pdf";
 	}
-	out_name = to_ooxml ? (strcmp(ext, "docx") == 0 ? "out.docx" :
-			       strcmp(ext, "xlsx") == 0 ? "out.xlsx" : "out.pptx") : "out.pdf";
+	out_name = to_ooxml ? (strcmp(ext, "docx") == 0 ? FILTERPROTO_OUT_DOCX :
+			       strcmp(ext, "xlsx") == 0 ? FILTERPROTO_OUT_XLSX : FILTERPROTO_OUT_PPTX) :
+		   FILTERPROTO_OUT_PDF;
 	snprintf(in_name, sizeof(in_name), "input%s%s", t != NULL ? "." : "",
 		 t != NULL ? t->ext : "");
 	snprintf(out_src, sizeof(out_src), "out/input.%s", ext);
@@ -302,12 +303,13 @@ static int office_convert(int in_fd, int out_dir_fd, const struct filter_limits 
 		goto out;
 	}
 	filter_set(res, FILTER_OK, "converted by LibreOffice to %s", ext);
+	filter_output(res, out_name);
 out:
 	if (log_fd >= 0)
 		close(log_fd);
 	if (wfd >= 0)
 		close(wfd);
-	release_remove_tree(out_dir_fd, "lo", OFFICE_RM_DEPTH);
+	fsutil_remove_tree(out_dir_fd, "lo", OFFICE_RM_DEPTH);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
  */
 #include "filter.h"
 #include "ooxml.h"
-#include "mugai/detect.h"
+#include "mugai/mimetype.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -649,8 +649,8 @@ static int ooxml_cdr_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	mainp = ooxml_find(&c.pkg, c.pkg.main);
 	was_macro = str_has_ci(mainp->ctype, "macroenabled");
 	c.main_ctype = g_strdup(cdr_plain_main(c.pkg.kind));
-	out_name = c.pkg.kind == OOXML_WORD ? "out.docx" :
-		   c.pkg.kind == OOXML_EXCEL ? "out.xlsx" : "out.pptx";
+	out_name = c.pkg.kind == OOXML_WORD ? FILTERPROTO_OUT_DOCX :
+		   c.pkg.kind == OOXML_EXCEL ? FILTERPROTO_OUT_XLSX : FILTERPROTO_OUT_PPTX;
 	for (size_t i = 0; i < c.pkg.n; i++) {
 		struct ooxml_part *p = &c.pkg.parts[i];
 
@@ -678,6 +678,7 @@ static int ooxml_cdr_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	if (rc == 0)
 		rc = cdr_write(&c, out_dir_fd, out_name, lim, res);
 	if (rc == 0) {
+		filter_output(res, out_name);
 		filter_set(res, FILTER_OK, "disarmed%s: removed %u parts%s%s%s, %u relationships "
 			   "(%u external), %u references, %u field codes, %u DDE formulas",
 			   was_macro ? " (macro-enabled made plain)" : "", c.parts_removed,
@@ -693,4 +694,4 @@ static int ooxml_cdr_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	return 0;
 }
 
-const struct filter_ops filter_ooxml_cdr = { "ooxml-cdr", detect_is_ooxml, ooxml_cdr_run, 0 };
+const struct filter_ops filter_ooxml_cdr = { "ooxml-cdr", mimetype_is_ooxml, ooxml_cdr_run, 0 };

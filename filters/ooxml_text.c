@@ -13,7 +13,7 @@
  */
 #include "filter.h"
 #include "ooxml.h"
-#include "mugai/detect.h"
+#include "mugai/mimetype.h"
 #include "textenc.h"
 
 #include <glib.h>
@@ -438,4 +438,4 @@ static int ooxml_text_run(int in_fd, int out_dir_fd, const struct filter_limits 
 	return 0;
 }
 
-const struct filter_ops filter_ooxml_text = { "ooxml-text", detect_is_ooxml, ooxml_text_run, 0 };
+const struct filter_ops filter_ooxml_text = { "ooxml-text", mimetype_is_ooxml, ooxml_text_run, 0 };

@@ -268,7 +268,7 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	pthread_mutex_init(&rc.mu, NULL);
 	pthread_cond_init(&rc.cv, NULL);
 
-	os.fd = filter_create(out_dir_fd, "out.pdf");
+	os.fd = filter_create(out_dir_fd, FILTERPROTO_OUT_PDF);
 	os.max = lim->max_output_bytes;
 	if (rc.slots == NULL || os.fd < 0) {
 		filter_set(res, FILTER_FAILED, "cannot create the output: %s", strerror(errno));
@@ -350,8 +350,10 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 		filter_set(res, FILTER_FAILED, "cannot write the output: %s", strerror(errno));
 	else if (!ok)
 		filter_set(res, FILTER_FAILED, "%s", rc.error[0] ? rc.error : "pdf-render-failed");
-	else
+	else {
 		filter_set(res, FILTER_OK, "%d page(s) at %u dpi", rc.n_pages, lim->dpi);
+		filter_output(res, FILTERPROTO_OUT_PDF);
+	}
 out:
 	if (rc.slots != NULL)
 		for (int i = 0; i < rc.n_pages; i++)
@@ -360,7 +362,7 @@ out:
 	if (os.fd >= 0) {
 		close(os.fd);
 		if (res->status != FILTER_OK)
-			unlinkat(out_dir_fd, "out.pdf", 0);
+			unlinkat(out_dir_fd, FILTERPROTO_OUT_PDF, 0);
 	}
 	pthread_mutex_destroy(&rc.mu);
 	pthread_cond_destroy(&rc.cv);

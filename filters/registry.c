@@ -1,40 +1,28 @@
-/* registry.c - the filter table: one line per filter */
+/* registry.c - the filter ops table, built from the filter table
+ * (FILTERPROTO_FILTERS in mugai/filterproto.h) */
 #include "filter.h"
 
 #include <string.h>
 
-/* mugai-filter-lite (built with MUGAI_FILTER_LITE) links only the filters
- * that need neither poppler nor cairo nor the image decoders (text,
- * html-text, unpack): the most frequent small jobs do not pay for loading
- * sixty libraries.  There the references are weak and a filter that is not
- * linked in is not in the table (its entry is NULL). */
+/* mugai-filter-lite (built with MUGAI_FILTER_LITE) carries only the filters
+ * the table marks LITE (no poppler, cairo or image decoders to load per
+ * task).  There the references to the others are weak: a static library's
+ * member is not linked in for a weak reference, so those filters, and the
+ * libraries only they need, are not in the binary, and their entries are
+ * NULL. */
+#define FILTER_REF_LITE
 #ifdef MUGAI_FILTER_LITE
-#define FILTER_WEAK __attribute__((weak))
+#define FILTER_REF_FULL __attribute__((weak))
 #else
-#define FILTER_WEAK
+#define FILTER_REF_FULL
 #endif
-extern const struct filter_ops filter_pdf_image FILTER_WEAK;
-extern const struct filter_ops filter_pdf_text FILTER_WEAK;
-extern const struct filter_ops filter_text FILTER_WEAK;
-extern const struct filter_ops filter_html_text FILTER_WEAK;
-extern const struct filter_ops filter_image FILTER_WEAK;
-extern const struct filter_ops filter_unpack FILTER_WEAK;
-extern const struct filter_ops filter_ooxml_text FILTER_WEAK;
-extern const struct filter_ops filter_ooxml_cdr FILTER_WEAK;
-extern const struct filter_ops filter_office_pdf FILTER_WEAK;
-extern const struct filter_ops filter_office_ooxml FILTER_WEAK;
 
+#define FILTER_DECLARE(sym, name, bin, lim) extern const struct filter_ops sym FILTER_REF_##bin;
+FILTERPROTO_FILTERS(FILTER_DECLARE)
+
+#define FILTER_ENTRY(sym, name, bin, lim) &sym,
 static const struct filter_ops *const table[] = {
-	&filter_pdf_image,
-	&filter_pdf_text,
-	&filter_text,
-	&filter_html_text,
-	&filter_image,
-	&filter_unpack,
-	&filter_ooxml_text,
-	&filter_ooxml_cdr,
-	&filter_office_pdf,
-	&filter_office_ooxml,
+	FILTERPROTO_FILTERS(FILTER_ENTRY)
 	NULL,
 };
 

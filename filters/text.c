@@ -28,16 +28,17 @@ int text_write_output(int out_dir_fd, const char *text, size_t len,
 			   (unsigned long long)lim->max_output_bytes);
 		return 0;
 	}
-	fd = filter_create(out_dir_fd, "out.txt");
+	fd = filter_create(out_dir_fd, FILTERPROTO_OUT_TXT);
 	if (fd < 0) {
 		filter_set(res, FILTER_FAILED, "cannot create the output: %s", strerror(errno));
 		return 0;
 	}
 	if (filter_write_all(fd, text, len) != 0 || close(fd) != 0) {
 		filter_set(res, FILTER_FAILED, "cannot write the output: %s", strerror(errno));
-		unlinkat(out_dir_fd, "out.txt", 0);
+		unlinkat(out_dir_fd, FILTERPROTO_OUT_TXT, 0);
 		return 0;
 	}
+	filter_output(res, FILTERPROTO_OUT_TXT);
 	return 1;
 }
 

@@ -161,7 +161,7 @@ static char *unpack_unique(struct unpack_state *st, char *path)
 
 static void unpack_skip(struct unpack_state *st, const char *path, const char *why)
 {
-	json_array_append_new(st->manifest, json_pack("{s:s, s:s}", "path", path, "skipped", why));
+	json_array_append_new(st->manifest, filterproto_manifest_skipped(path, why));
 }
 
 /* Remove every member written so far (on any outcome but OK). */
@@ -170,10 +170,10 @@ static void unpack_rollback(struct unpack_state *st)
 	char name[16];
 
 	for (unsigned i = 1; i <= st->n_files; i++) {
-		snprintf(name, sizeof(name), "m%06u", i);
+		snprintf(name, sizeof(name), FILTERPROTO_MEMBER_FMT, i);
 		unlinkat(st->out_dir_fd, name, 0);
 	}
-	unlinkat(st->out_dir_fd, "manifest.jsonl", 0);
+	unlinkat(st->out_dir_fd, FILTERPROTO_MANIFEST, 0);
 }
 
 static int unpack_is_crypto_error(struct archive *a)
@@ -198,7 +198,7 @@ static int unpack_member(struct unpack_state *st, struct archive *a, const char 
 		filter_set(res, FILTER_FAILED, "out of memory");
 		return -1;
 	}
-	snprintf(name, sizeof(name), "m%06u", st->n_files + 1);
+	snprintf(name, sizeof(name), FILTERPROTO_MEMBER_FMT, st->n_files + 1);
 	fd = filter_create(st->out_dir_fd, name);
 	if (fd < 0) {
 		free(buf);
@@ -285,7 +285,7 @@ static struct archive *unpack_open(int in_fd, const struct filter_limits *lim, i
 
 static int unpack_write_manifest(struct unpack_state *st, struct filter_result *res)
 {
-	int fd = filter_create(st->out_dir_fd, "manifest.jsonl");
+	int fd = filter_create(st->out_dir_fd, FILTERPROTO_MANIFEST);
 	size_t i;
 	json_t *m;
 	int rc = 0;
@@ -422,17 +422,19 @@ static int unpack_run(int in_fd, int out_dir_fd, const struct filter_limits *lim
 		{
 			char file[16];
 
-			snprintf(file, sizeof(file), "m%06u", st.n_files);
-			json_array_append_new(st.manifest, json_pack("{s:s, s:s, s:I}", "file", file,
-				"path", path, "size", (json_int_t)size));
+			snprintf(file, sizeof(file), FILTERPROTO_MEMBER_FMT, st.n_files);
+			json_array_append_new(st.manifest, filterproto_manifest_member(file, path,
+									     size));
 		}
 		g_free(path);
 	}
-	if (!failed && unpack_write_manifest(&st, res) == 0)
+	if (!failed && unpack_write_manifest(&st, res) == 0) {
 		filter_set(res, FILTER_OK, "%u member(s), %llu bytes", st.n_files,
 			   (unsigned long long)st.total);
-	else
+		filter_output(res, FILTERPROTO_MANIFEST);
+	} else {
 		unpack_rollback(&st);
+	}
 	if (a != NULL)
 		archive_read_free(a);
 out:

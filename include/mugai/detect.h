@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mugai/mimetype.h"
+
 #define DETECT_MIME_MAX 128
 #define DETECT_EXT_MAX 16
 #define DETECT_READ_MAX (1024 * 1024) /* bytes of content given to libmagic */
@@ -53,7 +55,10 @@ void detect_close(struct detect_ctx *ctx);
 int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
 	      char *err, size_t errlen);
 /* an OOXML package type (docx/xlsx/pptx and their macro/template variants) */
-bool detect_is_ooxml(const char *mime);
+static inline bool detect_is_ooxml(const char *mime)
+{
+	return mimetype_is_ooxml(mime);
+}
 /* class of a MIME type alone */
 int detect_class_of_mime(const char *mime);
 /* class the extension (lower case, no dot) claims; CLASS_UNKNOWN if none */

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mugai/fsutil.h"
+
 #define RELEASE_PATH_MAX 1024
 #define RELEASE_COMPONENT_MAX 255
 
@@ -59,8 +61,11 @@ int release_link(int root_fd, const char *relpath, int src_fd, char *final_rel,
 int release_unlink(int root_fd, const char *relpath);
 
 /* Remove dir_fd's entry `name` and everything below it, never following a
- * link, at most max_depth directory levels deep (a work directory; what is
- * deeper stays). */
-void release_remove_tree(int dir_fd, const char *name, int max_depth);
+ * link, at most max_depth directory levels deep: fsutil_remove_tree (in
+ * libmugai_util, which the filters link too), by the name src/daemon calls. */
+static inline void release_remove_tree(int dir_fd, const char *name, int max_depth)
+{
+	fsutil_remove_tree(dir_fd, name, max_depth);
+}
 
 #endif

@@ -34,7 +34,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "filter.h"
+#include "mugai/filterproto.h"
 
 #define CLIENT_BODY_MAX (64 * 1024 * 1024)
 #define CLIENT_PROGRESS_MIN (8 * 1024 * 1024)

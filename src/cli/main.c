@@ -13,7 +13,7 @@
  * or failed, 2 usage or system error (a missing signature database included).
  */
 #include "client.h"
-#include "filter.h"
+#include "mugai/filterproto.h"
 #include "mugai/audit.h"
 #include "mugai/config.h"
 #include "mugai/detect.h"

@@ -1,6 +1,6 @@
 /* config.c - INI configuration with embedded defaults, strict validation */
 #include "mugai/config.h"
-#include "filter.h"
+#include "mugai/filterproto.h"
 
 #include <glib.h>
 #include <errno.h>

@@ -144,14 +144,6 @@ const char *detect_class_name(int cls)
 	return detect_class_names[cls];
 }
 
-bool detect_is_ooxml(const char *mime)
-{
-	return strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
-	       strncmp(mime, "application/vnd.ms-word.", 24) == 0 ||
-	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
-	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
-}
-
 int detect_class_of_mime(const char *mime)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(detect_mimes); i++)

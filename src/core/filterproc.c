@@ -48,16 +48,28 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->max_ratio = cfg->archive_max_ratio;
 }
 
-/* Filters mugai-filter-lite carries (see filters/registry.c). */
+#define FILTERPROC_OFFICE_OPEN_FILES 1024 /* LibreOffice opens many files at once */
+
+/* The filter table says which filters mugai-filter-lite carries. */
 static int filterproc_is_lite(const char *name)
 {
-	static const char *const lite[] = { "text", "html-text", "unpack", "ooxml-text",
-					    "ooxml-cdr", "office-pdf", "office-ooxml" };
+	const struct filterproto_info *fi = filterproto_lookup(name);
 
-	for (size_t i = 0; i < sizeof(lite) / sizeof(lite[0]); i++)
-		if (strcmp(name, lite[i]) == 0)
-			return 1;
-	return 0;
+	return fi != NULL && fi->binary == FILTERPROTO_BIN_LITE;
+}
+
+void filterproc_config(const struct mugai_config *cfg, const char *name,
+		       struct mugai_config *out)
+{
+	const struct filterproto_info *fi = filterproto_lookup(name);
+
+	*out = *cfg;
+	if (fi != NULL && fi->limits == FILTERPROTO_LIMITS_OFFICE) {
+		out->filter_timeout = cfg->office_timeout;
+		out->filter_memory = cfg->office_memory;
+		if (out->filter_open_files < FILTERPROC_OFFICE_OPEN_FILES)
+			out->filter_open_files = FILTERPROC_OFFICE_OPEN_FILES;
+	}
 }
 
 static const char *filterproc_binary_named(const struct mugai_config *cfg, const char *prog,
@@ -89,34 +101,6 @@ const char *filterproc_binary(const struct mugai_config *cfg)
 	static char path[PATH_MAX];
 
 	return filterproc_binary_named(cfg, "mugai-filter", path, sizeof(path));
-}
-
-int filterproc_check_request(const void *buf, size_t len)
-{
-	const struct filter_request *rq = buf;
-
-	if (len != sizeof(*rq) || rq->magic != FILTERPROTO_MAGIC ||
-	    rq->version != FILTERPROTO_VERSION)
-		return -1;
-	if (memchr(rq->filter, '\0', sizeof(rq->filter)) == NULL ||
-	    memchr(rq->limits.password, '\0', sizeof(rq->limits.password)) == NULL)
-		return -1;
-	return 0;
-}
-
-int filterproc_check_reply(const void *buf, size_t len)
-{
-	const struct filter_reply *rp = buf;
-
-	if (len != sizeof(*rp) || rp->magic != FILTERPROTO_MAGIC ||
-	    rp->version != FILTERPROTO_VERSION)
-		return -1;
-	if (rp->status < FILTER_OK || rp->status > FILTER_FAILED)
-		return -1;
-	if (memchr(rp->reason, '\0', sizeof(rp->reason)) == NULL ||
-	    memchr(rp->sandbox, '\0', sizeof(rp->sandbox)) == NULL)
-		return -1;
-	return 0;
 }
 
 static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
@@ -209,10 +193,10 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 		goto out;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, hi_in, FILTERPROC_FD_IN);
+	posix_spawn_file_actions_adddup2(&fa, hi_in, FILTERPROTO_FD_IN);
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], FILTERPROC_FD_CHAN);
-	posix_spawn_file_actions_adddup2(&fa, hi_out, FILTERPROC_FD_OUTDIR);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], FILTERPROTO_FD_CHAN);
+	posix_spawn_file_actions_adddup2(&fa, hi_out, FILTERPROTO_FD_OUTDIR);
 	err = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0) {
@@ -244,7 +228,7 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 		n = recv(sv[0], buf, sizeof(buf), MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n > 0 && filterproc_check_reply(buf, (size_t)n) == 0) {
+		if (n > 0 && filterproto_check_reply(buf, (size_t)n) == 0) {
 			memcpy(&rp, buf, sizeof(rp));
 			got_reply = 1;
 		} else if (n > 0) {
@@ -289,6 +273,8 @@ reap:
 	} else {
 		res->status = rp.status;
 		g_strlcpy(res->reason, rp.reason, sizeof(res->reason));
+		if (rp.status == FILTER_OK)
+			g_strlcpy(res->output, rp.output, sizeof(res->output));
 		if (sandbox != NULL && sandboxlen > 0)
 			g_strlcpy(sandbox, rp.sandbox, sandboxlen);
 	}

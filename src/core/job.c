@@ -1,5 +1,6 @@
 /* job.c - the pipeline for one job */
 #include "mugai/clock.h"
+#include "mugai/fsutil.h"
 #include "mugai/job.h"
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
@@ -21,9 +22,7 @@
 
 #define JOB_REASON_MAX 512
 #define JOB_NAME_MAX 200           /* bytes of a released file name we keep */
-#define JOB_MANIFEST_MAX (64 * 1024 * 1024)
 #define JOB_WORK_NAME 16
-#define JOB_OFFICE_OPEN_FILES 1024   /* LibreOffice opens many files at once */
 #define JOB_RM_DEPTH 32              /* work directory levels removed */
 
 struct job_pending {
@@ -242,26 +241,24 @@ static int job_only_limits(const struct scan_result *sr)
 	return sr->n_findings > 0;
 }
 
-/* Read an archive filter's manifest and send every member through the pipeline. */
-static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
-			const char *rel_dir, const char *report_path, unsigned depth,
-			json_t *item)
+/* The manifest an archive filter wrote, whole: a malloc'd buffer, or NULL
+ * with the job failed. */
+static char *job_manifest_load(struct job_state *st, int fdir, unsigned depth, json_t *item,
+			       size_t *lenp)
 {
 	struct stat sb;
-	unsigned char *buf = NULL;
-	size_t len = 0, n_released_dirs = 0;
-	int mfd = openat(fdir, "manifest.jsonl", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	char *line, *save = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int mfd = openat(fdir, FILTERPROTO_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	(void)n_released_dirs;
 	if (mfd < 0 || fstat(mfd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > JOB_MANIFEST_MAX) {
+	    sb.st_size > FILTERPROTO_MANIFEST_MAX) {
 		job_item_verdict(item, "failed", "archive: the unpack filter wrote no valid manifest");
 		if (depth == 0)
 			job_set(st, &st->failed, "archive: the unpack filter wrote no valid manifest");
 		if (mfd >= 0)
 			close(mfd);
-		return;
+		return NULL;
 	}
 	buf = malloc((size_t)sb.st_size + 1);
 	if (buf != NULL) {
@@ -272,26 +269,80 @@ static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
 				break;
 			len += (size_t)r;
 		}
-		buf[len] = '\0';
 	}
 	close(mfd);
 	if (buf == NULL || len != (size_t)sb.st_size) {
 		job_item_verdict(item, "failed", "archive: cannot read the manifest");
 		job_set(st, &st->failed, "archive: cannot read the manifest");
 		free(buf);
-		return;
+		return NULL;
 	}
-	for (line = strtok_r((char *)buf, "\n", &save); line != NULL && !job_stopped(st);
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_error_t jerr;
-		json_t *m = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-		const char *file = NULL, *path = NULL, *skipped = NULL;
-		char err[256], mdir[RELEASE_PATH_MAX], mreport[RELEASE_PATH_MAX * 2];
-		char *slash, *pathcopy;
+	*lenp = len;
+	return buf;
+}
 
-		if (m == NULL || json_unpack(m, "{s:s, s?s, s?s}", "path", &path, "file", &file,
-					     "skipped", &skipped) != 0) {
-			json_decref(m);
+/* a member the archive filter did not extract, or one never opened */
+static void job_member_skipped(struct job_state *st, const char *mreport, const char *verdict,
+			       const char *why)
+{
+	json_t *sk = job_item_new(mreport);
+
+	job_item_verdict(sk, verdict, why);
+	json_array_append_new(st->items, sk);
+}
+
+/* One extracted member through the pipeline, under rel_dir and the
+ * directories of its path. */
+static void job_member(struct job_state *st, int fdir, const char *fdir_rel,
+		       const char *rel_dir, const struct filterproto_member *m,
+		       const char *mreport, unsigned depth)
+{
+	char mdir[RELEASE_PATH_MAX], mrel[32];
+	char *pathcopy = g_strdup(m->path), *slash = strrchr(pathcopy, '/');
+	int mfdm = openat(fdir, m->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat ms;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		job_join(mdir, sizeof(mdir), rel_dir, pathcopy);
+	} else {
+		g_strlcpy(mdir, rel_dir, sizeof(mdir));
+	}
+	if (mfdm < 0 || fstat(mfdm, &ms) != 0 || !S_ISREG(ms.st_mode)) {
+		job_member_skipped(st, mreport, "failed", "archive: member file missing");
+	} else {
+		st->expanded += (uint64_t)ms.st_size;
+		if (st->expanded > st->env->cfg->archive_max_total_size) {
+			job_set(st, &st->blocked, "archive-too-large: more than %llu bytes expanded "
+				"in the job ([limits] archive_max_total_size)",
+				(unsigned long long)st->env->cfg->archive_max_total_size);
+		} else {
+			snprintf(mrel, sizeof(mrel), "%s/%s", fdir_rel, m->file);
+			job_process_item(st, mfdm, mrel, mdir, slash != NULL ? slash + 1 : pathcopy,
+					 mreport, depth + 1);
+		}
+	}
+	if (mfdm >= 0)
+		close(mfdm);
+	g_free(pathcopy);
+}
+
+/* Read an archive filter's manifest and send every member through the pipeline. */
+static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
+			const char *rel_dir, const char *report_path, unsigned depth,
+			json_t *item)
+{
+	struct filterproto_manifest cur;
+	struct filterproto_member *m = g_new0(struct filterproto_member, 1);
+	size_t len = 0;
+	char *buf = job_manifest_load(st, fdir, depth, item, &len);
+	char err[256], *mreport = NULL;
+	int rc;
+
+	if (buf != NULL)
+		filterproto_manifest_init(&cur, buf, len);
+	while (buf != NULL && !job_stopped(st) && (rc = filterproto_manifest_next(&cur, m)) != 0) {
+		if (rc < 0) {
 			job_set(st, &st->failed, "archive: malformed manifest line");
 			break;
 		}
@@ -300,83 +351,26 @@ static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
 			job_set(st, &st->blocked, "archive-too-many-members: more than %u members "
 				"in the job ([limits] archive_max_members)",
 				st->env->cfg->archive_max_members);
-			json_decref(m);
 			break;
 		}
-		snprintf(mreport, sizeof(mreport), "%s/%s", report_path, path);
-		if (skipped != NULL || file == NULL) {
-			json_t *sk = job_item_new(mreport);
-			char why[300];
+		g_free(mreport);
+		mreport = g_strdup_printf("%s/%s", report_path, m->path);
+		if (m->skipped[0] != '\0' || m->file[0] == '\0') {
+			char *why = g_strdup_printf("skipped: %s", m->skipped[0] ? m->skipped :
+						    "no file");
 
-			snprintf(why, sizeof(why), "skipped: %s", skipped ? skipped : "no file");
-			job_item_verdict(sk, "blocked", why);
-			json_array_append_new(st->items, sk);
-			json_decref(m);
-			continue;
-		}
-		if (strlen(file) != 7 || file[0] != 'm' ||
-		    strspn(file + 1, "0123456789") != 6 ||
-		    release_path_check(path, err, sizeof(err)) != 0) {
-			json_t *sk = job_item_new(mreport);
-
-			job_item_verdict(sk, "blocked", "skipped: unsafe member name");
-			json_array_append_new(st->items, sk);
-			json_decref(m);
-			continue;
-		}
-		pathcopy = g_strdup(path);
-		slash = strrchr(pathcopy, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			job_join(mdir, sizeof(mdir), rel_dir, pathcopy);
+			job_member_skipped(st, mreport, "blocked", why);
+			g_free(why);
+		} else if (m->unsafe || release_path_check(m->path, err, sizeof(err)) != 0) {
+			job_member_skipped(st, mreport, "blocked", "skipped: unsafe member name");
 		} else {
-			g_strlcpy(mdir, rel_dir, sizeof(mdir));
+			job_member(st, fdir, fdir_rel, rel_dir, m, mreport, depth);
 		}
-		{
-			int mfdm = openat(fdir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			struct stat ms;
-			char mrel[32];
-
-			if (mfdm < 0 || fstat(mfdm, &ms) != 0 || !S_ISREG(ms.st_mode)) {
-				json_t *sk = job_item_new(mreport);
-
-				job_item_verdict(sk, "failed", "archive: member file missing");
-				json_array_append_new(st->items, sk);
-			} else {
-				st->expanded += (uint64_t)ms.st_size;
-				if (st->expanded > st->env->cfg->archive_max_total_size)
-					job_set(st, &st->blocked, "archive-too-large: more than %llu "
-						"bytes expanded in the job ([limits] "
-						"archive_max_total_size)", (unsigned long long)
-						st->env->cfg->archive_max_total_size);
-				else {
-					snprintf(mrel, sizeof(mrel), "%s/%s", fdir_rel, file);
-					job_process_item(st, mfdm, mrel, mdir,
-							 slash != NULL ? slash + 1 : pathcopy,
-							 mreport, depth + 1);
-				}
-			}
-			if (mfdm >= 0)
-				close(mfdm);
-		}
-		g_free(pathcopy);
-		json_decref(m);
 	}
+	g_free(mreport);
+	g_free(m);
 	free(buf);
 }
-
-static const char *const job_out_names[] = { "out.pdf", "out.txt", "out.png", "out.jpg",
-					     "out.docx", "out.xlsx", "out.pptx" };
-
-/* what the first filter of a chain leaves for the second */
-static const struct {
-	const char *name, *mime;
-} job_chain_outputs[] = {
-	{ "out.pdf", "application/pdf" },
-	{ "out.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
-	{ "out.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
-	{ "out.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
-};
 
 static void filter_result_failed(struct filter_result *fr, const char *why)
 {
@@ -413,7 +407,7 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 		      char *sandbox, size_t sblen)
 {
 	const struct mugai_config *cfg = st->env->cfg;
-	struct mugai_config fcfg = *cfg;
+	struct mugai_config fcfg;
 	struct filter_limits lim;
 	int64_t left;
 
@@ -442,12 +436,7 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 		if (lim.max_members == 0)
 			lim.max_members = 1;
 	}
-	if (strncmp(name, "office-", 7) == 0) {
-		fcfg.filter_timeout = cfg->office_timeout;
-		fcfg.filter_memory = cfg->office_memory;
-		if (fcfg.filter_open_files < JOB_OFFICE_OPEN_FILES)
-			fcfg.filter_open_files = JOB_OFFICE_OPEN_FILES;
-	}
+	filterproc_config(cfg, name, &fcfg);
 	left = (st->deadline - mugai_now_ms() + 999) / 1000;
 	if (left < (int64_t)fcfg.filter_timeout)
 		fcfg.filter_timeout = left < 1 ? 1 : (uint32_t)left;
@@ -506,7 +495,7 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 	json_t *item = job_item_new(report_path);
 	size_t idx = json_array_size(st->items);
 	int fdir = -1, ofd = -1;
-	const char *out_name = NULL;
+	const char *out_name;
 
 	json_array_append_new(st->items, item);
 	job_safe_name(name, safe, sizeof(safe));
@@ -623,14 +612,11 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 	}
 	if (fr.status == FILTER_OK && pd.then != NULL) {
 		int mid = -1, fdir2 = -1;
-		const char *mid_mime = NULL;
+		const char *mid_mime = filterproto_output_mime(fr.output);
 		char dname2[32];
 
-		for (size_t i = 0; i < G_N_ELEMENTS(job_chain_outputs) && mid < 0; i++) {
-			mid = openat(fdir, job_chain_outputs[i].name, O_RDONLY | O_NOFOLLOW |
-				     O_CLOEXEC);
-			mid_mime = job_chain_outputs[i].mime;
-		}
+		if (mid_mime != NULL)
+			mid = openat(fdir, fr.output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (mid < 0) {
 			filter_result_failed(&fr, "the filter wrote no output");
 		} else {
@@ -697,10 +683,9 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 	}
 
 	/* 5. scan the artefact */
-	for (size_t i = 0; i < G_N_ELEMENTS(job_out_names) && ofd < 0; i++) {
-		ofd = openat(fdir, job_out_names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		out_name = job_out_names[i];
-	}
+	out_name = fr.output;
+	if (out_name[0] != '\0' && strcmp(out_name, FILTERPROTO_MANIFEST) != 0)
+		ofd = openat(fdir, out_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (ofd < 0) {
 		job_item_verdict(item, "failed", "the filter wrote no output");
 		if (depth == 0)
@@ -748,7 +733,7 @@ out:
 /* Remove the work directory and everything in it. */
 static void job_rm_work(const char *work_path)
 {
-	release_remove_tree(AT_FDCWD, work_path, JOB_RM_DEPTH + 1);
+	fsutil_remove_tree(AT_FDCWD, work_path, JOB_RM_DEPTH + 1);
 	if (access(work_path, F_OK) == 0)
 		log_warnx("cannot remove the work directory %s", work_path);
 }

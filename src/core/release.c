@@ -344,29 +344,6 @@ done:
 	return rc;
 }
 
-void release_remove_tree(int dir_fd, const char *name, int max_depth)
-{
-	int fd;
-	DIR *d;
-	struct dirent *e;
-
-	if (unlinkat(dir_fd, name, 0) == 0 || max_depth <= 0)
-		return;
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			release_remove_tree(dirfd(d), e->d_name, max_depth - 1);
-	closedir(d);
-	unlinkat(dir_fd, name, AT_REMOVEDIR);
-}
-
 int release_unlink(int root_fd, const char *relpath)
 {
 	const char *base = NULL;

@@ -1,16 +1,13 @@
 /*
  * mugai-filter - runs exactly one filter on one input, inside a sandbox.
  *
- * Exec'd by mugaid / mugai (src/core/filterproc.c) with:
- *   fd 0  the input (read only)
- *   fd 3  a SOCK_SEQPACKET channel: one struct filter_request in, one
- *         struct filter_reply out
- *   fd 4  the output directory
+ * Exec'd by mugaid / mugai (src/core/filterproc.c) with the fds of the
+ * filter protocol (mugai/filterproto.h): the input, the channel (one struct
+ * filter_request in, one struct filter_reply out), the output directory.
  * Everything else is closed.  The sandbox is entered before the input is
  * read.  The exit status is 0 when a reply was sent, whatever the verdict.
  */
 #include "filter.h"
-#include "mugai/filterproc.h"
 #include "mugai/log.h"
 #include "sandbox.h"
 
@@ -47,7 +44,9 @@ static int filterd_reply(const struct filter_result *res, const char *layers)
 	rp.status = res->status;
 	g_strlcpy(rp.reason, res->reason, sizeof(rp.reason));
 	g_strlcpy(rp.sandbox, layers, sizeof(rp.sandbox));
-	if (send(FILTERPROC_FD_CHAN, &rp, sizeof(rp), MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
+	if (res->status == FILTER_OK && filterproto_output_valid(res->output))
+		g_strlcpy(rp.output, res->output, sizeof(rp.output));
+	if (send(FILTERPROTO_FD_CHAN, &rp, sizeof(rp), MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
 		return -1;
 	return 0;
 }
@@ -69,11 +68,11 @@ int main(int argc, char **argv)
 	filterd_close_others();
 
 	do {
-		n = recv(FILTERPROC_FD_CHAN, buf, sizeof(buf), MSG_TRUNC);
+		n = recv(FILTERPROTO_FD_CHAN, buf, sizeof(buf), MSG_TRUNC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		fatal("read request");
-	if (filterproc_check_request(buf, (size_t)n) != 0)
+	if (filterproto_check_request(buf, (size_t)n) != 0)
 		fatalx("malformed request (%zd bytes)", n);
 	memcpy(&rq, buf, sizeof(rq));
 	ops = filter_lookup(rq.filter);
@@ -86,7 +85,7 @@ int main(int argc, char **argv)
 	sp.address_space = rq.address_space;
 	sp.file_size = rq.file_size;
 	sp.strict = (int)rq.sandbox_strict;
-	sp.out_dir_fd = FILTERPROC_FD_OUTDIR;
+	sp.out_dir_fd = FILTERPROTO_FD_OUTDIR;
 	sp.allow_exec = (ops->sandbox_flags & FILTER_SANDBOX_EXEC) != 0;
 	memset(&res, 0, sizeof(res));
 	if (sandbox_enter(&sp, layers, sizeof(layers)) != 0) {
@@ -97,7 +96,7 @@ int main(int argc, char **argv)
 	}
 
 	res.status = FILTER_FAILED;
-	if (ops->run(FILTERPROC_FD_IN, FILTERPROC_FD_OUTDIR, &rq.limits, &res) != 0) {
+	if (ops->run(FILTERPROTO_FD_IN, FILTERPROTO_FD_OUTDIR, &rq.limits, &res) != 0) {
 		res.status = FILTER_FAILED;
 		if (res.reason[0] == '\0')
 			g_strlcpy(res.reason, "filter-internal-error", sizeof(res.reason));

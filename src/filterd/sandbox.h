@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filter.h" /* FILTER_SANDBOX_WORK */
+
 struct sandbox_params {
 	uint32_t cpu_seconds;
 	uint32_t open_files;

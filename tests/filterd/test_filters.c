@@ -51,6 +51,7 @@ static int run_ok(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	close(fd);
 	free(buf);
 	filter_set(res, FILTER_OK, "copied");
+	filter_output(res, FILTERPROTO_OUT_TXT);
 	return 0;
 }
 

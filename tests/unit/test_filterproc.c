@@ -86,6 +86,7 @@ static void test_ok_roundtrip(void **state)
 
 	assert_int_equal(run(fx, "test-ok", &res, sb), FILTER_OK);
 	assert_string_equal(res.reason, "copied");
+	assert_string_equal(res.output, FILTERPROTO_OUT_TXT); /* named in the reply */
 	assert_non_null(strstr(sb, "rlimits"));
 	assert_non_null(strstr(sb, "seccomp"));
 	if (geteuid() == 0)
@@ -320,27 +321,35 @@ static void test_reply_validation(void **state)
 	memset(&rp, 0, sizeof(rp));
 	rp.magic = FILTERPROTO_MAGIC;
 	rp.version = FILTERPROTO_VERSION;
-	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), 0);
-	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp) - 1), -1);
-	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp) + 1), -1);
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), 0);
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp) - 1), -1);
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp) + 1), -1);
 	rp.status = 7;
-	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), -1);
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), -1);
 	rp.status = FILTER_OK;
 	memset(rp.reason, 'A', sizeof(rp.reason)); /* no NUL */
-	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), -1);
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), -1);
 	rp.reason[0] = '\0';
+	/* the output it names is one of the protocol's names, or none */
+	g_strlcpy(rp.output, FILTERPROTO_OUT_PDF, sizeof(rp.output));
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), 0);
+	g_strlcpy(rp.output, "../out.pdf", sizeof(rp.output));
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), -1);
+	memset(rp.output, 'o', sizeof(rp.output)); /* no NUL */
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), -1);
+	rp.output[0] = '\0';
 	rp.magic = 0;
-	assert_int_equal(filterproc_check_reply(&rp, sizeof(rp)), -1);
+	assert_int_equal(filterproto_check_reply(&rp, sizeof(rp)), -1);
 
 	memset(&rq, 0, sizeof(rq));
 	rq.magic = FILTERPROTO_MAGIC;
 	rq.version = FILTERPROTO_VERSION;
-	assert_int_equal(filterproc_check_request(&rq, sizeof(rq)), 0);
+	assert_int_equal(filterproto_check_request(&rq, sizeof(rq)), 0);
 	memset(rq.filter, 'x', sizeof(rq.filter));
-	assert_int_equal(filterproc_check_request(&rq, sizeof(rq)), -1);
+	assert_int_equal(filterproto_check_request(&rq, sizeof(rq)), -1);
 	rq.filter[0] = '\0';
 	rq.version = 99;
-	assert_int_equal(filterproc_check_request(&rq, sizeof(rq)), -1);
+	assert_int_equal(filterproto_check_request(&rq, sizeof(rq)), -1);
 }
 
 int main(void)

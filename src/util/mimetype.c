@@ -1,0 +1,12 @@
+/* mimetype.c - tests on MIME type names */
+#include "mugai/mimetype.h"
+
+#include <string.h>
+
+bool mimetype_is_ooxml(const char *mime)
+{
+	return strncmp(mime, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
+	       strncmp(mime, "application/vnd.ms-word.", 24) == 0 ||
+	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
+	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
+}
