@@ -36,7 +36,8 @@
 
 struct filter_ops {
 	const char *name;
-	/* true when this filter knows how to read the MIME type */
+	/* true when this filter knows how to read the MIME type: mugai-filter
+	 * refuses any other (filter-refused), whatever the policy chose */
 	bool (*accepts)(const char *mime);
 	/* 0 when res was filled (whatever the status), -1 on an internal error */
 	int (*run)(int in_fd, int out_dir_fd, const struct filter_limits *lim,

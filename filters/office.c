@@ -105,8 +105,13 @@ static const struct office_type *office_type_of(const char *mime)
 
 static bool office_accepts(const char *mime)
 {
+	/* what detection calls office (detect_class_of_mime) */
 	return office_type_of(mime) != NULL || strcmp(mime, "application/vnd.ms-office") == 0 ||
-	       strcmp(mime, "application/CDFV2") == 0;
+	       strcmp(mime, "application/CDFV2") == 0 ||
+	       strncmp(mime, "application/vnd.oasis.opendocument.", 35) == 0 ||
+	       strncmp(mime, "application/vnd.ms-word", 23) == 0 ||
+	       strncmp(mime, "application/vnd.ms-excel", 24) == 0 ||
+	       strncmp(mime, "application/vnd.ms-powerpoint", 29) == 0;
 }
 
 static int office_write_file(int dir_fd, const char *name, const void *data, size_t len,

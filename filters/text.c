@@ -14,7 +14,8 @@
 
 static bool text_accepts(const char *mime)
 {
-	return strncmp(mime, "text/", 5) == 0 && strstr(mime, "html") == NULL;
+	return (strncmp(mime, "text/", 5) == 0 && strstr(mime, "html") == NULL) ||
+	       strcmp(mime, "application/csv") == 0;
 }
 
 /* write text as out.txt, bounded by max_output_bytes */

@@ -95,6 +95,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* a filter never parses a type it was not written for, whatever the
+	 * caller asks ("" : a test filter run without a type) */
+	if (rq.limits.mime[0] != '\0' && ops->accepts != NULL && !ops->accepts(rq.limits.mime)) {
+		filter_set(&res, FILTER_FAILED, "filter-refused: %s does not read %s", ops->name,
+			   rq.limits.mime);
+		filterd_reply(&res, layers);
+		return 0;
+	}
 	res.status = FILTER_FAILED;
 	if (ops->run(FILTERPROTO_FD_IN, FILTERPROTO_FD_OUTDIR, &rq.limits, &res) != 0) {
 		res.status = FILTER_FAILED;

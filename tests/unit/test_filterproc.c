@@ -312,6 +312,25 @@ static void test_unknown_filter_and_missing_binary(void **state)
 	memcpy(fx->cfg.filter_path, saved, sizeof(saved));
 }
 
+/* mugai-filter runs a filter only on a type the filter says it reads */
+static void test_refuses_a_type_it_does_not_read(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_limits lim;
+	struct filter_result res;
+
+	filterproc_limits(&fx->cfg, &lim);
+	g_strlcpy(lim.mime, "application/pdf", sizeof(lim.mime));
+	assert_int_equal(filterproc_run(&fx->cfg, "text", &lim, fx->in_fd, fx->out_fd, &res,
+					NULL, 0), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-refused: text does not read application/pdf"));
+	assert_int_equal(faccessat(fx->out_fd, FILTERPROTO_OUT_TXT, F_OK, 0), -1);
+	g_strlcpy(lim.mime, "text/plain", sizeof(lim.mime));
+	assert_int_equal(filterproc_run(&fx->cfg, "text", &lim, fx->in_fd, fx->out_fd, &res,
+					NULL, 0), FILTER_OK);
+	assert_string_equal(res.output, FILTERPROTO_OUT_TXT);
+}
+
 static void test_reply_validation(void **state)
 {
 	struct filter_reply rp;
@@ -356,6 +375,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ok_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_a_type_it_does_not_read, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endless_loop_is_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wall_clock_timeout, setup, teardown),
