@@ -4,6 +4,7 @@
 #include "mugai/job.h"
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
+#include "mugai/naming.h"
 #include "mugai/policy.h"
 #include "mugai/release.h"
 
@@ -21,8 +22,6 @@
 #include <unistd.h>
 
 #define JOB_REASON_MAX 512
-#define JOB_NAME_MAX 200           /* bytes of a released file name we keep */
-#define JOB_WORK_NAME 16
 #define JOB_RM_DEPTH 32              /* work directory levels removed */
 
 struct job_pending {
@@ -100,95 +99,9 @@ static json_t *job_type_json(const struct detect_result *d)
 	return t;
 }
 
-/* A released file name from an untrusted one: valid UTF-8, no separators or
- * control characters, not "." or "..", at most JOB_NAME_MAX bytes. */
-static void job_safe_name(const char *in, char *out, size_t outlen)
-{
-	gchar *valid = g_utf8_make_valid(in, -1);
-	GString *s = g_string_new(NULL);
-	const char *p;
-
-	for (p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || (c >= 0x80 && c < 0xa0) ||
-		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
-			g_string_append_c(s, '_');
-		else
-			g_string_append_unichar(s, c);
-	}
-	/* cut at a character boundary */
-	if (s->len > JOB_NAME_MAX) {
-		const char *end = s->str + JOB_NAME_MAX;
-
-		end = g_utf8_find_prev_char(s->str, end + 1);
-		g_string_truncate(s, end != NULL ? (gsize)(end - s->str) : 0);
-	}
-	if (s->len == 0 || strcmp(s->str, ".") == 0 || strcmp(s->str, "..") == 0)
-		g_string_assign(s, "file");
-	g_strlcpy(out, s->str, outlen);
-	g_string_free(s, TRUE);
-	g_free(valid);
-}
-
 void job_release_name(const char *in, char *out, size_t outlen)
 {
-	job_safe_name(in, out, outlen);
-}
-
-static const char *job_ext(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot != NULL && dot != name ? dot + 1 : "";
-}
-
-/* Name of the artefact: the original name with the output's extension. */
-static void job_output_name(const char *base, const char *filter, const char *out_ext,
-			    char *out, size_t outlen)
-{
-	const char *ext = job_ext(base);
-	static const char *const keep_text[] = { "txt", "csv", "tsv", "log", "md" };
-
-	if (g_ascii_strcasecmp(ext, out_ext) == 0 ||
-	    (strcmp(out_ext, "jpg") == 0 && g_ascii_strcasecmp(ext, "jpeg") == 0)) {
-		g_strlcpy(out, base, outlen);
-		return;
-	}
-	if (strcmp(filter, "text") == 0)
-		for (size_t i = 0; i < G_N_ELEMENTS(keep_text); i++)
-			if (g_ascii_strcasecmp(ext, keep_text[i]) == 0) {
-				g_strlcpy(out, base, outlen);
-				return;
-			}
-	if (*ext != '\0')
-		snprintf(out, outlen, "%.*s.%s", (int)(ext - 1 - base), base, out_ext);
-	else
-		snprintf(out, outlen, "%s.%s", base, out_ext);
-}
-
-/* Directory name for an archive's members: the name without archive suffixes. */
-static void job_archive_dir(const char *base, char *out, size_t outlen)
-{
-	static const char *const sfx[] = { "zip", "7z", "tar", "gz", "tgz", "bz2", "xz", "zst",
-					   "rar", "cab", "lzh", "lha", "iso", "img", "cpio" };
-	char *s = g_strdup(base);
-
-	for (int round = 0; round < 2; round++) {
-		char *dot = strrchr(s, '.');
-		int hit = 0;
-
-		if (dot == NULL || dot == s)
-			break;
-		for (size_t i = 0; i < G_N_ELEMENTS(sfx); i++)
-			if (g_ascii_strcasecmp(dot + 1, sfx[i]) == 0)
-				hit = 1;
-		if (!hit)
-			break;
-		*dot = '\0';
-	}
-	g_strlcpy(out, s[0] != '\0' ? s : "archive", outlen);
-	g_free(s);
+	naming_safe(in, out, outlen);
 }
 
 static void job_join(char *out, size_t outlen, const char *dir, const char *name)
@@ -222,6 +135,7 @@ static void job_findings_text(const struct scan_result *sr, char *out, size_t ou
 static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 			     const char *rel_dir, const char *name, const char *report_path,
 			     unsigned depth);
+
 
 /* every finding is a ClamAV heuristic (Heuristics.*), no signature */
 static int job_only_heuristics(const struct scan_result *sr)
@@ -372,12 +286,6 @@ static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
 	free(buf);
 }
 
-static void filter_result_failed(struct filter_result *fr, const char *why)
-{
-	fr->status = FILTER_FAILED;
-	g_strlcpy(fr->reason, why, sizeof(fr->reason));
-}
-
 /* The job's work directory, made on first use (a plain text job in scan
  * mode never needs one): 0, or -1 with the job failed. */
 static int job_work_dir(struct job_state *st)
@@ -400,8 +308,9 @@ static int job_work_dir(struct job_state *st)
 
 /* Run filter `name` on in_fd in a new work directory fNNNNNN (its fd in
  * *fdir, its name in dname): the filter gets what is left of the job's
- * time, at most its own timeout; LibreOffice gets its own limits.  0 with
- * fr filled, -1 (job failed) when the directory cannot be made. */
+ * time, at most its own timeout, and the limits the filter table gives it
+ * (LibreOffice's own for the office filters).  0 with fr filled, -1 (job
+ * failed) when the directory cannot be made. */
 static int job_filter(struct job_state *st, const char *name, const char *mime, int unpack,
 		      int in_fd, int *fdir, char *dname, size_t dlen, struct filter_result *fr,
 		      char *sandbox, size_t sblen)
@@ -422,7 +331,7 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 		return -1;
 	}
 	/* run as root, mugai-filter becomes nobody: give it its directory */
-	if (geteuid() == 0 && fchown(*fdir, FILTERPROC_UID, FILTERPROC_UID) != 0) {
+	if (geteuid() == 0 && fchown(*fdir, FILTERPROTO_UID, FILTERPROTO_UID) != 0) {
 		job_set(st, &st->failed, "work directory: %s", strerror(errno));
 		return -1;
 	}
@@ -445,21 +354,81 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 	return 0;
 }
 
-/* Scan only: the original, which ClamAV found clean, is released byte for
- * byte from where it is (the job's input, or a member file in the work
- * directory). */
-static void job_scan_only(struct job_state *st, const char *src_rel, json_t *item,
-			  size_t idx, const char *rel_dir, const char *safe)
-{
-	struct job_pending p;
+/*
+ * One item (the job's input, or an archive member) goes through stages,
+ * each of which returns JOB_NEXT (the next stage runs) or JOB_DONE (the
+ * item has its verdict, and the job's flags are set as they must be):
+ *
+ *   admit    time left, a regular file within the size limit, its SHA-256
+ *   inspect  detect and scan the original (side by side), then the policy
+ *   filter   the filter (or the chain of two) in mugai-filter; an archive's
+ *            members re-enter job_process_item from here
+ *   artefact scan what the filter wrote, then queue it for release
+ */
+enum job_outcome { JOB_NEXT = 0, JOB_DONE = 1 };
 
-	memset(&p, 0, sizeof(p));
-	g_strlcpy(p.work_rel, src_rel != NULL ? src_rel : "", sizeof(p.work_rel));
-	job_join(p.release_rel, sizeof(p.release_rel), rel_dir, safe);
-	p.mode = config_action_name(ACTION_SCAN);
-	p.item = idx;
-	g_array_append_val(st->pending, p);
-	job_item_verdict(item, "clean", "");
+struct job_item {
+	int fd;                  /* the item's content */
+	const char *src_rel;     /* its path under the work directory; NULL: the input */
+	const char *rel_dir;     /* where it is released */
+	const char *name;        /* its (untrusted) name */
+	const char *report_path; /* what the report calls it */
+	unsigned depth;          /* archive nesting */
+	json_t *item;            /* its entry in the report (owned by st->items) */
+	size_t idx;              /* and that entry's index */
+	char safe[NAMING_MAX + 8];
+	struct detect_result d;
+	struct policy_decision pd;
+	struct filter_result fr;
+	int fdir;                /* the last filter's output directory, or -1 */
+	char dname[32];          /* and its name under the work directory */
+	char sandbox[2 * FILTERPROTO_SANDBOX_MAX];
+};
+
+/* the item's verdict; with job_flag set the job's too (reason as given) */
+static enum job_outcome job_end(struct job_state *st, struct job_item *it, const char *verdict,
+				const char *why, int *job_flag)
+{
+	job_item_verdict(it->item, verdict, why);
+	if (job_flag != NULL)
+		job_set(st, job_flag, "%s", why);
+	return JOB_DONE;
+}
+
+/* the job failed only when the input itself did: a member that fails is
+ * listed and the rest may still be released */
+static int *job_top_failed(struct job_state *st, const struct job_item *it)
+{
+	return it->depth == 0 ? &st->failed : NULL;
+}
+
+static enum job_outcome job_admit(struct job_state *st, struct job_item *it)
+{
+	const struct mugai_config *cfg = st->env->cfg;
+	char why[JOB_REASON_MAX], hex[65];
+	struct stat sb;
+	uint64_t size = 0;
+
+	if (mugai_now_ms() >= st->deadline) {
+		snprintf(why, sizeof(why), "job-timeout: the job ran longer than %u s "
+			 "([limits] job_timeout)", cfg->job_timeout);
+		return job_end(st, it, "failed", why, &st->blocked);
+	}
+	if (fstat(it->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return job_end(st, it, "failed", "input is not a regular file", job_top_failed(st, it));
+	if ((uint64_t)sb.st_size > cfg->input_max_size) {
+		snprintf(why, sizeof(why), "too-large: %llu bytes > %llu ([limits] input_max_size)",
+			 (unsigned long long)sb.st_size, (unsigned long long)cfg->input_max_size);
+		return job_end(st, it, "blocked", why, &st->blocked);
+	}
+	if (release_sha256_fd(it->fd, hex, &size) != 0) {
+		job_item_verdict(it->item, "failed", "cannot read the input");
+		job_set(st, &st->failed, "cannot read %s: %s", it->report_path, strerror(errno));
+		return JOB_DONE;
+	}
+	json_object_set_new(it->item, "sha256", json_string(hex));
+	json_object_set_new(it->item, "size", json_integer((json_int_t)size));
+	return JOB_NEXT;
 }
 
 struct job_scan_task {
@@ -477,257 +446,254 @@ static void *job_scan_thread(void *arg)
 	return NULL;
 }
 
+/* A ClamAV detection in the original: the whole job is blocked. */
+static enum job_outcome job_infected(struct job_state *st, struct job_item *it,
+				     const struct scan_result *sr)
+{
+	char names[512], why[JOB_REASON_MAX];
+
+	job_add_findings(st, it->item, sr);
+	job_findings_text(sr, names, sizeof(names));
+	if (job_only_limits(sr)) {
+		/* ClamAV could not look at everything: fail closed */
+		snprintf(why, sizeof(why), "scan-limit-exceeded: %s", names);
+		job_item_verdict(it->item, "blocked", why);
+		job_set(st, &st->blocked, "scan-limit-exceeded in %s: %s ([limits] scan_*)",
+			it->report_path, names);
+	} else if (job_only_heuristics(sr)) {
+		snprintf(why, sizeof(why), "suspicious: %s", names);
+		job_item_verdict(it->item, "blocked", why);
+		job_set(st, &st->blocked, "suspicious content in %s (ClamAV heuristic): %s",
+			it->report_path, names);
+	} else {
+		snprintf(why, sizeof(why), "malware: %s", names);
+		job_item_verdict(it->item, "blocked", why);
+		job_set(st, &st->blocked, "malware found in %s: %s", it->report_path, names);
+	}
+	return JOB_DONE;
+}
+
+/* 1. detect and 2. scan the original, side by side: detection reads with
+ * pread only, so the scan may use the file offset */
+static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
+{
+	struct scan_result sr;
+	struct job_scan_task task = { st->env->engine, it->fd, it->report_path, &sr };
+	char err[256];
+	pthread_t th;
+	int threaded = pthread_create(&th, NULL, job_scan_thread, &task) == 0;
+	int drc = detect_fd(st->env->detect, it->fd, it->name, &it->d, err, sizeof(err));
+
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		job_scan_thread(&task);
+	log_debug("%s: detect and scan done at %lld ms", it->report_path,
+		  (long long)(mugai_now_ms() - st->t0));
+	if (drc != 0) {
+		job_item_verdict(it->item, "failed", err);
+		job_set(st, &st->failed, "detect: %s", err);
+		return JOB_DONE;
+	}
+	json_object_set_new(it->item, "type", job_type_json(&it->d));
+	if (sr.verdict == SCAN_INFECTED)
+		return job_infected(st, it, &sr);
+	if (sr.verdict != SCAN_CLEAN) {
+		job_item_verdict(it->item, "failed", sr.error);
+		job_set(st, &st->failed, "%s: %s", it->report_path, sr.error);
+		return JOB_DONE;
+	}
+	return JOB_NEXT;
+}
+
+/* Scan only: the original, which ClamAV found clean, is released byte for
+ * byte from where it is (the job's input, or a member file in the work
+ * directory). */
+static void job_queue(struct job_state *st, struct job_item *it, const char *work_rel,
+		      const char *release_name, int action)
+{
+	struct job_pending p;
+
+	memset(&p, 0, sizeof(p));
+	g_strlcpy(p.work_rel, work_rel, sizeof(p.work_rel));
+	job_join(p.release_rel, sizeof(p.release_rel), it->rel_dir, release_name);
+	p.mode = config_action_name(action);
+	p.item = it->idx;
+	g_array_append_val(st->pending, p);
+	job_item_verdict(it->item, "clean", "");
+}
+
+/* 3. policy: what to do with the type */
+static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
+{
+	const struct mugai_config *cfg = st->env->cfg;
+	char why[JOB_REASON_MAX];
+
+	policy_decide(cfg, &it->d, st->opts->mode, &it->pd);
+	json_object_set_new(it->item, "action", json_string(config_action_name(it->pd.action)));
+	if (it->pd.action == ACTION_BLOCK)
+		return job_end(st, it, "blocked", it->pd.reason,
+			       it->depth == 0 ? &st->blocked : NULL);
+	if (it->pd.reason[0] != '\0')
+		json_object_set_new(it->item, "note", json_string(it->pd.reason));
+	if (it->pd.action == ACTION_UNPACK && it->depth >= cfg->archive_max_depth) {
+		snprintf(why, sizeof(why), "archive-too-deep: archives nested deeper than %u "
+			 "([limits] archive_max_depth)", cfg->archive_max_depth);
+		return job_end(st, it, "blocked", why, &st->blocked);
+	}
+	if (it->pd.action == ACTION_SCAN) {
+		job_queue(st, it, it->src_rel != NULL ? it->src_rel : "", it->safe, ACTION_SCAN);
+		return JOB_DONE;
+	}
+	return JOB_NEXT;
+}
+
+/* A chain's second filter (office-pdf -> pdf-image) on the first one's
+ * output, which the first names in its reply: -1 when the work directory
+ * cannot be made (the job failed). */
+static int job_filter_then(struct job_state *st, struct job_item *it)
+{
+	const char *mid_mime = filterproto_output_mime(it->fr.output);
+	char sb2[FILTERPROTO_SANDBOX_MAX] = "", dname2[32];
+	int mid = -1, fdir2 = -1, rc;
+
+	if (mid_mime != NULL)
+		mid = openat(it->fdir, it->fr.output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (mid < 0) {
+		it->fr.status = FILTER_FAILED;
+		g_strlcpy(it->fr.reason, "the filter wrote no output", sizeof(it->fr.reason));
+		return 0;
+	}
+	rc = job_filter(st, it->pd.then, mid_mime, 0, mid, &fdir2, dname2, sizeof(dname2),
+			&it->fr, sb2, sizeof(sb2));
+	/* both filters' layers: "first | second" */
+	if (strcmp(sb2, it->sandbox) != 0) {
+		g_strlcat(it->sandbox, " | ", sizeof(it->sandbox));
+		g_strlcat(it->sandbox, sb2, sizeof(it->sandbox));
+	}
+	close(mid);
+	close(it->fdir);
+	it->fdir = fdir2;
+	g_strlcpy(it->dname, dname2, sizeof(it->dname));
+	return rc;
+}
+
+/* 4. filter, in its own process; a chain runs its second filter on the
+ * first one's output; an archive's members go through the pipeline */
+static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *it)
+{
+	struct filter_result *fr = &it->fr;
+
+	if (job_filter(st, it->pd.filter, it->d.mime, it->pd.action == ACTION_UNPACK, it->fd,
+		       &it->fdir, it->dname, sizeof(it->dname), fr, it->sandbox,
+		       sizeof(it->sandbox)) != 0 ||
+	    (fr->status == FILTER_OK && it->pd.then != NULL && job_filter_then(st, it) != 0))
+		return job_end(st, it, "failed", "cannot create the work directory", NULL);
+	log_debug("%s: filter %s done at %lld ms", it->report_path, it->pd.filter,
+		  (long long)(mugai_now_ms() - st->t0));
+	if (it->pd.then != NULL) {
+		char chain[64];
+
+		snprintf(chain, sizeof(chain), "%s,%s", it->pd.filter, it->pd.then);
+		json_object_set_new(it->item, "filter", json_string(chain));
+	} else {
+		json_object_set_new(it->item, "filter", json_string(it->pd.filter));
+	}
+	json_object_set_new(it->item, "sandbox", json_string(it->sandbox));
+	switch (fr->status) {
+	case FILTER_OK:
+		break;
+	case FILTER_HELD:
+		return job_end(st, it, "held", fr->reason, &st->held);
+	case FILTER_BLOCKED:
+		job_item_verdict(it->item, "blocked", fr->reason);
+		job_set(st, &st->blocked, "%s: %s", it->report_path, fr->reason);
+		return JOB_DONE;
+	default:
+		return job_end(st, it, "failed", fr->reason, job_top_failed(st, it));
+	}
+	/* what the filter did (ooxml-cdr: what it removed) */
+	if (fr->reason[0] != '\0')
+		json_object_set_new(it->item, "filter_note", json_string(fr->reason));
+	if (it->pd.action == ACTION_UNPACK) {
+		char adir[RELEASE_PATH_MAX], sub[NAMING_MAX + 8];
+
+		naming_archive_dir(it->safe, sub, sizeof(sub));
+		job_join(adir, sizeof(adir), it->rel_dir, sub);
+		job_item_verdict(it->item, "unpacked", "");
+		job_members(st, it->fdir, it->dname, adir, it->report_path, it->depth, it->item);
+		return JOB_DONE;
+	}
+	return JOB_NEXT;
+}
+
+/* 5. scan the artefact the filter named, and queue it for release */
+static enum job_outcome job_artefact(struct job_state *st, struct job_item *it)
+{
+	const char *out_name = it->fr.output;
+	char why[JOB_REASON_MAX], work_rel[64], oname[NAMING_BUF];
+	struct scan_result sr;
+	int ofd = -1;
+
+	if (out_name[0] != '\0' && strcmp(out_name, FILTERPROTO_MANIFEST) != 0)
+		ofd = openat(it->fdir, out_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (ofd < 0) {
+		job_item_verdict(it->item, "failed", "the filter wrote no output");
+		if (it->depth == 0)
+			job_set(st, &st->failed, "the filter %s wrote no output", it->pd.filter);
+		return JOB_DONE;
+	}
+	scan_artefact_fd(st->env->engine, ofd, out_name, &sr);
+	close(ofd);
+	log_debug("%s: artefact scan done at %lld ms", it->report_path,
+		  (long long)(mugai_now_ms() - st->t0));
+	if (sr.verdict == SCAN_INFECTED) {
+		char names[512];
+
+		job_add_findings(st, it->item, &sr);
+		job_findings_text(&sr, names, sizeof(names));
+		snprintf(why, sizeof(why), "malware in the sanitised output: %s", names);
+		job_item_verdict(it->item, "blocked", why);
+		job_set(st, &st->blocked, "%s: %s", it->report_path, why);
+		return JOB_DONE;
+	}
+	if (sr.verdict != SCAN_CLEAN) {
+		job_item_verdict(it->item, "failed", sr.error);
+		job_set(st, &st->failed, "%s: %s", it->report_path, sr.error);
+		return JOB_DONE;
+	}
+	snprintf(work_rel, sizeof(work_rel), "%s/%s", it->dname, out_name);
+	naming_output(it->safe, it->pd.filter, filterproto_output_ext(out_name), oname,
+		      sizeof(oname));
+	job_queue(st, it, work_rel, oname, it->pd.action);
+	return JOB_DONE;
+}
+
 /* fd holds the item; src_rel is its path under the work directory, NULL for
  * the job's input */
 static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 			     const char *rel_dir, const char *name, const char *report_path,
 			     unsigned depth)
 {
-	const struct mugai_config *cfg = st->env->cfg;
-	struct detect_result d;
-	struct scan_result sr;
-	struct policy_decision pd;
-	struct filter_result fr;
-	struct stat sb;
-	char err[256], hex[65], dname[32], sandbox[2 * FILTERPROTO_SANDBOX_MAX];
-	char safe[JOB_NAME_MAX + 8], why[JOB_REASON_MAX];
-	uint64_t size = 0;
-	json_t *item = job_item_new(report_path);
-	size_t idx = json_array_size(st->items);
-	int fdir = -1, ofd = -1;
-	const char *out_name;
+	struct job_item *it = g_new0(struct job_item, 1);
 
-	json_array_append_new(st->items, item);
-	job_safe_name(name, safe, sizeof(safe));
-	if (mugai_now_ms() >= st->deadline) {
-		snprintf(why, sizeof(why), "job-timeout: the job ran longer than %u s "
-			 "([limits] job_timeout)", cfg->job_timeout);
-		job_item_verdict(item, "failed", why);
-		job_set(st, &st->blocked, "%s", why);
-		return;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		job_item_verdict(item, "failed", "input is not a regular file");
-		if (depth == 0)
-			job_set(st, &st->failed, "input is not a regular file");
-		return;
-	}
-	if ((uint64_t)sb.st_size > cfg->input_max_size) {
-		snprintf(why, sizeof(why), "too-large: %llu bytes > %llu ([limits] input_max_size)",
-			 (unsigned long long)sb.st_size, (unsigned long long)cfg->input_max_size);
-		job_item_verdict(item, "blocked", why);
-		job_set(st, &st->blocked, "%s", why);
-		return;
-	}
-	if (release_sha256_fd(fd, hex, &size) != 0) {
-		job_item_verdict(item, "failed", "cannot read the input");
-		job_set(st, &st->failed, "cannot read %s: %s", report_path, strerror(errno));
-		return;
-	}
-	json_object_set_new(item, "sha256", json_string(hex));
-	json_object_set_new(item, "size", json_integer((json_int_t)size));
-
-	/* 1. detect and 2. scan the original, side by side: detection reads
-	 * with pread only, so the scan may use the file offset */
-	{
-		struct job_scan_task task = { st->env->engine, fd, report_path, &sr };
-		pthread_t th;
-		int threaded = pthread_create(&th, NULL, job_scan_thread, &task) == 0;
-		int drc = detect_fd(st->env->detect, fd, name, &d, err, sizeof(err));
-
-		if (threaded)
-			pthread_join(th, NULL);
-		else
-			job_scan_thread(&task);
-		log_debug("%s: detect and scan done at %lld ms", report_path,
-			  (long long)(mugai_now_ms() - st->t0));
-		if (drc != 0) {
-			job_item_verdict(item, "failed", err);
-			job_set(st, &st->failed, "detect: %s", err);
-			return;
-		}
-	}
-	json_object_set_new(item, "type", job_type_json(&d));
-	if (sr.verdict == SCAN_INFECTED) {
-		char names[512];
-
-		job_add_findings(st, item, &sr);
-		job_findings_text(&sr, names, sizeof(names));
-		if (job_only_limits(&sr)) {
-			/* ClamAV could not look at everything: fail closed */
-			snprintf(why, sizeof(why), "scan-limit-exceeded: %s", names);
-			job_item_verdict(item, "blocked", why);
-			job_set(st, &st->blocked, "scan-limit-exceeded in %s: %s ([limits] scan_*)",
-				report_path, names);
-			return;
-		}
-		if (job_only_heuristics(&sr)) {
-			snprintf(why, sizeof(why), "suspicious: %s", names);
-			job_item_verdict(item, "blocked", why);
-			job_set(st, &st->blocked, "suspicious content in %s (ClamAV heuristic): %s",
-				report_path, names);
-			return;
-		}
-		snprintf(why, sizeof(why), "malware: %s", names);
-		job_item_verdict(item, "blocked", why);
-		job_set(st, &st->blocked, "malware found in %s: %s", report_path, names);
-		return;
-	}
-	if (sr.verdict != SCAN_CLEAN) {
-		job_item_verdict(item, "failed", sr.error);
-		job_set(st, &st->failed, "%s: %s", report_path, sr.error);
-		return;
-	}
-
-	/* 3. policy */
-	policy_decide(cfg, &d, st->opts->mode, &pd);
-	json_object_set_new(item, "action", json_string(config_action_name(pd.action)));
-	if (pd.action == ACTION_BLOCK) {
-		job_item_verdict(item, "blocked", pd.reason);
-		if (depth == 0)
-			job_set(st, &st->blocked, "%s", pd.reason);
-		return;
-	}
-	if (pd.reason[0] != '\0')
-		json_object_set_new(item, "note", json_string(pd.reason));
-	if (pd.action == ACTION_UNPACK && depth >= cfg->archive_max_depth) {
-		snprintf(why, sizeof(why), "archive-too-deep: archives nested deeper than %u "
-			 "([limits] archive_max_depth)", cfg->archive_max_depth);
-		job_item_verdict(item, "blocked", why);
-		job_set(st, &st->blocked, "%s", why);
-		return;
-	}
-
-	if (pd.action == ACTION_SCAN) {
-		job_scan_only(st, src_rel, item, idx, rel_dir, safe);
-		return;
-	}
-
-	/* 4. filter, in its own process; a chain (office-pdf -> pdf-image)
-	 * runs its second filter on the first one's output */
-	if (job_filter(st, pd.filter, d.mime, pd.action == ACTION_UNPACK, fd, &fdir, dname,
-		       sizeof(dname), &fr, sandbox, sizeof(sandbox)) != 0) {
-		job_item_verdict(item, "failed", "cannot create the work directory");
-		goto out;
-	}
-	if (fr.status == FILTER_OK && pd.then != NULL) {
-		int mid = -1, fdir2 = -1;
-		const char *mid_mime = filterproto_output_mime(fr.output);
-		char dname2[32];
-
-		if (mid_mime != NULL)
-			mid = openat(fdir, fr.output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (mid < 0) {
-			filter_result_failed(&fr, "the filter wrote no output");
-		} else {
-			char sb2[FILTERPROTO_SANDBOX_MAX];
-			int rc = job_filter(st, pd.then, mid_mime, 0, mid, &fdir2, dname2,
-					    sizeof(dname2), &fr, sb2, sizeof(sb2));
-
-			/* both filters' layers: "first | second" */
-			if (strcmp(sb2, sandbox) != 0) {
-				g_strlcat(sandbox, " | ", sizeof(sandbox));
-				g_strlcat(sandbox, sb2, sizeof(sandbox));
-			}
-
-			close(mid);
-			close(fdir);
-			fdir = fdir2;
-			g_strlcpy(dname, dname2, sizeof(dname));
-			if (rc != 0) {
-				job_item_verdict(item, "failed", "cannot create the work directory");
-				goto out;
-			}
-		}
-	}
-	log_debug("%s: filter %s done at %lld ms", report_path, pd.filter,
-		  (long long)(mugai_now_ms() - st->t0));
-	if (pd.then != NULL) {
-		char chain[64];
-
-		snprintf(chain, sizeof(chain), "%s,%s", pd.filter, pd.then);
-		json_object_set_new(item, "filter", json_string(chain));
-	} else {
-		json_object_set_new(item, "filter", json_string(pd.filter));
-	}
-	json_object_set_new(item, "sandbox", json_string(sandbox));
-	switch (fr.status) {
-	case FILTER_OK:
-		/* what the filter did (ooxml-cdr: what it removed) */
-		if (fr.reason[0] != '\0')
-			json_object_set_new(item, "filter_note", json_string(fr.reason));
-		break;
-	case FILTER_HELD:
-		job_item_verdict(item, "held", fr.reason);
-		job_set(st, &st->held, "%s", fr.reason);
-		goto out;
-	case FILTER_BLOCKED:
-		job_item_verdict(item, "blocked", fr.reason);
-		job_set(st, &st->blocked, "%s: %s", report_path, fr.reason);
-		goto out;
-	default:
-		job_item_verdict(item, "failed", fr.reason);
-		if (depth == 0)
-			job_set(st, &st->failed, "%s", fr.reason);
-		goto out;
-	}
-
-	if (pd.action == ACTION_UNPACK) {
-		char adir[RELEASE_PATH_MAX], sub[JOB_NAME_MAX + 8];
-
-		job_archive_dir(safe, sub, sizeof(sub));
-		job_join(adir, sizeof(adir), rel_dir, sub);
-		job_item_verdict(item, "unpacked", "");
-		job_members(st, fdir, dname, adir, report_path, depth, item);
-		goto out;
-	}
-
-	/* 5. scan the artefact */
-	out_name = fr.output;
-	if (out_name[0] != '\0' && strcmp(out_name, FILTERPROTO_MANIFEST) != 0)
-		ofd = openat(fdir, out_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (ofd < 0) {
-		job_item_verdict(item, "failed", "the filter wrote no output");
-		if (depth == 0)
-			job_set(st, &st->failed, "the filter %s wrote no output", pd.filter);
-		goto out;
-	}
-	scan_artefact_fd(st->env->engine, ofd, out_name, &sr);
-	log_debug("%s: artefact scan done at %lld ms", report_path,
-		  (long long)(mugai_now_ms() - st->t0));
-	if (sr.verdict == SCAN_INFECTED) {
-		char names[512];
-
-		job_add_findings(st, item, &sr);
-		job_findings_text(&sr, names, sizeof(names));
-		snprintf(why, sizeof(why), "malware in the sanitised output: %s", names);
-		job_item_verdict(item, "blocked", why);
-		job_set(st, &st->blocked, "%s: %s", report_path, why);
-		goto out;
-	}
-	if (sr.verdict != SCAN_CLEAN) {
-		job_item_verdict(item, "failed", sr.error);
-		job_set(st, &st->failed, "%s: %s", report_path, sr.error);
-		goto out;
-	}
-	{
-		struct job_pending p;
-		char oname[JOB_NAME_MAX + 16];
-
-		memset(&p, 0, sizeof(p));
-		snprintf(p.work_rel, sizeof(p.work_rel), "%s/%s", dname, out_name);
-		job_output_name(safe, pd.filter, job_ext(out_name), oname, sizeof(oname));
-		job_join(p.release_rel, sizeof(p.release_rel), rel_dir, oname);
-		p.mode = config_action_name(pd.action);
-		p.item = idx;
-		g_array_append_val(st->pending, p);
-		job_item_verdict(item, "clean", "");
-	}
-out:
-	if (ofd >= 0)
-		close(ofd);
-	if (fdir >= 0)
-		close(fdir);
+	it->fd = fd;
+	it->src_rel = src_rel;
+	it->rel_dir = rel_dir;
+	it->name = name;
+	it->report_path = report_path;
+	it->depth = depth;
+	it->fdir = -1;
+	it->item = job_item_new(report_path);
+	it->idx = json_array_size(st->items);
+	json_array_append_new(st->items, it->item);
+	naming_safe(name, it->safe, sizeof(it->safe));
+	if (job_admit(st, it) == JOB_NEXT && job_inspect(st, it) == JOB_NEXT &&
+	    job_decide(st, it) == JOB_NEXT && job_filter_stage(st, it) == JOB_NEXT)
+		job_artefact(st, it);
+	if (it->fdir >= 0)
+		close(it->fdir);
+	g_free(it);
 }
 
 /* Remove the work directory and everything in it. */

@@ -70,7 +70,7 @@ python3 "$MUGAI_SRC/tests/integration/measure.py" "$T/m2.json" \
 set -e
 cp "$T/m2.json.stdout" "$T/report.jsonl"
 check "300 pages in text mode: released" report_all 'r["verdict"] == "released"'
-check "300 pages: 299 form feeds" sh -c "[ \$(tr -cd '\f' < '$T/o4/pages-300.txt' | wc -c) -ge 299 ]"
+check "300 pages: 299 form feeds" sh -c "[ \$(tr -cd '\f' < '$T/o4/pages-300_pdf.txt' | wc -c) -ge 299 ]"
 check "300 pages: peak RSS under 512 MiB" python3 -c "import json; exit(0 if json.load(open('$T/m2.json'))['maxrss_kib'] < 512 * 1024 else 1)"
 check "nothing written outside the output directories" test -z "$(ls -A "$T/sentinel")"
 finish

@@ -78,7 +78,7 @@ for f in $DOCS; do
 done
 sanitize --mode text -o "$T/txt/x" "$T/docs/sheet.xlsx"
 check "text xlsx: sheets by name, cells as TSV" sh -c \
-    "grep -q '^# 予算' '$T/txt/x/sheet.txt' && grep -q '^住民税	12345$' '$T/txt/x/sheet.txt' && grep -q '^# 歳入' '$T/txt/x/sheet.txt'"
+    "grep -q '^# 予算' '$T/txt/x/sheet_xlsx.txt' && grep -q '^住民税	12345$' '$T/txt/x/sheet_xlsx.txt' && grep -q '^# 歳入' '$T/txt/x/sheet_xlsx.txt'"
 check "text docx/xlsx/pptx: read directly, no LibreOffice" sh -c "
     for f in doc.docx sheet.xlsx slides.pptx; do
         $MUGAI sanitize --json --database $MUGAI_TESTDB --mode text -o $T/txt/direct-\$f $T/docs/\$f |
@@ -101,6 +101,16 @@ for f in $DOCS; do
     check "cdr $f: LibreOffice opens the result, the text survived" \
         has_markers "$T/cdr-check/$f/text.txt" "$f"
 done
+
+# --- names: a document and a spreadsheet of the same name (issue 14) ---------
+mkdir -p "$T/same-name"
+cp "$T/docs/doc.docx" "$T/same-name/notice_ja.docx"
+cp "$T/docs/sheet.xlsx" "$T/same-name/notice_ja.xlsx"
+sanitize -o "$T/names" "$T/same-name/notice_ja.docx" "$T/same-name/notice_ja.xlsx"
+check "names: both image PDFs tell which original they came from" sh -c \
+    "[ $RC -eq 0 ] && test -s '$T/names/notice_ja_docx.pdf' && test -s '$T/names/notice_ja_xlsx.pdf' && [ \$(ls '$T/names' | wc -l) -eq 2 ]"
+check "names: each report names the artefact of its own original" report_all \
+    'r["artefacts"][0]["path"] == r["name"].replace(".", "_") + ".pdf"'
 
 # --- hostile OOXML -----------------------------------------------------------
 python3 "$MUGAI_SRC/tests/office/make_hostile_office.py" "$T/docs/doc.docx" "$T/docs/sheet.xlsx" "$T/h"
@@ -128,17 +138,17 @@ for mode in image-pdf text cdr; do
         check "$mode: no '$s' in any released artefact" sh -c "! grep -aq -- '$s' '$T/released-$mode.bin'"
     done
 done
-check "cdr: the docm comes out as a plain .docx" test -f "$T/h-cdr/macro.docx"
-check "cdr: the macro-enabled type is gone" sh -c "! unzip -p '$T/h-cdr/macro.docx' '[[]Content_Types].xml' | grep -q macroEnabled"
+check "cdr: the docm comes out as a plain .docx" test -f "$T/h-cdr/macro_docm.docx"
+check "cdr: the macro-enabled type is gone" sh -c "! unzip -p '$T/h-cdr/macro_docm.docx' '[[]Content_Types].xml' | grep -q macroEnabled"
 check "cdr: the report says what was removed" report_all \
     'r["name"] != "macro.docm" or ("removed" in r["items"][0]["filter_note"] and "macro-enabled" in r["items"][0]["filter_note"])'
 mkdir -p "$T/h-open"
-lo pdf "$T/h-open" "$T/h-cdr/macro.docx" "$T/h-cdr/remote-tpl.docx"
-check "cdr: the disarmed docm opens, text intact" sh -c "pdftotext '$T/h-open/macro.pdf' - | grep -q 住民票の写し"
+lo pdf "$T/h-open" "$T/h-cdr/macro_docm.docx" "$T/h-cdr/remote-tpl.docx"
+check "cdr: the disarmed docm opens, text intact" sh -c "pdftotext '$T/h-open/macro_docm.pdf' - | grep -q 住民票の写し"
 check "cdr: the disarmed remote-template docx opens, hyperlink text kept" sh -c \
     "pdftotext '$T/h-open/remote-tpl.pdf' - | grep -q リンク文字"
 check "text: the DDE field result text is kept, not its command" sh -c \
-    "grep -q DDE結果 '$T/h-text/macro.txt' && ! grep -q calc '$T/h-text/macro.txt'"
+    "grep -q DDE結果 '$T/h-text/macro_docm.txt' && ! grep -q calc '$T/h-text/macro_docm.txt'"
 
 # legacy binary Office with macros: never rebuilt (cdr -> image-pdf)
 python3 - "$T/docs/doc.doc" "$T/h/legacy-macro.doc" <<'PY'

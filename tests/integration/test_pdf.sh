@@ -29,13 +29,13 @@ check "auto mode renders PDFs to image PDF (default policy)" report_all \
 
 sanitize --mode text -o "$T/txt" "$T/s/japanese.pdf"
 check "Japanese PDF released in text mode" report_all \
-    'r["verdict"] == "released" and r["artefacts"][0]["path"] == "japanese.txt"'
-check "Japanese text intact" grep -q "議事録" "$T/txt/japanese.txt"
-check "pages separated by form feed" sh -c "tr -cd '\f' < '$T/txt/japanese.txt' | grep -q ."
+    'r["verdict"] == "released" and r["artefacts"][0]["path"] == "japanese_pdf.txt"'
+check "Japanese text intact" grep -q "議事録" "$T/txt/japanese_pdf.txt"
+check "pages separated by form feed" sh -c "tr -cd '\f' < '$T/txt/japanese_pdf.txt' | grep -q ."
 
 sanitize --mode text -o "$T/t2" "$T/s/hostile.pdf"
 check "hostile PDF in text mode: text only" sh -c \
-    "grep -q 'Hostile sample' '$T/t2/hostile.txt' && ! grep -q 'app.alert' '$T/t2/hostile.txt'"
+    "grep -q 'Hostile sample' '$T/t2/hostile_pdf.txt' && ! grep -q 'app.alert' '$T/t2/hostile_pdf.txt'"
 # an encrypted PDF: held without its password, rendered with it
 qpdf --encrypt kaigi kaigi-owner 256 -- "$T/s/japanese.pdf" "$T/locked.pdf"
 sanitize -o "$T/locked-held" "$T/locked.pdf"

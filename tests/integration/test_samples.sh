@@ -25,7 +25,7 @@ check "請求書.pdf: extension/content mismatch recorded" report_all \
     "r['name'] != '請求書.pdf' or r['type']['mismatch'] is True"
 check "CP932 text converted to UTF-8" grep -q "議事録 第1回 会議" "$T/out/議事録.txt"
 check "CSV keeps its name and is UTF-8" grep -q "人件費" "$T/out/予算.csv"
-check "HTML: text without script" sh -c "grep -q '窓口の受付時間' '$T/out/お知らせ.txt' && ! grep -q alert '$T/out/お知らせ.txt'"
+check "HTML: text without script" sh -c "grep -q '窓口の受付時間' '$T/out/お知らせ_html.txt' && ! grep -q alert '$T/out/お知らせ_html.txt'"
 check "PNG: metadata and trailing data gone" sh -c "! grep -aq -e SECRET-METADATA -e 'appended data' '$T/out/photo.png'"
 check "artefact hashes match the files" python3 - "$T/report.jsonl" "$T/out" <<'PY'
 import hashlib, json, os, sys

@@ -23,35 +23,6 @@
 	"xmlns:r=\"" OOXML_NS_R "\""
 #define WORD_MAIN "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
-/* a ZIP of NULL-terminated name/content pairs */
-static GByteArray *zip_of(const char *const *parts)
-{
-	struct archive *a = archive_write_new();
-	GByteArray *out = g_byte_array_new();
-	size_t cap = 1 << 20, used = 0;
-	unsigned char *buf = g_malloc(cap);
-
-	archive_write_set_format_zip(a);
-	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	for (size_t i = 0; parts[i] != NULL; i += 2) {
-		struct archive_entry *e = archive_entry_new();
-		size_t len = strlen(parts[i + 1]);
-
-		archive_entry_set_pathname(e, parts[i]);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
-		assert_int_equal(archive_write_data(a, parts[i + 1], len), (la_ssize_t)len);
-		archive_entry_free(e);
-	}
-	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	g_byte_array_append(out, buf, (guint)used);
-	g_free(buf);
-	return out;
-}
-
 /* entry `name` of the ZIP at dfd/file, or NULL */
 static char *zip_entry(int dfd, const char *file, const char *name)
 {
@@ -97,7 +68,7 @@ static char *run_ok(const char *filter, GByteArray *zip, const char *out_name, c
 /* the text ooxml-text makes of the package of parts */
 static char *ooxml_text_of(const char *const *parts)
 {
-	GByteArray *zip = zip_of(parts);
+	GByteArray *zip = tu_zip_of(parts);
 	struct filter_result res;
 	char *dir, *text;
 	int dfd;
@@ -210,7 +181,7 @@ static void test_dtd_refused(void **state)
 		"<w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>",
 		NULL,
 	};
-	GByteArray *zip = zip_of(parts);
+	GByteArray *zip = tu_zip_of(parts);
 	const char *filters[] = { "ooxml-text", "ooxml-cdr" };
 
 	(void)state;
@@ -237,7 +208,7 @@ static void test_not_office(void **state)
 	const char *const dup[] = { "[Content_Types].xml", DOCX_CT, "_rels/.rels", DOCX_RELS,
 				    "word/document.xml", "<w:document " W_NS "/>",
 				    "WORD/Document.xml", "<w:document " W_NS "/>", NULL };
-	GByteArray *z1 = zip_of(plain), *z2 = zip_of(dup);
+	GByteArray *z1 = tu_zip_of(plain), *z2 = tu_zip_of(dup);
 	struct filter_limits lim;
 	struct filter_result res;
 	char *dir;
@@ -295,7 +266,7 @@ static void test_cdr(void **state)
 		"</w:body></w:document>",
 		NULL,
 	};
-	GByteArray *zip = zip_of(parts);
+	GByteArray *zip = tu_zip_of(parts);
 	struct filter_result res;
 	char *dir, *ct, *doc, *rels, *settings, *srels;
 	int dfd;

@@ -67,6 +67,55 @@ static inline char *tu_read_at(int dirfd, const char *name, size_t *len)
 	return g_string_free(s, FALSE);
 }
 
+/* number of entries in a directory (without . and ..) */
+static inline int tu_count(int dfd)
+{
+	int n = 0, fd = dup(dfd);
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+
+	if (d == NULL)
+		return -1;
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+#ifdef ARCHIVE_VERSION_NUMBER
+/* (include <archive.h> and <archive_entry.h> before this file) */
+/* a ZIP of NULL-terminated name/content pairs */
+static inline GByteArray *tu_zip_of(const char *const *parts)
+{
+	struct archive *a = archive_write_new();
+	GByteArray *out = g_byte_array_new();
+	size_t cap = 1 << 20, used = 0;
+	unsigned char *buf = g_malloc(cap);
+
+	archive_write_set_format_zip(a);
+	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	for (size_t i = 0; parts[i] != NULL; i += 2) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = strlen(parts[i + 1]);
+
+		archive_entry_set_pathname(e, parts[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)len);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, parts[i + 1], len), (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	g_byte_array_append(out, buf, (guint)used);
+	g_free(buf);
+	return out;
+}
+
+#endif
+
 #ifdef MUGAI_FILTER_H
 /* default limits for the filter tests */
 static inline void tu_limits(struct filter_limits *lim)
@@ -107,22 +156,6 @@ static inline int tu_run(const char *name, const void *data, size_t len,
 	return rc;
 }
 
-/* number of entries in a directory (without . and ..) */
-static inline int tu_count(int dfd)
-{
-	int n = 0, fd = dup(dfd);
-	DIR *d = fdopendir(fd);
-	struct dirent *e;
-
-	if (d == NULL)
-		return -1;
-	rewinddir(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
 #endif
 
 #endif

@@ -1,0 +1,291 @@
+/*
+ * test_job.c - job_process, the pipeline entry, against the real filter
+ * helpers (mugai-filter, mugai-filter-lite beside this program) and against
+ * mugai-filter-test, whose filters misbehave on purpose
+ * (tests/filterd/test_filters.c).  policy_decide is wrapped
+ * (-Wl,--wrap=policy_decide, see tests/CMakeLists.txt) so that a test can
+ * send an item to one of those filters instead of the policy's choice.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "mugai/job.h"
+#include "mugai/policy.h"
+#include "testutil.h"
+
+static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+/* the filter every item that would be filtered goes to instead, or NULL */
+static const char *force_filter;
+
+void __real_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
+			  int requested_mode, struct policy_decision *out);
+void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
+			  int requested_mode, struct policy_decision *out);
+
+void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
+			  int requested_mode, struct policy_decision *out)
+{
+	__real_policy_decide(cfg, d, requested_mode, out);
+	if (force_filter != NULL && out->filter != NULL && out->action != ACTION_UNPACK) {
+		out->filter = force_filter;
+		out->then = NULL;
+	}
+}
+
+struct fx {
+	struct mugai_config cfg;
+	struct job_env env;
+	char *out;       /* the release directory */
+	int out_fd;
+	json_t *report;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	char err[512];
+
+	assert_non_null(fx);
+	config_defaults(&fx->cfg);
+	fx->env.cfg = &fx->cfg;
+	fx->env.engine = scan_engine_load(&fx->cfg, getenv("MUGAI_TESTDB"), err, sizeof(err));
+	assert_non_null(fx->env.engine);
+	assert_int_equal(detect_open(&fx->env.detect, err, sizeof(err)), 0);
+	fx->out = tu_tmpdir(&fx->out_fd);
+	assert_non_null(fx->out);
+	force_filter = NULL;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	json_decref(fx->report);
+	close(fx->out_fd);
+	tu_rmrf(fx->out);
+	detect_close(fx->env.detect);
+	scan_engine_free(fx->env.engine);
+	free(fx);
+	force_filter = NULL;
+	return 0;
+}
+
+/* mugai-filter-test for every filter, with short limits for the ones that hang */
+static void use_test_filters(struct fx *fx)
+{
+	const char *bin = getenv("MUGAI_BIN");
+
+	assert_non_null(bin);
+	snprintf(fx->cfg.filter_path, sizeof(fx->cfg.filter_path), "%s/mugai-filter-test", bin);
+	fx->cfg.filter_timeout = 3;
+	fx->cfg.filter_cpu_seconds = 2;
+}
+
+/* job_process on data named name; the report stays in fx->report */
+static json_t *run(struct fx *fx, const void *data, size_t len, const char *name)
+{
+	struct job_opts opts;
+	int fd = tu_memfd(data, len);
+
+	assert_true(fd >= 0);
+	memset(&opts, 0, sizeof(opts));
+	json_decref(fx->report);
+	fx->report = job_process(&fx->env, fd, name, &opts, fx->out_fd);
+	close(fd);
+	assert_non_null(fx->report);
+	return fx->report;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+/* the report's item whose path is path, or NULL */
+static json_t *item(json_t *r, const char *path)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(json_object_get(r, "items"), i, it)
+		if (strcmp(str(it, "path"), path) == 0)
+			return it;
+	return NULL;
+}
+
+static void assert_nothing_released(struct fx *fx)
+{
+	assert_int_equal(json_array_size(json_object_get(fx->report, "artefacts")), 0);
+	assert_int_equal(tu_count(fx->out_fd), 0);
+}
+
+static void test_text_released(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r = run(fx, "会議の議事録\n", strlen("会議の議事録\n"), "議事録.txt");
+	json_t *a = json_array_get(json_object_get(r, "artefacts"), 0);
+	char *data;
+
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_int_equal(json_array_size(json_object_get(r, "artefacts")), 1);
+	assert_string_equal(str(a, "path"), "議事録.txt");
+	assert_string_equal(str(a, "mode"), "text");
+	assert_string_equal(str(item(r, "議事録.txt"), "filter"), "text");
+	data = tu_read_at(fx->out_fd, "議事録.txt", NULL);
+	assert_non_null(data);
+	assert_string_equal(data, "会議の議事録\n");
+	g_free(data);
+	assert_int_equal(tu_count(fx->out_fd), 1);
+}
+
+/* the released name says which type the original was (issue 14 point 5) */
+static void test_html_released_under_a_name_telling_its_type(void **state)
+{
+	struct fx *fx = *state;
+	static const char html[] = "<html><body><p>お知らせ</p><script>x()</script></body></html>";
+	json_t *r = run(fx, html, sizeof(html) - 1, "notice_ja.html");
+
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_string_equal(str(json_array_get(json_object_get(r, "artefacts"), 0), "path"),
+			    "notice_ja_html.txt");
+	assert_int_equal(faccessat(fx->out_fd, "notice_ja_html.txt", F_OK, 0), 0);
+}
+
+static void test_eicar_blocked(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r = run(fx, eicar, sizeof(eicar) - 1, "eicar.txt");
+
+	assert_string_equal(str(r, "verdict"), "blocked");
+	assert_non_null(strstr(str(r, "reason"), "malware"));
+	assert_non_null(strstr(str(r, "reason"), "Eicar"));
+	assert_nothing_released(fx);
+}
+
+static void test_crashing_filter_fails_with_nothing_released(void **state)
+{
+	struct fx *fx = *state;
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+	json_t *r;
+
+	use_test_filters(fx);
+	force_filter = "test-crash";
+	/* under ASan the child's SEGV handler would turn the crash into exit(1) */
+	snprintf(opts, sizeof(opts), "%s%shandle_segv=0", asan ? asan : "", asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	r = run(fx, "hello\n", 6, "memo.txt");
+	if (asan != NULL)
+		setenv("ASAN_OPTIONS", asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+	assert_string_equal(str(r, "verdict"), "failed");
+	assert_non_null(strstr(str(r, "reason"), "filter-crashed"));
+	assert_string_equal(str(item(r, "memo.txt"), "verdict"), "failed");
+	assert_nothing_released(fx);
+}
+
+static void test_hanging_filter_fails_with_nothing_released(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r;
+
+	use_test_filters(fx);
+	force_filter = "test-loop";
+	r = run(fx, "hello\n", 6, "memo.txt");
+	assert_string_equal(str(r, "verdict"), "failed");
+	assert_true(strstr(str(r, "reason"), "filter-cpu-limit") != NULL ||
+		    strstr(str(r, "reason"), "filter-timeout") != NULL);
+	assert_nothing_released(fx);
+}
+
+/* A filter that says OK but names no output: nothing is guessed. */
+static void test_filter_naming_no_output_fails(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r;
+
+	use_test_filters(fx);
+	force_filter = "test-log";
+	r = run(fx, "hello\n", 6, "memo.txt");
+	assert_string_equal(str(r, "verdict"), "failed");
+	assert_non_null(strstr(str(r, "reason"), "wrote no output"));
+	assert_nothing_released(fx);
+	/* the same filter helper with a filter that names its output: released */
+	force_filter = "test-ok";
+	r = run(fx, "hello\n", 6, "memo.txt");
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_string_equal(str(item(r, "memo.txt"), "filter"), "test-ok");
+}
+
+static void test_archive_with_a_blocked_member(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const parts[] = { "memo.txt", "住民票の写し\n", "tools/run.exe",
+					     "not really a program\n", NULL };
+	GByteArray *zip = tu_zip_of(parts);
+	json_t *r = run(fx, zip->data, zip->len, "z.zip");
+	json_t *a = json_array_get(json_object_get(r, "artefacts"), 0);
+	char *data;
+
+	g_byte_array_free(zip, TRUE);
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_string_equal(str(r, "reason"), "1 member(s) not released");
+	assert_string_equal(str(item(r, "z.zip"), "verdict"), "unpacked");
+	assert_string_equal(str(item(r, "z.zip/tools/run.exe"), "verdict"), "blocked");
+	assert_non_null(strstr(str(item(r, "z.zip/tools/run.exe"), "reason"),
+			       "dangerous-extension"));
+	assert_string_equal(str(item(r, "z.zip/memo.txt"), "verdict"), "released");
+	assert_int_equal(json_array_size(json_object_get(r, "artefacts")), 1);
+	assert_string_equal(str(a, "path"), "z/memo.txt");
+	data = tu_read_at(fx->out_fd, "z/memo.txt", NULL);
+	assert_non_null(data);
+	assert_string_equal(data, "住民票の写し\n");
+	g_free(data);
+	assert_int_equal(faccessat(fx->out_fd, "z/tools", F_OK, 0), -1);
+}
+
+/* malware in any member: the whole job is blocked, nothing of it released */
+static void test_archive_with_eicar_blocked(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const parts[] = { "memo.txt", "hello\n", "eicar.com", eicar, NULL };
+	GByteArray *zip = tu_zip_of(parts);
+	json_t *r = run(fx, zip->data, zip->len, "z.zip");
+
+	g_byte_array_free(zip, TRUE);
+	assert_string_equal(str(r, "verdict"), "blocked");
+	assert_non_null(strstr(str(r, "reason"), "Eicar"));
+	assert_nothing_released(fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_text_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html_released_under_a_name_telling_its_type,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eicar_blocked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crashing_filter_fails_with_nothing_released,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hanging_filter_fails_with_nothing_released,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_naming_no_output_fails, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_archive_with_a_blocked_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_archive_with_eicar_blocked, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
