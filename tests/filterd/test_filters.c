@@ -55,6 +55,17 @@ static int run_ok(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	return 0;
 }
 
+/* writes out.txt as run_ok does, but says OK without naming it: the core
+ * must take nothing (it never guesses a name) */
+static int run_unnamed(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		       struct filter_result *res)
+{
+	int rc = run_ok(in_fd, out_dir_fd, lim, res);
+
+	res->output[0] = '\0';
+	return rc;
+}
+
 static int run_crash(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		     struct filter_result *res)
 {
@@ -294,6 +305,7 @@ static int run_stat(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 }
 
 static const struct filter_ops f_ok = { "test-ok", any, run_ok };
+static const struct filter_ops f_unnamed = { "test-unnamed", any, run_unnamed };
 static const struct filter_ops f_crash = { "test-crash", any, run_crash };
 static const struct filter_ops f_loop = { "test-loop", any, run_loop };
 static const struct filter_ops f_alloc = { "test-alloc", any, run_alloc };
@@ -319,5 +331,5 @@ static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket
 const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
-	&f_exec_inet, &f_stat, NULL,
+	&f_exec_inet, &f_stat, &f_unnamed, NULL,
 };

@@ -210,14 +210,15 @@ static void test_hanging_filter_fails_with_nothing_released(void **state)
 	assert_nothing_released(fx);
 }
 
-/* A filter that says OK but names no output: nothing is guessed. */
+/* A filter that says OK but names no output: nothing is guessed, not even
+ * the out.txt it wrote. */
 static void test_filter_naming_no_output_fails(void **state)
 {
 	struct fx *fx = *state;
 	json_t *r;
 
 	use_test_filters(fx);
-	force_filter = "test-log";
+	force_filter = "test-unnamed";
 	r = run(fx, "hello\n", 6, "memo.txt");
 	assert_string_equal(str(r, "verdict"), "failed");
 	assert_non_null(strstr(str(r, "reason"), "wrote no output"));
