@@ -48,9 +48,9 @@ struct job_opts {
 json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 		    const struct job_opts *opts, int out_dir_fd);
 
-/* The name a file is released under, from an untrusted one: valid UTF-8,
- * no separators or control characters, never "." or "..", at most 200
- * bytes (outlen should allow 208). */
+/* The name a file is released under, from an untrusted one: naming_safe()
+ * (mugai/naming.h, which also names artefacts whose type changed), by the
+ * name src/daemon calls; outlen should allow NAMING_MAX + 8 (208). */
 void job_release_name(const char *in, char *out, size_t outlen);
 
 #endif

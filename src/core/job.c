@@ -506,9 +506,9 @@ static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
 	return JOB_NEXT;
 }
 
-/* Scan only: the original, which ClamAV found clean, is released byte for
- * byte from where it is (the job's input, or a member file in the work
- * directory). */
+/* The item is clean: work_rel (under the work directory; "" for the job's
+ * input) is released as release_name if the job is.  In scan mode that is
+ * the original itself, released byte for byte from where it is. */
 static void job_queue(struct job_state *st, struct job_item *it, const char *work_rel,
 		      const char *release_name, int action)
 {
@@ -541,7 +541,7 @@ static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
 			 "([limits] archive_max_depth)", cfg->archive_max_depth);
 		return job_end(st, it, "blocked", why, &st->blocked);
 	}
-	if (it->pd.action == ACTION_SCAN) {
+	if (it->pd.action == ACTION_SCAN) { /* the original, which ClamAV found clean */
 		job_queue(st, it, it->src_rel != NULL ? it->src_rel : "", it->safe, ACTION_SCAN);
 		return JOB_DONE;
 	}
