@@ -42,8 +42,9 @@ int audit_append(struct audit *a, json_t *event);
 int audit_append_lazy(struct audit *a, json_t *event);
 /* fdatasync the lines appended lazily, if any; 0 or -1 */
 int audit_sync(struct audit *a);
-/* the key file of the log at audit_path: key_file, or "<audit_path>.key" */
-void audit_key_path(const char *audit_path, const char *key_file, char *out, size_t len);
+/* the key file of the log at audit_path: key_file, or "<audit_path>.key";
+ * -1 when it does not fit in out */
+int audit_key_path(const char *audit_path, const char *key_file, char *out, size_t len);
 
 struct audit_report {
 	unsigned long lines;          /* records that verified */

@@ -48,6 +48,7 @@
 #define AUDIT_MAC_SUFFIX_LEN (sizeof(AUDIT_MAC_PREFIX) - 1 + AUDIT_HEX + 2)
 #define AUDIT_ANCHOR_TAG "mugai-audit-anchor"
 #define AUDIT_SYSLOG_FACILITY LOG_AUTHPRIV
+#define AUDIT_PATH_MAX 4096
 
 struct audit {
 	int fd;
@@ -103,12 +104,15 @@ static int audit_is_hex(const char *s, size_t n)
 	return 1;
 }
 
-void audit_key_path(const char *audit_path, const char *key_file, char *out, size_t len)
+int audit_key_path(const char *audit_path, const char *key_file, char *out, size_t len)
 {
+	int n;
+
 	if (key_file != NULL && key_file[0] != '\0')
-		g_strlcpy(out, key_file, len);
+		n = snprintf(out, len, "%s", key_file);
 	else
-		snprintf(out, len, "%s.key", audit_path);
+		n = snprintf(out, len, "%s.key", audit_path);
+	return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
 /* read the key: a regular file of 64 hex digits (and a newline), readable by
@@ -421,7 +425,7 @@ struct audit *audit_open(const char *path, const struct mugai_config *cfg, char 
 			 size_t errlen)
 {
 	struct audit *a = calloc(1, sizeof(*a));
-	char kpath[CONFIG_PATH_MAX + 8], torn_sha[AUDIT_HEX + 1];
+	char kpath[AUDIT_PATH_MAX], torn_sha[AUDIT_HEX + 1];
 	size_t torn_len = 0;
 	struct stat st;
 	int have_log, krc;
@@ -433,7 +437,11 @@ struct audit *audit_open(const char *path, const struct mugai_config *cfg, char 
 	a->anchor_every = cfg->audit_anchor_every > 0 ? cfg->audit_anchor_every : 1;
 	a->to_syslog = cfg->audit_syslog;
 	g_strlcpy(a->anchor_file, cfg->audit_anchor_file, sizeof(a->anchor_file));
-	audit_key_path(path, cfg->audit_key_file, kpath, sizeof(kpath));
+	if (audit_key_path(path, cfg->audit_key_file, kpath, sizeof(kpath)) != 0) {
+		snprintf(err, errlen, "audit log %s: key file path too long", path);
+		free(a);
+		return NULL;
+	}
 	have_log = stat(path, &st) == 0 && st.st_size > 0;
 	krc = audit_key_load(kpath, a->key, err, errlen);
 	if (krc != 0) {
@@ -663,7 +671,7 @@ int audit_verify(const char *path, const char *key_file, const char *anchors,
 		 struct audit_report *r, char *err, size_t errlen)
 {
 	unsigned char key[AUDIT_KEY_LEN];
-	char kpath[CONFIG_PATH_MAX + 8], prev[AUDIT_HEX + 1] = AUDIT_ZERO, *line = NULL;
+	char kpath[AUDIT_PATH_MAX], prev[AUDIT_HEX + 1] = AUDIT_ZERO, *line = NULL;
 	GHashTable *want = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -671,7 +679,10 @@ int audit_verify(const char *path, const char *key_file, const char *anchors,
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
-	audit_key_path(path, key_file, kpath, sizeof(kpath));
+	if (audit_key_path(path, key_file, kpath, sizeof(kpath)) != 0) {
+		snprintf(err, errlen, "%s: key file path too long", path);
+		return -1;
+	}
 	if (audit_key_load(kpath, key, err, errlen) != 0)
 		return -1;
 	if (anchors != NULL) {

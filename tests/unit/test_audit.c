@@ -157,7 +157,7 @@ static void test_key_file(void **state)
 	struct stat st;
 
 	write_events(fx, 2, 0);
-	audit_key_path(fx->path, "", kpath, sizeof(kpath));
+	assert_int_equal(audit_key_path(fx->path, "", kpath, sizeof(kpath)), 0);
 	assert_int_equal(stat(kpath, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_size, 65);
