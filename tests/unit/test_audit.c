@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <syslog.h>
 
 #include "mugai/audit.h"
 #include "testutil.h"
@@ -30,6 +31,40 @@ int fdatasync(int fd)
 		return -1;
 	}
 	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* syslog, captured (audit.c calls ours; __syslog_chk under _FORTIFY_SOURCE):
+ * every line sent, with its priority */
+static GString *logged;
+
+static void capture(int pri, const char *fmt, va_list ap)
+{
+	if (logged == NULL)
+		logged = g_string_new(NULL);
+	g_string_append_printf(logged, "<%d>", pri);
+	g_string_append_vprintf(logged, fmt, ap);
+	g_string_append_c(logged, '\n');
+}
+
+void syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
 }
 
 struct fx {
@@ -450,6 +485,42 @@ static void test_lazy_sync(void **state)
 	json_decref(e);
 }
 
+/* [audit] syslog: every record to syslog; anchors go there in any case */
+static void test_syslog(void **state)
+{
+	struct fx *fx = *state;
+	gchar *text, **lines;
+	int n = 0, anchors = 0;
+
+	if (logged != NULL)
+		g_string_truncate(logged, 0);
+	fx->cfg.audit_anchor_file[0] = '\0';
+	fx->cfg.audit_syslog = true;
+	write_events(fx, 4, 0);
+	assert_non_null(logged);
+	assert_true(g_file_get_contents(fx->path, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	for (; lines[n] != NULL && lines[n][0] != '\0'; n++) {
+		char *want = g_strdup_printf("<%d>mugai-audit %s\n", LOG_AUTHPRIV | LOG_INFO,
+					     lines[n]);
+
+		assert_non_null(strstr(logged->str, want));
+		g_free(want);
+	}
+	assert_int_equal(n, 4);
+	for (const char *p = logged->str; (p = strstr(p, "mugai-audit-anchor chain=")); p++)
+		anchors++;
+	assert_true(anchors >= 3); /* every 2 records, at each close */
+	{
+		char *want = g_strdup_printf("<%d>mugai-audit-anchor chain=", LOG_AUTHPRIV | LOG_NOTICE);
+
+		assert_non_null(strstr(logged->str, want));
+		g_free(want);
+	}
+	g_strfreev(lines);
+	g_free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial_write_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syslog, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
