@@ -4,7 +4,10 @@
 #   terminal escapes into mugaid's log (issue 13, point 13);
 # - a wrong ZipCrypto password that passes the one-byte password check (the
 #   member then fails its CRC) leaves the job held with wrong-password, and the
-#   right password still releases it (issue 13, point 5).
+#   right password still releases it (issue 13, point 5);
+# - a mandatory sandbox layer that cannot be applied (forced in the test
+#   build mugai-filter-test) fails the item with the layer named, nothing is
+#   released, in the default best-effort mode too (issue 13, point 17).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
 
@@ -31,6 +34,14 @@ echo "  a wrong password passing the check byte: $wrong"
 ppap=$(curl -s -X POST --data-binary @"$T/ppap.zip" "$U/v1/jobs?filename=ppap.zip&wait=30" | json 'd["id"]')
 check "PPAP zip held: encrypted" test "$(curl -s "$U/v1/jobs/$ppap" | json 'd["verdict"], d["reason"]')" = "held encrypted"
 curl -s -X POST --data-urlencode "password=$wrong" "$U/v1/jobs/$ppap/password?wait=30" > "$T/p1.json"
+# the answer is the job once the try is done; should it be an earlier state,
+# the job as it is once the try has left a reason other than "encrypted"
+for i in $(seq 1 100); do
+    [ "$(json 'd.get("state"), d.get("reason")' < "$T/p1.json")" != "done encrypted" ] &&
+        [ "$(json 'd.get("state")' < "$T/p1.json")" = done ] && break
+    sleep 0.1
+    curl -s "$U/v1/jobs/$ppap" > "$T/p1.json"
+done
 echo "  after the wrong password: $(json 'd["verdict"], d["reason"], [(i["path"], i["verdict"], i.get("reason")) for i in d["items"]]' < "$T/p1.json")"
 check "CRC error after a password: still held (wrong-password), nothing released" \
     test "$(json 'd["verdict"], d["reason"], len(d["artefacts"])' < "$T/p1.json")" = "held wrong-password 0"
@@ -42,4 +53,19 @@ check "the released member is the zipped text" test "$(cat "$T/member.txt")" = '
 check "the passwords are in no log" sh -c "! grep -q -e himitsu -e '$wrong' '$T/daemon.log'"
 
 stop
+
+# 3. mandatory sandbox layers, through mugai sanitize and the real pipeline
+printf '[daemon]\nfilter_path = %s\n' "$MUGAI_BIN/mugai-filter-test" > "$T/test-filter.conf"
+for layer in seccomp no_new_privs rlimits pdeathsig; do
+    rm -rf "$T/o"
+    MUGAI_TEST_SANDBOX_FAIL=$layer sanitize --config "$T/test-filter.conf" -o "$T/o" "$T/memo.txt"
+    check "$layer cannot be applied: exit 1, failed, the layer named, nothing released" \
+        sh -c "[ $RC -eq 1 ] && [ -z \"\$(ls -A '$T/o' 2>/dev/null)\" ]"
+    check "  ... the report" report_all \
+        "r['verdict'] == 'failed' and 'sandbox-incomplete: $layer could not be applied' in r['items'][0]['reason']"
+done
+rm -rf "$T/o"
+MUGAI_TEST_SANDBOX_FAIL=landlock sanitize --config "$T/test-filter.conf" -o "$T/o" "$T/memo.txt"
+check "landlock missing (best effort): released, the layer absent from the report" report_all \
+    "r['verdict'] == 'released' and 'landlock' not in r['items'][0]['sandbox'] and 'seccomp' in r['items'][0]['sandbox']"
 finish
