@@ -405,8 +405,12 @@ static int audit_check_anchor_file(struct audit *a, const char *path, char *err,
 	if (a->anchor_file[0] == '\0' || a->chain[0] == '\0')
 		return 0;
 	f = fopen(a->anchor_file, "re");
-	if (f == NULL)
-		return errno == ENOENT ? 0 : -1;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "audit anchor file %s: %s", a->anchor_file, strerror(errno));
+		return -1;
+	}
 	audit_anchor_scan(f, a->chain, &seq, mac, NULL, NULL);
 	fclose(f);
 	if (seq > a->seq || (seq == a->seq && seq > 0 && !audit_mac_equal(mac, a->prev))) {
@@ -539,11 +543,12 @@ static int audit_write_locked(struct audit *a, json_t *e, int sync)
 	json_object_set_new(e, "seq", json_integer((json_int_t)(a->seq + 1)));
 	json_object_set_new(e, "prev", json_string(a->prev));
 	body = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
-	if (body == NULL || (len = strlen(body)) + AUDIT_MAC_SUFFIX_LEN >= AUDIT_LINE_MAX ||
-	    body[len - 1] != '}') {
+	if (body == NULL || (len = strlen(body)) + AUDIT_MAC_SUFFIX_LEN >= AUDIT_LINE_MAX) {
 		free(body);
 		return -1;
 	}
+	if (body[len - 1] != '}')
+		panic("audit: a JSON object dumped as '%.20s...'", body);
 	audit_mac(a->key, body, len, mac);
 	s = g_string_new_len(body, (gssize)len - 1);
 	g_string_append_printf(s, AUDIT_MAC_PREFIX "%s\"}\n", mac);
