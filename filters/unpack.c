@@ -36,6 +36,7 @@ struct unpack_state {
 	unsigned n_files;      /* m* files written */
 	unsigned n_entries;
 	uint64_t total;
+	int member_encrypted;  /* the entry being read is encrypted */
 };
 
 static bool unpack_accepts(const char *mime)
@@ -213,7 +214,13 @@ static int unpack_member(struct unpack_state *st, struct archive *a, const char 
 		if (n == 0)
 			break;
 		if (n < 0) {
-			if (unpack_is_crypto_error(a))
+			/* ZipCrypto checks a password by one byte: about one
+			 * wrong password in 256 passes and decrypts the data to
+			 * garbage, which only a bad CRC or a decompression error
+			 * shows.  Any read error of an encrypted member after a
+			 * password is a wrong password: the archive stays held. */
+			if (unpack_is_crypto_error(a) ||
+			    (st->member_encrypted && lim->password[0] != '\0'))
 				filter_set(res, FILTER_HELD, "%s",
 					   lim->password[0] ? "wrong-password" : "encrypted");
 			else
@@ -414,6 +421,7 @@ static int unpack_run(int in_fd, int out_dir_fd, const struct filter_limits *lim
 			break;
 		}
 		path = unpack_unique(&st, path);
+		st.member_encrypted = archive_entry_is_encrypted(e);
 		if (unpack_member(&st, a, path, &size, res) != 0) {
 			g_free(path);
 			failed = 1;

@@ -71,6 +71,10 @@ struct mugai_config {
 	bool block_encrypted_in_scan; /* ClamAV heuristic for encrypted containers */
 	/* [audit] */
 	char audit_path[CONFIG_PATH_MAX]; /* "" = none (CLI) / <spool>/../audit.jsonl (mugaid) */
+	char audit_key_file[CONFIG_PATH_MAX];    /* HMAC key; "" = <audit path>.key */
+	uint32_t audit_anchor_every;             /* anchor the head every N records */
+	char audit_anchor_file[CONFIG_PATH_MAX]; /* anchors here too ("" = syslog only) */
+	bool audit_syslog;                       /* every record to syslog as well */
 	/* [daemon] */
 	char filter_path[CONFIG_PATH_MAX]; /* "" = beside the running binary */
 	char work_dir[CONFIG_PATH_MAX];    /* "" = $TMPDIR */

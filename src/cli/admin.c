@@ -34,7 +34,7 @@ static void admin_usage(FILE *f)
 		   "       mugai admin show [--socket PATH] ID\n"
 		   "       mugai admin release [--socket PATH] --approver NAME --reason TEXT ID\n"
 		   "       mugai admin purge [--socket PATH]\n"
-		   "       mugai admin verify-audit FILE\n");
+		   "       mugai admin verify-audit [--key FILE] [--anchors FILE] LOG\n");
 }
 
 /* the default socket (to be freed) */

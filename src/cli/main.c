@@ -5,7 +5,7 @@
  *                  [--password PW] [--json] -o OUTDIR FILE...
  *   mugai submit|status|fetch|password ...   (client of mugaid, src/cli/client.c)
  *   mugai admin list|show|release|purge ...   (mugaid's admin socket, src/cli/admin.c)
- *   mugai admin verify-audit FILE
+ *   mugai admin verify-audit [--key FILE] [--anchors FILE] LOG
  *   mugai check-config [--config FILE] [--dump]
  *   mugai version
  *
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"       mugai admin list|purge [--socket PATH]\n"
 		"       mugai admin show [--socket PATH] ID\n"
 		"       mugai admin release [--socket PATH] --approver NAME --reason TEXT ID\n"
-		"       mugai admin verify-audit FILE\n"
+		"       mugai admin verify-audit [--key FILE] [--anchors FILE] LOG\n"
 		"       mugai version\n"
 		"\n"
 		"sanitize makes each FILE harmless (text only, image PDF, re-encoded image,\n"
@@ -74,23 +74,53 @@ static int cli_load_config(struct mugai_config *cfg, const char *path)
 	return 0;
 }
 
-static int cmd_admin(int argc, char **argv)
+/* mugai admin verify-audit [--key FILE] [--anchors FILE] LOG */
+static int cmd_verify_audit(int argc, char **argv)
 {
-	unsigned long bad = 0;
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "anchors", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *anchors = NULL;
+	struct audit_report r;
 	char err[512];
+	int c;
 
-	if (argc == 3 && strcmp(argv[1], "verify-audit") == 0) {
-		if (audit_verify(argv[2], &bad, err, sizeof(err)) != 0) {
-			printf("%s: BROKEN: %s\n", argv[2], err);
-			return 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:a:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'a': anchors = optarg; break;
+		default: return EXIT_USAGE;
 		}
-		printf("%s: OK\n", argv[2]);
-		return 0;
 	}
-	if (argc >= 2 && strcmp(argv[1], "verify-audit") == 0) {
-		log_warnx("usage: mugai admin verify-audit FILE");
+	if (optind != argc - 1) {
+		log_warnx("usage: mugai admin verify-audit [--key FILE] [--anchors FILE] LOG");
 		return EXIT_USAGE;
 	}
+	if (audit_verify(argv[optind], key, anchors, &r, err, sizeof(err)) != 0) {
+		printf("%s: BROKEN: %s\n", argv[optind], err);
+		return 1;
+	}
+	printf("%s: OK: %lu records, keyed chain intact", argv[optind], r.lines);
+	if (r.repaired > 0)
+		printf("; %lu torn line(s) repaired at a start (\"audit repaired\")", r.repaired);
+	if (anchors != NULL)
+		printf("; %lu anchor(s) match, the last at record %llu%s\n", r.anchors_checked,
+		       (unsigned long long)r.last_anchor,
+		       r.last_anchor < r.lines ? " (records after it are covered by no anchor yet)"
+					       : "");
+	else
+		printf("; without --anchors a removed tail or a rewrite with the key cannot be "
+		       "seen\n");
+	return 0;
+}
+
+static int cmd_admin(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "verify-audit") == 0)
+		return cmd_verify_audit(argc - 1, argv + 1);
 	return admin_main(argc, argv);
 }
 
@@ -228,7 +258,7 @@ static int cmd_sanitize(int argc, char **argv)
 	}
 	log_debug("%u signatures loaded from %s", scan_engine_signatures(env.engine),
 		  cfg.database_dir);
-	if (cfg.audit_path[0] != '\0' && (audit = audit_open(cfg.audit_path, err, sizeof(err))) == NULL) {
+	if (cfg.audit_path[0] != '\0' && (audit = audit_open(cfg.audit_path, &cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		detect_close(env.detect);
 		scan_engine_free(env.engine);

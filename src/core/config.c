@@ -47,6 +47,8 @@
 #define CONFIG_MAX_RETENTION_DAYS         36500
 #define CONFIG_DEF_MAX_WAITERS            1024 /* ?wait requests parked at once */
 #define CONFIG_MAX_MAX_WAITERS            65536
+#define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
+#define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
 
 enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT };
 
@@ -101,6 +103,10 @@ static const struct key_def config_keys[] = {
 	{ "clamav", "database_dir", KT_STR, O(database_dir), 0, 0 },
 	{ "clamav", "block_encrypted", KT_BOOL, O(block_encrypted_in_scan), 0, 0 },
 	{ "audit", "path", KT_STR, O(audit_path), 0, 0 },
+	{ "audit", "key_file", KT_STR, O(audit_key_file), 0, 0 },
+	{ "audit", "anchor_every", KT_U32, O(audit_anchor_every), 1, CONFIG_MAX_AUDIT_ANCHOR_EVERY },
+	{ "audit", "anchor_file", KT_STR, O(audit_anchor_file), 0, 0 },
+	{ "audit", "syslog", KT_BOOL, O(audit_syslog), 0, 0 },
 	{ "daemon", "filter_path", KT_STR, O(filter_path), 0, 0 },
 	{ "daemon", "work_dir", KT_STR, O(work_dir), 0, 0 },
 	{ "daemon", "sandbox", KT_BOOL, O(sandbox_strict), 0, 0 },
@@ -196,6 +202,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->pdf_image_format = FILTER_IMG_JPEG;
 	g_strlcpy(cfg->database_dir, CONFIG_DEF_DATABASE_DIR, sizeof(cfg->database_dir));
 	cfg->block_encrypted_in_scan = false;
+	cfg->audit_anchor_every = CONFIG_DEF_AUDIT_ANCHOR_EVERY;
 	cfg->sandbox_strict = false;
 	cfg->admin_socket[0] = '\0';
 	cfg->retention_days = CONFIG_DEF_RETENTION_DAYS;

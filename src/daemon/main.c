@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 			g_strlcpy(apath, d.cfg.audit_path, sizeof(apath));
 		else
 			snprintf(apath, sizeof(apath), "%s/../audit.jsonl", d.spool);
-		d.audit = audit_open(apath, err, sizeof(err));
+		d.audit = audit_open(apath, &d.cfg, err, sizeof(err));
 		if (d.audit == NULL)
 			fatalx("%s", err);
 		log_info("audit log %s", apath);

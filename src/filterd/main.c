@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	struct filter_result res;
 	struct sandbox_params sp;
 	const struct filter_ops *ops;
-	char layers[FILTERPROTO_SANDBOX_MAX];
+	char layers[FILTERPROTO_SANDBOX_MAX], why[FILTER_REASON_MAX / 2];
 	ssize_t n;
 
 	(void)argc;
@@ -88,8 +88,8 @@ int main(int argc, char **argv)
 	sp.out_dir_fd = FILTERPROTO_FD_OUTDIR;
 	sp.allow_exec = (ops->sandbox_flags & FILTER_SANDBOX_EXEC) != 0;
 	memset(&res, 0, sizeof(res));
-	if (sandbox_enter(&sp, layers, sizeof(layers)) != 0) {
-		filter_set(&res, FILTER_FAILED, "sandbox-incomplete: active layers: %s",
+	if (sandbox_enter(&sp, layers, sizeof(layers), why, sizeof(why)) != 0) {
+		filter_set(&res, FILTER_FAILED, "sandbox-incomplete: %s; active layers: %s", why,
 			   layers[0] ? layers : "none");
 		filterd_reply(&res, layers);
 		return 0;

@@ -3,8 +3,11 @@
  *
  * Order (after minijail): namespaces (no network, a bare mount tree) ->
  * rlimits -> uid drop ->
- * no_new_privs -> Landlock -> seccomp allow-list last.  Every layer that could not be set up is
- * named in the reply; with sandbox = strict a missing layer is fatal.
+ * no_new_privs -> Landlock -> seccomp allow-list last.  pdeathsig, rlimits, the
+ * uid drop, no_new_privs and seccomp are mandatory in every mode: if one
+ * fails the filter does not run.  The namespaces and Landlock are best effort
+ * (a kernel may lack them); the reply names the layers that were active, and
+ * with sandbox = strict a missing one refuses the run.
  */
 #include "sandbox.h"
 #include "mugai/filterproc.h"
@@ -41,6 +44,20 @@
 #ifndef SANDBOX_ASAN
 #define SANDBOX_ASAN 0
 #endif
+
+/* mugai-filter-test (tests/filterd/test_filters.c) defines this to make a
+ * chosen layer fail, for the tests of what such a failure does; in
+ * mugai-filter it is NULL and nothing is ever forced. */
+extern int sandbox_test_fault(const char *layer) __attribute__((weak));
+
+static int sandbox_fault(const char *layer)
+{
+	if (sandbox_test_fault != NULL && sandbox_test_fault(layer)) {
+		errno = EPERM;
+		return 1;
+	}
+	return 0;
+}
 
 static void sandbox_add(char *layers, size_t len, const char *name)
 {
@@ -626,11 +643,14 @@ static int sandbox_seccomp(int allow_exec, unsigned int *count)
 	*count = 0;
 	if (sandbox_check_tables(allow_exec) != 0) {
 		log_warnx("seccomp: an allow table admits a forbidden system call");
+		errno = EINVAL;
 		return -1;
 	}
 	ctx = seccomp_init(SANDBOX_DEFAULT_ACT);
-	if (ctx == NULL)
+	if (ctx == NULL) {
+		errno = ENOMEM;
 		return -1;
+	}
 	rc |= sandbox_allow_set(ctx, allow, sandbox_allow_base, SANDBOX_N(sandbox_allow_base),
 				count);
 	/* W^X: memory is never writable and executable at once (nothing here
@@ -723,42 +743,66 @@ static int sandbox_seccomp(int allow_exec, unsigned int *count)
 		(*count)++;
 	}
 #endif
-	if (rc == 0)
+	if (rc != 0) {
+		errno = EINVAL; /* a rule libseccomp refused */
+	} else {
 		rc = seccomp_load(ctx);
+		if (rc < 0)
+			errno = -rc;
+	}
 	seccomp_release(ctx);
 	return rc == 0 ? 0 : -1;
 }
 
-int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
+/* a mandatory layer could not be applied: why names it */
+static int sandbox_refuse(char *why, size_t whylen, const char *layer)
+{
+	snprintf(why, whylen, "%s could not be applied: %s", layer, strerror(errno));
+	log_warnx("sandbox: %s", why);
+	return -1;
+}
+
+/*
+ * Mandatory in every mode, since nothing but our own error can make them
+ * fail: PR_SET_PDEATHSIG, rlimits, the uid drop (when started as root),
+ * no_new_privs and seccomp.  If one cannot be applied the filter must not
+ * run: -1 with why naming it.  Best effort (a kernel or a container may lack
+ * them): the network and mount namespaces and Landlock; each missing one is
+ * absent from layers, and refuses the run only with sandbox = strict.
+ */
+int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len, char *why,
+		  size_t whylen)
 {
 	unsigned int nrules = 0;
-	int missing = 0;
+	char missing[64] = "";
 
 	layers[0] = '\0';
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0)
-		sandbox_add(layers, len, "pdeathsig");
-	if (sandbox_netns() == 0) {
+	why[0] = '\0';
+	if (sandbox_fault("pdeathsig") || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return sandbox_refuse(why, whylen, "pdeathsig");
+	sandbox_add(layers, len, "pdeathsig");
+	if (!sandbox_fault("netns") && sandbox_netns() == 0) {
 		sandbox_add(layers, len, "netns");
 	} else {
 		log_debug("no network namespace: %s", strerror(errno));
-		missing++;
+		sandbox_add(missing, sizeof(missing), "netns");
 	}
-	if (sandbox_mountns(p->allow_exec, p->out_dir_fd) == 0) {
+	if (!sandbox_fault("mountns") && sandbox_mountns(p->allow_exec, p->out_dir_fd) == 0) {
 		sandbox_add(layers, len, "mountns");
 	} else {
 		/* what was done stays in our own namespace: no harm, and
 		 * Landlock still confines the paths */
 		log_debug("no mount namespace: %s", strerror(errno));
-		missing++;
+		sandbox_add(missing, sizeof(missing), "mountns");
 	}
-	if (sandbox_rlimit(RLIMIT_CORE, 0) != 0 ||
+	if (sandbox_fault("rlimits") || sandbox_rlimit(RLIMIT_CORE, 0) != 0 ||
 	    sandbox_cpu_limit(p->cpu_seconds) != 0 ||
 	    sandbox_rlimit(RLIMIT_FSIZE, p->file_size) != 0 ||
 	    sandbox_rlimit(RLIMIT_NOFILE, p->open_files) != 0)
-		return -1; /* rlimits are not optional */
+		return sandbox_refuse(why, whylen, "rlimits");
 	if (!SANDBOX_ASAN) {
 		if (sandbox_rlimit(RLIMIT_AS, p->address_space) != 0)
-			return -1;
+			return sandbox_refuse(why, whylen, "rlimits");
 		sandbox_add(layers, len, "rlimits");
 	} else {
 		/* ASan reserves terabytes of address space: no RLIMIT_AS */
@@ -770,34 +814,39 @@ int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len)
 	if (getuid() == 0 || geteuid() == 0) {
 		if (setgroups(0, NULL) != 0 ||
 		    setresgid(FILTERPROC_UID, FILTERPROC_UID, FILTERPROC_UID) != 0 ||
-		    setresuid(FILTERPROC_UID, FILTERPROC_UID, FILTERPROC_UID) != 0 ||
-		    prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-			return -1; /* a partial drop cannot be recovered from */
+		    setresuid(FILTERPROC_UID, FILTERPROC_UID, FILTERPROC_UID) != 0)
+			return sandbox_refuse(why, whylen, "uid-nobody");
+		if (sandbox_fault("pdeathsig") || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+			return sandbox_refuse(why, whylen, "pdeathsig");
 		sandbox_add(layers, len, "uid-nobody");
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -1;
+	if (sandbox_fault("no_new_privs") || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return sandbox_refuse(why, whylen, "no_new_privs");
 	sandbox_add(layers, len, "no_new_privs");
-	if (sandbox_landlock(p->out_dir_fd, p->allow_exec) == 0) {
+	if (!sandbox_fault("landlock") && sandbox_landlock(p->out_dir_fd, p->allow_exec) == 0) {
 		sandbox_add(layers, len, "landlock");
 	} else {
 		log_debug("no landlock: %s", strerror(errno));
-		missing++;
+		sandbox_add(missing, sizeof(missing), "landlock");
 	}
-	if (sandbox_seccomp(p->allow_exec, &nrules) == 0) {
-#ifdef MUGAI_SECCOMP_LOG
-		sandbox_add(layers, len, "seccomp-log");
-		missing++; /* logs, does not confine */
-#else
-		sandbox_add(layers, len, SANDBOX_ASAN ? "seccomp-asan" :
-			    p->allow_exec ? "seccomp-exec" : "seccomp");
-#endif
-		log_debug("seccomp: %u allow rules", nrules);
-	} else {
-		log_warnx("seccomp could not be loaded");
-		missing++;
-	}
-	if (missing > 0 && p->strict)
+	/* strict refuses before the last layer: seccomp would forbid nothing
+	 * we still do, but there is no point confining a run we refuse */
+	if (missing[0] != '\0' && p->strict) {
+		snprintf(why, whylen, "sandbox = strict and missing: %s", missing);
 		return -1;
+	}
+	if (sandbox_fault("seccomp") || sandbox_seccomp(p->allow_exec, &nrules) != 0)
+		return sandbox_refuse(why, whylen, "seccomp");
+#ifdef MUGAI_SECCOMP_LOG
+	sandbox_add(layers, len, "seccomp-log"); /* logs, does not confine */
+	if (p->strict) {
+		snprintf(why, whylen, "sandbox = strict and seccomp only logs (MUGAI_SECCOMP_LOG)");
+		return -1;
+	}
+#else
+	sandbox_add(layers, len, SANDBOX_ASAN ? "seccomp-asan" :
+		    p->allow_exec ? "seccomp-exec" : "seccomp");
+#endif
+	log_debug("seccomp: %u allow rules", nrules);
 	return 0;
 }

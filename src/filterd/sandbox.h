@@ -17,8 +17,11 @@ struct sandbox_params {
 	int strict;       /* a missing layer is an error */
 };
 
-/* 0 with the active layers named in layers ("netns,rlimits,..."), -1 when a
- * mandatory layer (or, when strict, any layer) could not be set up */
-int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len);
+/* 0 with the active layers named in layers ("netns,rlimits,..."); -1 when a
+ * mandatory layer (pdeathsig, rlimits, uid drop, no_new_privs, seccomp) or,
+ * when strict, any layer could not be set up, with why naming it: the filter
+ * must then not run */
+int sandbox_enter(const struct sandbox_params *p, char *layers, size_t len, char *why,
+		  size_t whylen);
 
 #endif

@@ -333,3 +333,14 @@ const struct filter_ops *const filter_test_table[] = {
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
 	&f_exec_inet, &f_stat, &f_unnamed, NULL,
 };
+
+/* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail
+ * (src/filterd/sandbox.c calls this only when it is linked in: here) */
+int sandbox_test_fault(const char *layer);
+
+int sandbox_test_fault(const char *layer)
+{
+	const char *v = getenv("MUGAI_TEST_SANDBOX_FAIL");
+
+	return v != NULL && strcmp(v, layer) == 0;
+}
