@@ -23,6 +23,9 @@ extern const struct filter_ops filter_ooxml_text FILTER_WEAK;
 extern const struct filter_ops filter_ooxml_cdr FILTER_WEAK;
 extern const struct filter_ops filter_office_pdf FILTER_WEAK;
 extern const struct filter_ops filter_office_ooxml FILTER_WEAK;
+extern const struct filter_ops filter_netpbm FILTER_WEAK;
+extern const struct filter_ops filter_svg FILTER_WEAK;
+extern const struct filter_ops filter_epub_pdf FILTER_WEAK;
 
 static const struct filter_ops *const table[] = {
 	&filter_pdf_image,
@@ -35,6 +38,9 @@ static const struct filter_ops *const table[] = {
 	&filter_ooxml_cdr,
 	&filter_office_pdf,
 	&filter_office_ooxml,
+	&filter_netpbm,
+	&filter_svg,
+	&filter_epub_pdf,
 	NULL,
 };
 
