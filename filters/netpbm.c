@@ -130,6 +130,19 @@ static void netpbm_png_flush(png_structp png)
 	(void)png;
 }
 
+/* libpng's messages are not for stderr: the reason says what failed */
+static void netpbm_png_error(png_structp png, png_const_charp msg)
+{
+	(void)msg;
+	png_longjmp(png, 1);
+}
+
+static void netpbm_png_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
 struct netpbm_hdr {
 	int kind;          /* 1..6: P1..P6 */
 	uint64_t w, h, maxval;
@@ -286,7 +299,8 @@ static int netpbm_convert(struct netpbm_in *in, const struct netpbm_hdr *hd, str
 		filter_set(res, FILTER_FAILED, "out of memory");
 		return -1;
 	}
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, netpbm_png_error,
+				      netpbm_png_warning);
 	info = png != NULL ? png_create_info_struct(png) : NULL;
 	if (png == NULL || info == NULL) {
 		png_destroy_write_struct(&png, &info);
