@@ -70,10 +70,11 @@ def epub(name, chapters):
                        "'http://www.w3.org/1999/xhtml'><head><title>c</title>"
                        "<script>document.write('MUGAI-SCRIPT-RAN')</script></head><body>" + c
                        + "</body></html>")
+# the first chapter is Japanese only: its page is blank unless CJK text is drawn
 epub("book.epub", ["<h1>お知らせ</h1><p>無害化された電子書籍です。</p>"
-                   "<script>var s = 'MUGAI-SCRIPT-SOURCE';</script>"
-                   "<img src='file:///etc/passwd'/><img src='http://127.0.0.1:9/t.png'/>",
-                   "<h1>Chapter Two</h1><p>Second chapter.</p>"])
+                   "<script>var s = 'MUGAI-SCRIPT-SOURCE';</script>",
+                   "<h1>Chapter Two</h1><p>Second chapter.</p>"
+                   "<img src='file:///etc/passwd'/><img src='http://127.0.0.1:9/t.png'/>"])
 PY
 
 # $T/pixel FILE X Y: a PNG's pixel as RRGGBB (8-bit RGB, RGBA or grey, any filter)
@@ -154,7 +155,7 @@ check "EPUB released as an image PDF (epub-pdf, then pdf-image)" report_all \
 check "two chapters, two pages or more" sh -c "[ \$(pdfinfo '$T/epub/book.pdf' | sed -n 's/^Pages: *//p') -ge 2 ]"
 check "the image PDF has no text layer" sh -c "[ -z \"\$(pdftotext '$T/epub/book.pdf' - | tr -d '[:space:]')\" ]"
 pdftoppm -r 30 -gray -f 1 -l 1 "$T/epub/book.pdf" "$T/page" || true
-check "the first page is not blank" python3 -c "
+check "the first page (Japanese text only) is not blank" python3 -c "
 import glob, sys
 d = open(glob.glob('$T/page*.pgm')[0], 'rb').read().split(b'\n', 3)[3]
 sys.exit(0 if min(d) < 128 else 1)"
