@@ -679,6 +679,14 @@ static int sandbox_seccomp(int allow_exec, unsigned int *count)
 	/* isatty() (stdio, GLib's log writer): TCGETS, which only reads */
 	rc |= seccomp_rule_add(ctx, allow, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
 	*count += 12;
+	/* a thread's name (GLib names its threads: pango's "[pango] FcInit",
+	 * measured on the svg filter drawing text); PR_SET_NAME only.  The
+	 * exec and sanitizer tables allow every prctl already. */
+	if (!allow_exec && !SANDBOX_ASAN) {
+		rc |= seccomp_rule_add(ctx, allow, SCMP_SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+		(*count)++;
+	}
 	/* clone3 passes its flags in memory, where seccomp cannot look: ENOSYS
 	 * makes glibc fall back to clone */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);

@@ -46,6 +46,9 @@ svg = ("<?xml version='1.0'?>\n"
        "<rect x='25' y='25' width='10' height='10' fill='#0000ff'/></svg>") % (t, t, t)
 put("drawing.svg", svg.encode())
 put("logo.jpg", svg.encode())    # an SVG named .jpg: the content decides
+# text: pango starts a thread of its own (sandbox: prctl PR_SET_NAME)
+put("text.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='120' height='40'><rect width='120'"
+    " height='40' fill='#ffffff'/><text x='4' y='30' font-size='24'>図面 A</text></svg>".encode())
 put("laughs.svg", b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY a 'ha'><!ENTITY b '&a;&a;&a;&a;'>]>"
     b"<svg xmlns='http://www.w3.org/2000/svg'><text>&b;</text></svg>")
 put("big.svg", b"<svg xmlns='http://www.w3.org/2000/svg' width='90000' height='90000'/>")
@@ -77,7 +80,8 @@ epub("book.epub", ["<h1>お知らせ</h1><p>無害化された電子書籍です
                    "<img src='file:///etc/passwd'/><img src='http://127.0.0.1:9/t.png'/>"])
 PY
 
-# $T/pixel FILE X Y: a PNG's pixel as RRGGBB (8-bit RGB, RGBA or grey, any filter)
+# $T/pixel FILE X Y: a PNG's pixel as RRGGBB (8-bit RGB, RGBA or grey, any
+# filter); X Y = -1 -1: the darkest channel value in the picture (RR)
 cat > "$T/pixel.py" <<'PY'
 import struct, sys, zlib
 b = open(sys.argv[1], "rb").read()
@@ -105,6 +109,9 @@ for r in range(h):
         line[i] = (line[i] + pred) & 0xff
     rows.append(line)
     prev = line
+if x < 0:  # "-1 -1": the darkest channel value of the whole picture
+    print("%02x" % min(min(r[i] for i in range(len(r)) if ctype != 6 or i % 4 != 3) for r in rows))
+    sys.exit(0)
 px = rows[y][x * bpp:(x + 1) * bpp]
 print("%02x%02x%02x" % ((px[0],) * 3 if ctype == 0 else tuple(px[:3])))
 PY
@@ -145,6 +152,9 @@ done
 check "no XInclude'd text (row 35 white)" sh -c \
     "for x in 0 4 8 12 16 20; do [ \$('$T/pixel' '$T/svg/drawing.png' \$x 35) = ffffff ] || exit 1; done"
 check "no script in the PNG" sh -c "! grep -aq -e mugai-script -e mugai-onload '$T/svg/drawing.png'"
+sanitize -o "$T/svg-text" "$T/in/text.svg"
+check "SVG with Japanese text: released" report_all 'r["verdict"] == "released"'
+check "the text is drawn" sh -c "[ \$('$T/pixel' '$T/svg-text/text.png' -1 -1) \< 40 ]"
 sanitize -o "$T/svg2" "$T/in/laughs.svg" "$T/in/big.svg"
 check "SVG with entities, oversized SVG: blocked with a reason" report_all \
     'r["verdict"] == "blocked" and ("svg-dtd" in r["reason"] or "image-too-large" in r["reason"]) and not r["artefacts"]'
