@@ -15,12 +15,19 @@
  *   (MuPDF's JavaScript, mujs, serves PDF forms only, and no PDF is opened
  *   here);
  * - fonts are MuPDF's built-in ones (CJK included): no fontconfig.
+ * Before MuPDF sees the book, its zip directory is read with libarchive:
+ * entries, the size of each and their total are held to the archive limits
+ * ([limits] archive_max_members, archive_max_member_size,
+ * archive_max_total_size, archive_max_ratio) — MuPDF inflates an entry
+ * whole into memory, so a zip bomb is refused here, not in RLIMIT_AS.
  * The page count is checked against [limits] pdf_max_pages before a page
  * is written; the output against [limits] filter_output_max.
  */
 #include "filter.h"
 #include "sink.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <mupdf/fitz.h>
 #include <stdio.h>
@@ -43,6 +50,62 @@ static void epub_write(fz_context *ctx, void *state, const void *data, size_t n)
 {
 	if (sink_write(state, data, n) != 0)
 		fz_throw(ctx, FZ_ERROR_GENERIC, "cannot write the output");
+}
+
+/* the book's zip directory against the archive limits: 0, or -1 with res
+ * filled */
+static int epub_check_zip(const unsigned char *buf, size_t len, const struct filter_limits *lim,
+			  struct filter_result *res)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	uint64_t total = 0;
+	uint32_t n = 0;
+	int r, rc = -1;
+
+	if (a == NULL) {
+		filter_set(res, FILTER_FAILED, "out of memory");
+		return -1;
+	}
+	/* the central directory: the sizes MuPDF will inflate to */
+	archive_read_support_format_zip_seekable(a);
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+		filter_set(res, FILTER_FAILED, "corrupt-epub: %s", archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		uint64_t size = archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) :
+							       UINT64_MAX;
+
+		if (++n > lim->max_members) {
+			filter_set(res, FILTER_BLOCKED, "epub-too-many-entries: more than %u "
+				   "([limits] archive_max_members)", lim->max_members);
+			goto out;
+		}
+		if (size > lim->max_member_bytes) {
+			filter_set(res, FILTER_BLOCKED, "epub-entry-too-large: an entry of the "
+				   "book expands beyond %llu bytes ([limits] "
+				   "archive_max_member_size)",
+				   (unsigned long long)lim->max_member_bytes);
+			goto out;
+		}
+		total += size;
+		if (total > lim->max_total_bytes ||
+		    total / (len > 0 ? len : 1) > lim->max_ratio) {
+			filter_set(res, FILTER_BLOCKED, "epub-too-large: the book expands to more "
+				   "than %llu bytes or %u times its size ([limits] "
+				   "archive_max_total_size, archive_max_ratio)",
+				   (unsigned long long)lim->max_total_bytes, lim->max_ratio);
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		filter_set(res, FILTER_FAILED, "corrupt-epub: %s", archive_error_string(a));
+	else
+		rc = 0;
+out:
+	archive_read_free(a);
+	return rc;
 }
 
 /* the PDF writer asks for offsets (xref): what was written so far */
@@ -84,6 +147,10 @@ static int epub_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	if (filter_read_all(in_fd, EPUB_INPUT_MAX, &buf, &len) != 0) {
 		filter_set(res, errno == EFBIG ? FILTER_BLOCKED : FILTER_FAILED,
 			   "epub-unreadable: %s", strerror(errno));
+		return 0;
+	}
+	if (epub_check_zip(buf, len, lim, res) != 0) {
+		free(buf);
 		return 0;
 	}
 	ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);

@@ -13,8 +13,9 @@
  *    attributes such as href), event handlers (on* attributes), xml:base,
  *    every href that is not a reference inside the document ("#id"), except
  *    PNG, JPEG and GIF data: URLs on <image> and <feImage>, CSS (style
- *    attributes and <style> elements) that imports or points at anything but
- *    "#id", processing instructions (xml-stylesheet), comments and the DTD
+ *    attributes, <style> elements, presentation attributes such as fill or
+ *    filter) that imports or points at anything but "#id", processing
+ *    instructions (xml-stylesheet), comments and the DTD
  *    node.  What was removed is counted in the filter's note.
  *
  * 2. librsvg renders the cleaned bytes with no base file and no base URL
@@ -88,9 +89,10 @@ static bool svg_data_image(const char *v)
 	return false;
 }
 
-/* CSS that reaches outside the document: @import, or url() that is not
- * url(#id) */
-static bool svg_css_external(const char *css)
+/* CSS (or a presentation attribute: fill, filter, mask, clip-path...) that
+ * reaches outside the document: @import, or url() that is not url(#id);
+ * in style sheets also any escape, which could spell either another way */
+static bool svg_css_external(const char *css, bool sheet)
 {
 	const char *p = css;
 
@@ -103,8 +105,7 @@ static bool svg_css_external(const char *css)
 		if (*p != '#')
 			return true;
 	}
-	/* CSS escapes could spell url( or @import another way */
-	return strchr(css, '\\') != NULL;
+	return sheet && strchr(css, '\\') != NULL;
 }
 
 static void svg_clean_attrs(xmlNodePtr n, struct svg_clean *c)
@@ -135,8 +136,13 @@ static void svg_clean_attrs(xmlNodePtr n, struct svg_clean *c)
 		} else if (strcmp(name, "base") == 0 && a->ns != NULL) {
 			drop = true; /* xml:base */
 			c->refs++;
-		} else if (strcmp(name, "style") == 0 && svg_css_external(val)) {
-			drop = true;
+		} else if (svg_css_external(val, strcmp(name, "style") == 0)) {
+			/* a presentation attribute becomes "none" (what an
+			 * unresolvable paint server falls back to), a style goes */
+			if (strcmp(name, "style") != 0)
+				xmlSetNsProp(n, a->ns, a->name, (const xmlChar *)"none");
+			else
+				drop = true;
 			c->styles++;
 		} else if (a->ns != NULL && a->ns->href != NULL &&
 			   strcmp((const char *)a->ns->href,
@@ -182,7 +188,7 @@ static void svg_clean_node(xmlNodePtr parent, struct svg_clean *c, unsigned dept
 			}
 			if (strcmp((const char *)n->name, "style") == 0) {
 				xmlChar *css = xmlNodeGetContent(n);
-				bool ext = css != NULL && svg_css_external((const char *)css);
+				bool ext = css != NULL && svg_css_external((const char *)css, true);
 
 				xmlFree(css);
 				if (ext) {

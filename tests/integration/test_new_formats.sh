@@ -73,6 +73,10 @@ def epub(name, chapters):
                        "'http://www.w3.org/1999/xhtml'><head><title>c</title>"
                        "<script>document.write('MUGAI-SCRIPT-RAN')</script></head><body>" + c
                        + "</body></html>")
+# a zip bomb: 64 MiB of spaces in one chapter, about 64 KiB compressed
+with zipfile.ZipFile(os.path.join(d, "bomb.epub"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+    z.writestr("OEBPS/c0.xhtml", b"<html>" + b" " * (64 << 20) + b"</html>")
 # the first chapter is Japanese only: its page is blank unless CJK text is drawn
 epub("book.epub", ["<h1>お知らせ</h1><p>無害化された電子書籍です。</p>"
                    "<script>var s = 'MUGAI-SCRIPT-SOURCE';</script>",
@@ -175,6 +179,9 @@ check "EPUB in text mode: book.txt" report_all \
 check "its Japanese text" grep -q "無害化された電子書籍です" "$T/epub-t/book.txt"
 check "both chapters" grep -q "Chapter Two" "$T/epub-t/book.txt"
 check "no script ran or shows" sh -c "! grep -q MUGAI-SCRIPT '$T/epub-t/book.txt'"
+sanitize -o "$T/bomb" "$T/in/bomb.epub"
+check "EPUB zip bomb blocked before MuPDF inflates it" report_all \
+    'r["verdict"] == "blocked" and "epub-too-large" in r["reason"] and not r["artefacts"]'
 printf '[policy]\nepub = block\nsvg = block\n' > "$T/block.conf"
 sanitize --config "$T/block.conf" -o "$T/blocked" "$T/in/book.epub" "$T/in/drawing.svg"
 check "[policy] epub = block, svg = block" report_all \

@@ -249,6 +249,46 @@ static void test_page_limit_and_output_cap(void **state)
 	g_string_free(c, TRUE);
 }
 
+/* the zip directory is held to the archive limits before MuPDF inflates */
+static void test_zip_limits(void **state)
+{
+	static const char c[] = "<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'>"
+				"<head><title>z</title></head><body><p>small book</p></body></html>";
+	const char *chapters[] = { c };
+	GByteArray *epub = make_epub(chapters, 1);
+	struct filter_limits lim;
+	struct {
+		uint32_t members;
+		uint64_t member, total;
+		const char *reason;
+	} rows[] = {
+		{ 3, 16 << 20, 64 << 20, "epub-too-many-entries" },
+		{ 100, 100, 64 << 20, "epub-entry-too-large" },
+		{ 100, 16 << 20, 300, "epub-too-large" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct filter_result res;
+		char *dir;
+		int dfd;
+
+		tu_limits(&lim);
+		lim.max_members = rows[i].members;
+		lim.max_member_bytes = rows[i].member;
+		lim.max_total_bytes = rows[i].total;
+		assert_int_equal(tu_run("epub-pdf", epub->data, epub->len, &lim, &res, &dir, &dfd),
+				 0);
+		assert_int_equal(res.status, FILTER_BLOCKED);
+		if (strstr(res.reason, rows[i].reason) == NULL)
+			fail_msg("reason '%s', expected %s", res.reason, rows[i].reason);
+		assert_int_equal(tu_count(dfd), 0);
+		close(dfd);
+		tu_rmrf(dir);
+	}
+	g_byte_array_unref(epub);
+}
+
 static void test_corrupt(void **state)
 {
 	static const char junk[] = "PK\x03\x04 this is not a book";
@@ -290,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_book_text_no_scripts),
 		cmocka_unit_test(test_page_limit_and_output_cap),
+		cmocka_unit_test(test_zip_limits),
 		cmocka_unit_test(test_corrupt),
 	};
 

@@ -92,10 +92,11 @@ static int setup(void **state)
 		"</foreignObject>\n"
 		"<image x='0' y='40' width='20' height='20' href='file:///etc/passwd'/>\n"
 		"<image x='20' y='40' width='20' height='20' href='http://127.0.0.1:9/green.png'/>\n"
+		"<rect x='40' y='40' width='20' height='20' fill='url(file://%s/other.svg#g) #ffffff'/>\n"
 		"<text x='0' y='58' font-size='18' fill='#000000'>"
 		"<xi:include href='file://%s/secret.txt' parse='text'/></text>\n"
 		"</svg>\n",
-		f->dir, f->dir, f->dir, f->dir, f->dir, f->b64, f->dir, f->dir);
+		f->dir, f->dir, f->dir, f->dir, f->dir, f->b64, f->dir, f->dir, f->dir);
 	g_free(green);
 	g_free(other);
 	g_free(css);
@@ -216,9 +217,10 @@ static void test_hostile_drawing_loads_nothing(void **state)
 	assert_int_equal(opens_seen(w), 0);
 	assert_int_equal(res.status, FILTER_OK);
 	/* script, foreignObject, xi:include; onload, onclick; 7 references
-	 * (5 image hrefs, use, xml:base); the @import; the xml-stylesheet PI */
+	 * (5 image hrefs, use, xml:base); the @import and a fill with an
+	 * external url(); the xml-stylesheet PI */
 	assert_non_null(strstr(res.reason, "removed: 3 element(s), 2 event handler(s), "
-			       "7 reference(s), 1 style(s), 1 other"));
+			       "7 reference(s), 2 style(s), 1 other"));
 	s = load_out(dfd);
 	assert_nothing_loaded(s);
 	cairo_surface_destroy(s);
