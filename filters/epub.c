@@ -225,9 +225,11 @@ static int epub_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		else
 			filter_set(res, FILTER_FAILED, "corrupt-epub: %s", fz_caught_message(ctx));
 	}
-	if (ok)
+	if (ok) {
 		filter_set(res, FILTER_OK, "%d page(s) laid out by MuPDF (%u warning(s))", n,
 			   warnings);
+		SINK_NAME_OUTPUT(res, "out.pdf");
+	}
 done:
 	if (o.fd >= 0 && close(o.fd) != 0 && ok)
 		filter_set(res, FILTER_FAILED, "cannot write the output: %s", strerror(errno));

@@ -382,10 +382,12 @@ static int netpbm_run(int in_fd, int out_dir_fd, const struct filter_limits *lim
 	}
 	if (rc != 0)
 		unlinkat(out_dir_fd, "out.png", 0);
-	else
+	else {
 		filter_set(res, FILTER_OK, "P%d %llux%llu maxval %llu re-encoded as PNG",
 			   hd.kind, (unsigned long long)hd.w, (unsigned long long)hd.h,
 			   (unsigned long long)hd.maxval);
+		SINK_NAME_OUTPUT(res, "out.png");
+	}
 	free(in);
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filter.h"
+
 enum sink_error { SINK_OK = 0, SINK_WRITE_ERROR = 1, SINK_TOO_LARGE = 2 };
 
 struct sink {
@@ -19,5 +21,16 @@ struct sink {
 
 /* write all of data, or nothing past the cap: 0, or -1 with s->error set */
 int sink_write(struct sink *s, const void *data, size_t len);
+
+/* After FILTER_OK: name the file written.  With the filter protocol of
+ * mugai/filterproto.h (branch filter-proto) the core takes exactly the file
+ * the filter names (filter_output); before it, the core finds the file by
+ * its fixed name and this does nothing.  Once both are merged this is
+ * filter_output() alone. */
+#ifdef FILTERPROTO_OUT_PNG
+#define SINK_NAME_OUTPUT(res, name) filter_output((res), (name))
+#else
+#define SINK_NAME_OUTPUT(res, name) ((void)(res), (void)(name))
+#endif
 
 #endif

@@ -432,10 +432,12 @@ static int svg_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		return 0;
 	}
 	free(buf);
-	if (svg_render(clean, cleanlen, out_dir_fd, lim, res, &w, &h) == 0)
+	if (svg_render(clean, cleanlen, out_dir_fd, lim, res, &w, &h) == 0) {
 		filter_set(res, FILTER_OK, "svg %dx%d rendered as PNG; removed: %u element(s), "
 			   "%u event handler(s), %u reference(s), %u style(s), %u other",
 			   w, h, c.elements, c.handlers, c.refs, c.styles, c.other);
+		SINK_NAME_OUTPUT(res, "out.png");
+	}
 	xmlFree(clean);
 	return 0;
 }
