@@ -118,6 +118,30 @@ def zip_of(entries):
     return buf.getvalue()
 
 
+def epub_book(chapters):
+    """An EPUB 2 book: mimetype first and stored, one XHTML file per chapter."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        z.writestr("META-INF/container.xml", "<?xml version='1.0'?><container version='1.0' "
+                   "xmlns='urn:oasis:names:tc:opendocument:xmlns:container'><rootfiles><rootfile "
+                   "full-path='book.opf' media-type='application/oebps-package+xml'/></rootfiles>"
+                   "</container>")
+        ids = range(len(chapters))
+        z.writestr("book.opf", "<?xml version='1.0'?><package xmlns='http://www.idpf.org/2007/opf' "
+                   "version='2.0' unique-identifier='i'><metadata xmlns:dc='http://purl.org/dc/"
+                   "elements/1.1/'><dc:identifier id='i'>mugai-sample</dc:identifier><dc:title>"
+                   "sample</dc:title><dc:language>ja</dc:language></metadata><manifest>"
+                   + "".join("<item id='c%d' href='c%d.xhtml' media-type='application/xhtml+xml'/>"
+                             % (i, i) for i in ids) + "</manifest><spine>"
+                   + "".join("<itemref idref='c%d'/>" % i for i in ids) + "</spine></package>")
+        for i, body in zip(ids, chapters):
+            z.writestr("c%d.xhtml" % i, "<?xml version='1.0' encoding='utf-8'?><html xmlns='http://"
+                       "www.w3.org/1999/xhtml'><head><title>c</title></head><body>%s</body></html>"
+                       % body)
+    return buf.getvalue()
+
+
 def main():
     out = sys.argv[1]
     bindir = sys.argv[2] if len(sys.argv) > 2 else None
@@ -138,6 +162,18 @@ def main():
     put("hostile.pdf", hostile_pdf())
     put("photo.png", png(64, 48, extra_chunks=[(b"tEXt", b"Comment\x00SECRET-METADATA")],
                          trailer=b"PK\x03\x04 appended data after IEND"))
+    # formats Dangerzone converts: a drawing with a script, a scan, a book
+    put("配置図.svg", ("<svg xmlns='http://www.w3.org/2000/svg' width='160' height='60' "
+                      "onload=\"alert('x')\"><script>alert('x')</script>"
+                      "<rect width='160' height='60' fill='#ffffff'/>"
+                      "<text x='8' y='38' font-size='24'>配置図 A-1</text>"
+                      "<image href='http://malicious.example/t.png' width='9' height='9'/></svg>"
+                      ).encode("utf-8"))
+    put("scan.pgm", b"P5\n# scanner\n32 16\n255\n" + bytes(x * 8 for x in range(32)) * 16)
+    put("案内.epub", epub_book(["<h1>窓口のご案内</h1><p>受付は平日 8:30〜17:15 です。</p>"
+                               "<script>document.write('x')</script>",
+                               "<h1>持ち物</h1><p>本人確認書類</p>"
+                               "<img src='http://malicious.example/t.png'/>"]))
     put("minutes.zip", zip_cp932([("議事録/第1回議事録.txt", minutes.encode("utf-8")),
                                   ("資料/予算.csv", "科目,金額\n".encode("utf-8"))]))
     # hostile patterns

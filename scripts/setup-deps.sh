@@ -14,6 +14,9 @@ clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
 zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
+# svg (librsvg) and epub-pdf (MuPDF: a static library; its private dependencies)
+PKGS="$PKGS librsvg2-dev libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev
+libjbig2dec0-dev libharfbuzz-dev libfreetype-dev"
 
 missing=""
 for p in $PKGS; do

@@ -61,6 +61,8 @@ struct mugai_config {
 	int image_action;             /* ACTION_REENCODE or ACTION_BLOCK */
 	int archive_action;           /* ACTION_UNPACK or ACTION_BLOCK */
 	int office_action;            /* ACTION_IMAGE_PDF, ACTION_TEXT, ACTION_CDR or ACTION_BLOCK */
+	int svg_action;               /* ACTION_REENCODE (a PNG) or ACTION_BLOCK */
+	int epub_action;              /* ACTION_IMAGE_PDF, ACTION_TEXT or ACTION_BLOCK */
 	bool allow_mode_override;
 	bool allow_scan_only;         /* may mode = scan release text and images as they are */
 	uint32_t pdf_dpi;

@@ -30,6 +30,8 @@ enum type_class {
 	CLASS_OFFICE,
 	CLASS_EXECUTABLE,
 	CLASS_SCRIPT,
+	CLASS_SVG,        /* drawn by librsvg after its active parts are removed */
+	CLASS_EPUB,       /* laid out by MuPDF */
 };
 
 struct detect_result {

@@ -169,7 +169,10 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_ooxml_text, "ooxml-text", LITE, FILTER)              \
 	X(filter_ooxml_cdr, "ooxml-cdr", LITE, FILTER)                \
 	X(filter_office_pdf, "office-pdf", LITE, OFFICE)              \
-	X(filter_office_ooxml, "office-ooxml", LITE, OFFICE)
+	X(filter_office_ooxml, "office-ooxml", LITE, OFFICE)          \
+	X(filter_netpbm, "netpbm", FULL, FILTER)                      \
+	X(filter_svg, "svg", FULL, FILTER)                            \
+	X(filter_epub_pdf, "epub-pdf", FULL, FILTER)
 
 enum filterproto_binary { FILTERPROTO_BIN_FULL = 0, FILTERPROTO_BIN_LITE = 1 };
 enum filterproto_limits { FILTERPROTO_LIMITS_FILTER = 0, FILTERPROTO_LIMITS_OFFICE = 1 };

@@ -95,6 +95,8 @@ static const struct key_def config_keys[] = {
 	{ "policy", "image", KT_ACTION, O(image_action), 0, A(ACTION_REENCODE) | A(ACTION_BLOCK) },
 	{ "policy", "archive", KT_ACTION, O(archive_action), 0, A(ACTION_UNPACK) | A(ACTION_BLOCK) },
 	{ "policy", "office", KT_ACTION, O(office_action), 0, A(ACTION_IMAGE_PDF) | A(ACTION_TEXT) | A(ACTION_CDR) | A(ACTION_BLOCK) },
+	{ "policy", "svg", KT_ACTION, O(svg_action), 0, A(ACTION_REENCODE) | A(ACTION_BLOCK) },
+	{ "policy", "epub", KT_ACTION, O(epub_action), 0, A(ACTION_IMAGE_PDF) | A(ACTION_TEXT) | A(ACTION_BLOCK) },
 	{ "policy", "allow_mode_override", KT_BOOL, O(allow_mode_override), 0, 0 },
 	{ "policy", "allow_scan_only", KT_BOOL, O(allow_scan_only), 0, 0 },
 	{ "policy", "pdf_dpi", KT_U32, O(pdf_dpi), 36, 600 },
@@ -193,6 +195,8 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->image_action = ACTION_REENCODE;
 	cfg->archive_action = ACTION_UNPACK;
 	cfg->office_action = ACTION_IMAGE_PDF;
+	cfg->svg_action = ACTION_REENCODE;
+	cfg->epub_action = ACTION_IMAGE_PDF;
 	cfg->office_timeout = CONFIG_DEF_OFFICE_TIMEOUT;
 	cfg->office_memory = CONFIG_DEF_OFFICE_MEMORY;
 	cfg->allow_mode_override = true;

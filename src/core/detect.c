@@ -36,6 +36,11 @@ static const struct mime_map detect_mimes[] = {
 	{ "image/x-ms-bmp", CLASS_IMAGE },
 	{ "image/tiff", CLASS_IMAGE },
 	{ "image/webp", CLASS_IMAGE },
+	{ "image/x-portable-bitmap", CLASS_IMAGE }, { "image/x-portable-greymap", CLASS_IMAGE },
+	{ "image/x-portable-graymap", CLASS_IMAGE }, { "image/x-portable-pixmap", CLASS_IMAGE },
+	{ "image/x-portable-anymap", CLASS_IMAGE },
+	{ "image/svg+xml", CLASS_SVG },
+	{ "application/epub+zip", CLASS_EPUB },
 	{ "application/zip", CLASS_ARCHIVE },
 	{ "application/x-7z-compressed", CLASS_ARCHIVE },
 	{ "application/x-tar", CLASS_ARCHIVE },
@@ -103,6 +108,8 @@ static const struct ext_map detect_exts[] = {
 	{ "png", CLASS_IMAGE, false }, { "jpg", CLASS_IMAGE, false }, { "jpeg", CLASS_IMAGE, false },
 	{ "gif", CLASS_IMAGE, false }, { "bmp", CLASS_IMAGE, false }, { "tif", CLASS_IMAGE, false },
 	{ "tiff", CLASS_IMAGE, false }, { "webp", CLASS_IMAGE, false },
+	{ "pbm", CLASS_IMAGE, false }, { "pgm", CLASS_IMAGE, false }, { "ppm", CLASS_IMAGE, false },
+	{ "pnm", CLASS_IMAGE, false }, { "svg", CLASS_SVG, false }, { "epub", CLASS_EPUB, false },
 	{ "zip", CLASS_ARCHIVE, false }, { "7z", CLASS_ARCHIVE, false }, { "tar", CLASS_ARCHIVE, false },
 	{ "gz", CLASS_ARCHIVE, false }, { "tgz", CLASS_ARCHIVE, false }, { "bz2", CLASS_ARCHIVE, false },
 	{ "xz", CLASS_ARCHIVE, false }, { "zst", CLASS_ARCHIVE, false }, { "rar", CLASS_ARCHIVE, false },
@@ -126,7 +133,7 @@ static const struct ext_map detect_exts[] = {
 	{ "hta", CLASS_SCRIPT, true }, { "ps1", CLASS_SCRIPT, true }, { "psm1", CLASS_SCRIPT, true },
 	{ "bat", CLASS_SCRIPT, true }, { "cmd", CLASS_SCRIPT, true }, { "reg", CLASS_SCRIPT, true },
 	{ "sct", CLASS_SCRIPT, true }, { "inf", CLASS_SCRIPT, true }, { "url", CLASS_SCRIPT, true },
-	{ "scf", CLASS_SCRIPT, true }, { "svg", CLASS_SCRIPT, true }, { "xll", CLASS_SCRIPT, true },
+	{ "scf", CLASS_SCRIPT, true }, { "xll", CLASS_SCRIPT, true },
 	{ "iqy", CLASS_SCRIPT, true }, { "settingcontent-ms", CLASS_SCRIPT, true },
 };
 
@@ -135,6 +142,7 @@ static const char *const detect_class_names[] = {
 	[CLASS_TEXT] = "text", [CLASS_HTML] = "html", [CLASS_IMAGE] = "image",
 	[CLASS_ARCHIVE] = "archive", [CLASS_OFFICE] = "office",
 	[CLASS_EXECUTABLE] = "executable", [CLASS_SCRIPT] = "script",
+	[CLASS_SVG] = "svg", [CLASS_EPUB] = "epub",
 };
 
 const char *detect_class_name(int cls)

@@ -152,10 +152,28 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 			policy_block(out, "policy: [policy] html = block");
 		return;
 	case CLASS_IMAGE:
+		/* netpbm (PBM, PGM, PPM): parsed by filters/netpbm.c, no decoder library */
 		if (cfg->image_action == ACTION_REENCODE)
-			policy_do(out, ACTION_REENCODE, "image");
+			policy_do(out, ACTION_REENCODE,
+				  strncmp(d->mime, "image/x-portable-", 17) == 0 ? "netpbm" : "image");
 		else
 			policy_block(out, "policy: [policy] image = block");
+		return;
+	case CLASS_SVG:
+		if (cfg->svg_action == ACTION_REENCODE)
+			policy_do(out, ACTION_REENCODE, "svg");
+		else
+			policy_block(out, "policy: [policy] svg = block");
+		return;
+	case CLASS_EPUB:
+		/* MuPDF lays the book out as a PDF, which is never released:
+		 * pdf-image renders it, pdf-text reads it */
+		if (cfg->epub_action == ACTION_BLOCK)
+			policy_block(out, "policy: [policy] epub = block");
+		else if ((mode != 0 ? mode : cfg->epub_action) == ACTION_TEXT)
+			policy_chain(out, ACTION_TEXT, "epub-pdf", "pdf-text");
+		else
+			policy_chain(out, ACTION_IMAGE_PDF, "epub-pdf", "pdf-image");
 		return;
 	case CLASS_ARCHIVE:
 		if (cfg->archive_action == ACTION_UNPACK)

@@ -31,6 +31,23 @@ put("html", "sjis.html", b"<html><body><p>\x93\xfa\x96\x7b</p></body></html>")
 put("html", "meta.html", "<meta charset='euc-jp'><p>".encode() + "日本".encode("euc-jp"))
 put("html", "entities.html", "<!DOCTYPE x [<!ENTITY a 'aaaa'>]><p>&a;&a;&amp;&#x41;</p>")
 
+# netpbm and svg (issue 14): every kind, and the hostile headers
+for n, b in [("p1.pbm", b"P1\n# c\n3 2\n0 1 0\n1 0 1\n"), ("p4.pbm", b"P4 10 2\n\x40\x80\xff\x00"),
+             ("p2.pgm", b"P2 2 1 10\n10 5\n"), ("p5-16.pgm", b"P5 2 1 65535\n\x00\x01\xff\xff"),
+             ("p3.ppm", b"P3 1 1 255\n1 2 3\n"), ("p6.ppm", b"P6 2 1 255\n\x01\x02\x03\x04\x05\x06"),
+             ("huge.ppm", b"P6 60000 60000 255\n\x00"), ("maxval0.pgm", b"P5 1 1 0\n\x00"),
+             ("trunc.ppm", b"P6 4 4 255\n\x01\x02")]:
+    put("netpbm", n, b)
+put("svg", "plain.svg", "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 10'><rect width='10' "
+    "height='10' fill='red' style='stroke:url(#g)'/><text y='9'>文字</text></svg>")
+put("svg", "hostile.svg", "<?xml-stylesheet href='a.css'?><svg xmlns='http://www.w3.org/2000/svg' "
+    "xmlns:xi='http://www.w3.org/2001/XInclude' width='8' height='8' onload='x()' xml:base='file:///'>"
+    "<script>x()</script><style>@import url(a.css);</style><image href='file:///etc/passwd'/>"
+    "<use href='b.svg#a'/><foreignObject><p xmlns='http://www.w3.org/1999/xhtml'>p</p></foreignObject>"
+    "<xi:include href='/etc/passwd' parse='text'/><set attributeName='href' to='x'/></svg>")
+put("svg", "entities.svg", "<!DOCTYPE svg [<!ENTITY a 'aaaa'>]><svg xmlns='http://www.w3.org/2000/svg'>"
+    "<text>&a;</text></svg>")
+
 samples = os.path.join(root, ".samples")
 generate.sys.argv = ["generate.py", samples] + ([sys.argv[1]] if len(sys.argv) > 1 else [])
 generate.main()

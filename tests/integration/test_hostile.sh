@@ -45,7 +45,7 @@ printf '[limits]\npdf_max_pages = 100\n' > "$T/small.conf"
 
 set +e
 python3 "$MUGAI_SRC/tests/integration/measure.py" "$T/m.json" \
-    "$MUGAI" sanitize --json --database "$MUGAI_TESTDB" -o "$T/out" "$T"/h/*.svg "$T"/h/*.jpg \
+    "$MUGAI" sanitize --json --database "$MUGAI_TESTDB" -o "$T/out" \
     "$T"/h/*.hta "$T"/h/*.js "$T"/h/*.lnk "$T/h/document2.pdf" "$T/h/report.pdf" "$T/h/huge.png" \
     "$T/h/page-200in.pdf" 2> "$T/err"
 set -e
@@ -56,6 +56,12 @@ check "60000x60000 PNG refused before decoding" grep -q "image-too-large" "$T/re
 check "200-inch page refused" grep -q "pdf-page-too-large" "$T/report.jsonl"
 check "peak RSS under 512 MiB" python3 -c "import json; exit(0 if json.load(open('$T/m.json'))['maxrss_kib'] < 512 * 1024 else 1)"
 check "nothing released" test -z "$(files_under "$T/out" 2>/dev/null)"
+
+# an SVG with a script (also named .jpg) is drawn without it (issue 14)
+sanitize -o "$T/o1" "$T"/h/*.svg "$T"/h/*.jpg
+check "SVG with a script: released as PNG, the script removed" report_all \
+    'r["verdict"] == "released" and r["artefacts"][0]["path"].endswith(".png") and "removed: 1 element(s)" in r["items"][0]["filter_note"]'
+check "no script in the PNGs" sh -c "! grep -aq alert '$T/o1'/*.png"
 
 sanitize -o "$T/o2" "$T/h/pdf-with-zip.pdf"
 check "PDF with a ZIP appended: released as image PDF" report_all 'r["verdict"] == "released"'

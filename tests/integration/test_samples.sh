@@ -15,6 +15,9 @@ expect お知らせ.html released ""
 expect hostile.pdf released ""
 expect photo.png released ""
 expect minutes.zip released ""
+expect 配置図.svg released ""
+expect scan.pgm released ""
+expect 案内.epub released ""
 expect japanese.pdf released ""
 expect invoice.pdf.exe blocked dangerous-extension
 expect 請求書.pdf blocked ""
@@ -27,6 +30,8 @@ check "CP932 text converted to UTF-8" grep -q "議事録 第1回 会議" "$T/out
 check "CSV keeps its name and is UTF-8" grep -q "人件費" "$T/out/予算.csv"
 check "HTML: text without script" sh -c "grep -q '窓口の受付時間' '$T/out/お知らせ_html.txt' && ! grep -q alert '$T/out/お知らせ_html.txt'"
 check "PNG: metadata and trailing data gone" sh -c "! grep -aq -e SECRET-METADATA -e 'appended data' '$T/out/photo.png'"
+check "SVG, netpbm, EPUB: PNG, PNG, image PDF, the drawing's script gone" report_all \
+    "r['name'] not in ('配置図.svg', 'scan.pgm', '案内.epub') or (r['artefacts'][0]['path'].endswith({'配置図.svg': '.png', 'scan.pgm': '.png', '案内.epub': '.pdf'}[r['name']]) and b'alert' not in open('$T/out/' + r['artefacts'][0]['path'], 'rb').read())"
 check "artefact hashes match the files" python3 - "$T/report.jsonl" "$T/out" <<'PY'
 import hashlib, json, os, sys
 ok = True
