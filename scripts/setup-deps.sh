@@ -13,7 +13,7 @@ libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev libsystemd-de
 clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
 fonts-noto-cjk fonts-urw-base35 fonts-dejavu fonts-liberation2
-libtasn1-doc shared-mime-info file
+libtasn1-doc shared-mime-info file webp-pixbuf-loader
 zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 

@@ -232,6 +232,42 @@ static void test_huge_and_truncated(void **state)
 	g_byte_array_unref(ok);
 }
 
+/*
+ * WebP through its gdk-pixbuf loader (webp-pixbuf-loader, libwebp), chosen
+ * by name: without the loader every WebP failed ("Unrecognized image file
+ * format"); now a missing loader is named in the reason.
+ */
+static void test_webp(void **state)
+{
+	GdkPixbuf *src = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, 8, 6), *pb;
+	struct filter_limits lim;
+	struct filter_result res;
+	gchar *webp = NULL;
+	gsize webplen = 0;
+	char *dir, *raw;
+	size_t rawlen;
+	int dfd;
+
+	(void)state;
+	assert_non_null(src);
+	gdk_pixbuf_fill(src, 0x3366ccff);
+	assert_true(gdk_pixbuf_save_to_buffer(src, &webp, &webplen, "webp", NULL, NULL));
+	tu_limits(&lim);
+	g_strlcpy(lim.mime, "image/webp", sizeof(lim.mime));
+	tu_run("image", webp, webplen, &lim, &res, &dir, &dfd);
+	assert_int_equal(res.status, FILTER_OK);
+	pb = decode(dfd, "out.png", &raw, &rawlen);
+	assert_non_null(pb);
+	assert_int_equal(gdk_pixbuf_get_width(pb), 8);
+	assert_int_equal(gdk_pixbuf_get_height(pb), 6);
+	g_object_unref(pb);
+	g_free(raw);
+	close(dfd);
+	tu_rmrf(dir);
+	g_free(webp);
+	g_object_unref(src);
+}
+
 /* 2x2 images in formats gdk-pixbuf has loaders for but mugai does not allow */
 static const unsigned char tga_2x2[18 + 12] = {
 	0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 24, 0x20,
@@ -321,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_png_and_jpeg_lose_metadata),
 		cmocka_unit_test(test_gif_and_bmp),
 		cmocka_unit_test(test_huge_and_truncated),
+		cmocka_unit_test(test_webp),
 		cmocka_unit_test(test_other_loaders_refused),
 	};
 
