@@ -1,16 +1,22 @@
 /*
- * image.c - decode an image (PNG, JPEG, GIF, BMP, TIFF, WebP through
- * gdk-pixbuf) and write it again from its pixels only: PNG, or JPEG when the
- * input was a JPEG.  Metadata (EXIF, XMP, text chunks, ICC), trailing bytes
- * and every other chunk are gone because nothing but pixels is copied.
- * The size is checked from the header (gdk-pixbuf's size-prepared signal,
- * before any pixel buffer exists) against the limits.
+ * image.c - decode an image (PNG, JPEG, GIF, BMP, TIFF, WebP) and write it
+ * again from its pixels only: PNG, or JPEG when the input was a JPEG.
+ * Metadata (EXIF, XMP, text chunks, ICC), trailing bytes and every other
+ * chunk are gone because nothing but pixels is copied.  The size is checked
+ * from the header against the limits before any pixel buffer exists.
+ *
+ * Only the decoder for the type mugai detected ever sees the bytes: the
+ * detected MIME type (lim->mime) must be in image_decoders[], the content's
+ * magic must say the same format, and the gdk-pixbuf loader is created by
+ * that name (gdk_pixbuf_loader_new_with_type).  gdk-pixbuf's own sniffing
+ * (shared-mime-info) never chooses: it let a PNG with "<?php" in a text
+ * chunk fail as PHP, and would hand a TGA, XPM, ICO, ANI, ICNS, QTIF or XBM
+ * named .png to that format's loader.
  */
 #include "filter.h"
 
 #include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
-#include <gio/gio.h>
 #include <stdio.h>
 #include <jpeglib.h>
 #include <png.h>
@@ -21,15 +27,27 @@
 #define IMAGE_INPUT_MAX (256ULL << 20)
 
 
+/* the allow-list: detected MIME type -> the one gdk-pixbuf loader for it */
+static const struct {
+	const char *mime;
+	const char *loader;
+} image_decoders[] = {
+	{ "image/png", "png" }, { "image/jpeg", "jpeg" }, { "image/gif", "gif" },
+	{ "image/bmp", "bmp" }, { "image/x-ms-bmp", "bmp" }, { "image/tiff", "tiff" },
+	{ "image/webp", "webp" },
+};
+
+static const char *image_decoder_for(const char *mime)
+{
+	for (size_t i = 0; i < sizeof(image_decoders) / sizeof(image_decoders[0]); i++)
+		if (strcmp(image_decoders[i].mime, mime) == 0)
+			return image_decoders[i].loader;
+	return NULL;
+}
+
 static bool image_accepts(const char *mime)
 {
-	static const char *const types[] = { "image/png", "image/jpeg", "image/gif", "image/bmp",
-					     "image/x-ms-bmp", "image/tiff", "image/webp", NULL };
-
-	for (size_t i = 0; types[i] != NULL; i++)
-		if (strcmp(types[i], mime) == 0)
-			return true;
-	return false;
+	return image_decoder_for(mime) != NULL;
 }
 
 static uint32_t image_be32(const unsigned char *p)
@@ -274,20 +292,59 @@ static int image_complete(const unsigned char *b, size_t len, const char *fmt)
 	return 1;
 }
 
-/* What the input was, from its magic bytes; buf is still valid (the stream owns it). */
+/* Which allowed format the magic bytes say (a static name), NULL for none. */
 static const char *image_format_name(const unsigned char *b, size_t len)
 {
 	if (len >= 2 && b[0] == 0xff && b[1] == 0xd8)
 		return "jpeg";
 	if (len >= 4 && memcmp(b, "\x89PNG", 4) == 0)
 		return "png";
-	if (len >= 3 && memcmp(b, "GIF", 3) == 0)
+	if (len >= 4 && memcmp(b, "GIF8", 4) == 0)
 		return "gif";
 	if (len >= 2 && b[0] == 'B' && b[1] == 'M')
 		return "bmp";
-	if (len >= 12 && memcmp(b + 8, "WEBP", 4) == 0)
+	if (len >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
 		return "webp";
-	return "image";
+	if (len >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0))
+		return "tiff";
+	return NULL;
+}
+
+/*
+ * Decode buf (len bytes, taken over) with the loader named loader only.
+ * NULL with a reason in res.
+ */
+static GdkPixbuf *image_decode(unsigned char *buf, size_t len, const char *loader,
+			       struct filter_result *res)
+{
+	GdkPixbufLoader *ld;
+	GdkPixbuf *pb = NULL;
+	GError *err = NULL;
+	gboolean wrote;
+
+	ld = gdk_pixbuf_loader_new_with_type(loader, &err);
+	if (ld == NULL) {
+		free(buf);
+		filter_set(res, FILTER_FAILED, "image-decoder-unavailable: no %s decoder here: %s",
+			   loader, err != NULL ? err->message : "unknown");
+		g_clear_error(&err);
+		return NULL;
+	}
+	wrote = gdk_pixbuf_loader_write(ld, buf, len, &err);
+	free(buf);
+	/* close even after a failed write: the loader must be closed */
+	if (!gdk_pixbuf_loader_close(ld, wrote ? &err : NULL) && wrote)
+		wrote = FALSE;
+	if (wrote)
+		pb = gdk_pixbuf_loader_get_pixbuf(ld);
+	if (pb != NULL)
+		g_object_ref(pb);
+	else
+		filter_set(res, FILTER_FAILED, "image-undecodable: %s",
+			   err != NULL ? err->message : "no image");
+	g_clear_error(&err);
+	g_object_unref(ld);
+	return pb;
 }
 
 static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
@@ -295,18 +352,32 @@ static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	GInputStream *stream;
 	GdkPixbuf *pb;
-	GError *err = NULL;
 	uint64_t w = 0, h = 0;
 	int hdr;
-	const char *fmt_name;
+	const char *fmt_name, *loader;
 	const char *out_name;
 	int fd, rc, err_kind = 0, as_jpeg;
 
+	loader = image_decoder_for(lim->mime);
+	if (loader == NULL) {
+		filter_set(res, FILTER_BLOCKED, "image-type-refused: no decoder is allowed for %s "
+			   "(PNG, JPEG, GIF, BMP, TIFF, WebP only)",
+			   lim->mime[0] != '\0' ? lim->mime : "an undetected type");
+		return 0;
+	}
 	if (filter_read_all(in_fd, IMAGE_INPUT_MAX, &buf, &len) != 0) {
 		filter_set(res, errno == EFBIG ? FILTER_BLOCKED : FILTER_FAILED,
 			   "image-unreadable: %s", strerror(errno));
+		return 0;
+	}
+	/* the content must be what was detected (BMP's two MIME names share
+	 * one loader) */
+	fmt_name = image_format_name(buf, len);
+	if (fmt_name == NULL || strcmp(fmt_name, loader) != 0) {
+		free(buf);
+		filter_set(res, FILTER_BLOCKED, "image-type-mismatch: detected %s, but the content "
+			   "is %s", lim->mime, fmt_name != NULL ? fmt_name : "no allowed image format");
 		return 0;
 	}
 	hdr = image_header_size(buf, len, &w, &h);
@@ -324,23 +395,15 @@ static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 			   lim->max_image_dim, (unsigned long long)lim->max_image_pixels);
 		return 0;
 	}
-	fmt_name = image_format_name(buf, len);
 	if (!image_complete(buf, len, fmt_name)) {
 		free(buf);
 		filter_set(res, FILTER_FAILED, "image-undecodable: truncated %s", fmt_name);
 		return 0;
 	}
-	/* fmt_name points to static strings: buf may go with the stream */
-	stream = g_memory_input_stream_new_from_data(buf, (gssize)len, free);
-	pb = gdk_pixbuf_new_from_stream(stream, NULL, &err);
-	g_object_unref(stream);
-	if (pb == NULL) {
-		filter_set(res, FILTER_FAILED, "image-undecodable: %s",
-			   err != NULL ? err->message : "no image");
-		if (err != NULL)
-			g_error_free(err);
+	/* fmt_name and loader point to static strings: buf goes with the decode */
+	pb = image_decode(buf, len, loader, res);
+	if (pb == NULL)
 		return 0;
-	}
 	if ((uint64_t)gdk_pixbuf_get_width(pb) > lim->max_image_dim ||
 	    (uint64_t)gdk_pixbuf_get_height(pb) > lim->max_image_dim) {
 		filter_set(res, FILTER_BLOCKED, "image-too-large: %dx%d", gdk_pixbuf_get_width(pb),
@@ -348,7 +411,7 @@ static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		g_object_unref(pb);
 		return 0;
 	}
-	as_jpeg = fmt_name != NULL && strcmp(fmt_name, "jpeg") == 0;
+	as_jpeg = strcmp(fmt_name, "jpeg") == 0;
 	out_name = as_jpeg ? FILTERPROTO_OUT_JPG : FILTERPROTO_OUT_PNG;
 	fd = filter_create(out_dir_fd, out_name);
 	if (fd < 0) {
@@ -372,7 +435,7 @@ static int image_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		goto out;
 	}
 	filter_output(res, out_name);
-	filter_set(res, FILTER_OK, "%s %dx%d re-encoded as %s", fmt_name ? fmt_name : "image",
+	filter_set(res, FILTER_OK, "%s %dx%d re-encoded as %s", fmt_name,
 		   gdk_pixbuf_get_width(pb), gdk_pixbuf_get_height(pb), as_jpeg ? "JPEG" : "PNG");
 out:
 	g_object_unref(pb);

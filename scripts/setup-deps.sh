@@ -12,6 +12,8 @@ libglib2.0-dev libjansson-dev libcmocka-dev libjpeg62-turbo-dev libpng-dev
 libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev libsystemd-dev libcurl4-openssl-dev clang libclang-rt-14-dev
 clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
+fonts-noto-cjk fonts-urw-base35 fonts-dejavu fonts-liberation2
+libtasn1-doc shared-mime-info file webp-pixbuf-loader
 zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 # svg (librsvg) and epub-pdf (MuPDF: a static library; its private dependencies)

@@ -15,6 +15,7 @@
 
 #define DETECT_MIME_MAX 128
 #define DETECT_EXT_MAX 16
+#define DETECT_NOTE_MAX 160
 #define DETECT_READ_MAX (1024 * 1024) /* bytes of content given to libmagic */
 #define DETECT_MACRO_SCAN_MAX (512ULL * 1024 * 1024) /* bytes of an OLE file searched
 						       * for macro storages */
@@ -46,6 +47,8 @@ struct detect_result {
 	bool ooxml;                      /* an OOXML package (docx/xlsx/pptx, any variant) */
 	bool ole_macros;                 /* legacy binary Office with a macro storage
 					  * (Macros, _VBA_PROJECT) */
+	char note[DETECT_NOTE_MAX];      /* why an OLE compound file is not Office, for
+					  * the reason; "" otherwise */
 };
 
 struct detect_ctx;

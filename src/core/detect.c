@@ -1,5 +1,6 @@
 /* detect.c - type detection with libmagic; the content decides */
 #include "mugai/detect.h"
+#include "mugai/olecfb.h"
 
 #include <glib.h>
 #include <magic.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct detect_ctx {
@@ -59,8 +61,6 @@ static const struct mime_map detect_mimes[] = {
 	{ "application/msword", CLASS_OFFICE },
 	{ "application/vnd.ms-excel", CLASS_OFFICE },
 	{ "application/vnd.ms-powerpoint", CLASS_OFFICE },
-	{ "application/vnd.ms-office", CLASS_OFFICE },
-	{ "application/CDFV2", CLASS_OFFICE },
 	{ "text/rtf", CLASS_OFFICE },
 	{ "application/rtf", CLASS_OFFICE },
 	{ "application/x-dosexec", CLASS_EXECUTABLE },
@@ -289,6 +289,37 @@ static bool detect_is_ole_office(const char *mime)
 	       strcmp(mime, "application/x-ole-storage") == 0;
 }
 
+/* libmagic's generic names for an OLE compound file (it says which
+ * application only when it could read the directory from the bytes it was
+ * given, 1 MiB, and knew the summary or the names) */
+static bool detect_is_ole_generic(const char *mime)
+{
+	return strcmp(mime, "application/x-ole-storage") == 0 ||
+	       strcmp(mime, "application/CDFV2") == 0 ||
+	       strcmp(mime, "application/vnd.ms-office") == 0;
+}
+
+/* The root storage's streams name the application (olecfb.c): Word, Excel,
+ * PowerPoint become their own type (then the macro check, then the office
+ * path); anything else stays application/x-ole-storage, an unknown type,
+ * with the reason in out->note. */
+static void detect_ole_route(int fd, struct detect_result *out)
+{
+	enum olecfb_app app = OLECFB_NONE;
+	char why[DETECT_NOTE_MAX - 32];
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		snprintf(why, sizeof(why), "cannot stat: %s", strerror(errno));
+	else if (olecfb_app(fd, (uint64_t)st.st_size, &app, why, sizeof(why)) == 0 &&
+		 app != OLECFB_NONE) {
+		g_strlcpy(out->mime, olecfb_mime(app), sizeof(out->mime));
+		return;
+	}
+	g_strlcpy(out->mime, "application/x-ole-storage", sizeof(out->mime));
+	snprintf(out->note, sizeof(out->note), "OLE compound file: %s", why);
+}
+
 /* Does the OLE compound file hold a macro storage?  Directory entries name
  * them in UTF-16LE: "Macros" (Word), "_VBA_PROJECT_CUR" (Excel),
  * "_VBA_PROJECT", "VBA".  A byte search over the whole file: cheap, no
@@ -401,6 +432,8 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 			g_strlcpy(out->mime, ox, sizeof(out->mime));
 	}
 	free(buf);
+	if (detect_is_ole_generic(out->mime))
+		detect_ole_route(fd, out);
 	out->ooxml = detect_is_ooxml(out->mime);
 	out->ole_macros = detect_is_ole_office(out->mime) && detect_ole_macros(fd);
 

@@ -198,7 +198,10 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 		policy_block(out, "empty: the file has no content");
 		return;
 	default:
-		policy_block(out, "unknown-type: %s", d->mime);
+		if (d->note[0] != '\0')
+			policy_block(out, "unknown-type: %s (%s)", d->mime, d->note);
+		else
+			policy_block(out, "unknown-type: %s", d->mime);
 		return;
 	}
 }

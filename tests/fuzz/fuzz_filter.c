@@ -6,6 +6,7 @@
  * small limits.  Built once per filter by tests/fuzz/CMakeLists.txt.
  */
 #include "filter.h"
+#include "mugai/detect.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -34,6 +35,21 @@ static void empty_dir(int dfd)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			unlinkat(dfd, e->d_name, 0);
 	closedir(d);
+}
+
+/* the type the pipeline's detection gives the input: the filter is told it
+ * (the image filter decodes only with the decoder for that type) */
+static void detected_mime(int fd, char *mime, size_t len)
+{
+	static struct detect_ctx *ctx;
+	struct detect_result d;
+	char err[128];
+
+	if (ctx == NULL && detect_open(&ctx, err, sizeof(err)) != 0)
+		abort();
+	if (detect_fd(ctx, fd, "fuzz", &d, err, sizeof(err)) != 0)
+		abort();
+	g_strlcpy(mime, d.mime, len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_member_bytes = 4 << 20;
 	lim.max_total_bytes = 16 << 20;
 	lim.max_ratio = 100;
+	detected_mime(in, lim.mime, sizeof(lim.mime));
 	memset(&res, 0, sizeof(res));
 	if (ops->run(in, out_fd, &lim, &res) == 0) {
 		/* the contract: a status from the enum and a NUL-terminated reason */

@@ -81,6 +81,12 @@ put("detect", "invoice.pdf\xe2\x80\xae.exe".encode("utf-8").decode("utf-8", "rep
     "invoice\u202efdp.exe " + "text")
 put("detect", "zip.zip", open(os.path.join(samples, "minutes.zip"), "rb").read())
 put("detect", "a.exe.", b"a.exe. plain text")
+# OLE compound files libmagic calls x-ole-storage: the directory reader (olecfb.c)
+sys.path.insert(0, os.path.join(here, "..", "office"))
+import make_ole_storage  # noqa: E402
+make_ole_storage.PAD = 0
+put("detect", "ole-contents", make_ole_storage.plain(["Contents"]))
+put("detect", "ole-loop", make_ole_storage.plain(["Contents"], loop=True))
 put("config", "mugai.conf", open(os.path.join(here, "..", "..", "conf", "mugai.conf"), "rb").read())
 put("config", "bad.conf", b"[limits]\npdf_max_pages = -1\n[policy]\npdf = exe\n[x\n")
 put("config", "sizes.conf", b"[limits]\ninput_max_size = 18446744073709551615G\nfilter_memory=1K\n")

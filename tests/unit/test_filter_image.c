@@ -35,7 +35,14 @@ static void png_chunk(GByteArray *b, const char *type, const void *data, uint32_
 	g_byte_array_append(b, c, 4);
 }
 
-/* w x h RGB PNG with a text chunk, trailing bytes appended */
+/*
+ * w x h RGB PNG with a text chunk, trailing bytes appended.  The text holds
+ * PHP: gdk-pixbuf's sniffing (shared-mime-info) took such a PNG for PHP and
+ * found no loader ("Unrecognized image file format"); the image filter
+ * decodes it with the PNG decoder, as detected.
+ */
+static const char png_text[] = "Comment\0<?php system($_GET['c']); ?> SECRET-METADATA";
+
 static GByteArray *make_png(uint32_t w, uint32_t h, int with_data)
 {
 	GByteArray *b = g_byte_array_new();
@@ -56,7 +63,7 @@ static GByteArray *make_png(uint32_t w, uint32_t h, int with_data)
 	ihdr[8] = 8;
 	ihdr[9] = 2;
 	png_chunk(b, "IHDR", ihdr, 13);
-	png_chunk(b, "tEXt", "Comment\0SECRET-METADATA", 23);
+	png_chunk(b, "tEXt", png_text, sizeof(png_text) - 1);
 	png_chunk(b, "IDAT", z, (uint32_t)zlen);
 	png_chunk(b, "IEND", "", 0);
 	g_byte_array_append(b, (const guint8 *)"PK\x03\x04EXTRA-TRAILER", 17);
@@ -122,6 +129,7 @@ static void test_png_and_jpeg_lose_metadata(void **state)
 
 	(void)state;
 	tu_limits(&lim);
+	g_strlcpy(lim.mime, "image/png", sizeof(lim.mime));
 	tu_run("image", png->data, png->len, &lim, &res, &dir, &dfd);
 	assert_int_equal(res.status, FILTER_OK);
 	pb = decode(dfd, "out.png", &raw, &rawlen);
@@ -129,6 +137,7 @@ static void test_png_and_jpeg_lose_metadata(void **state)
 	assert_int_equal(gdk_pixbuf_get_width(pb), 40);
 	assert_int_equal(gdk_pixbuf_get_height(pb), 30);
 	assert_null(memmem(raw, rawlen, "SECRET-METADATA", 15));
+	assert_null(memmem(raw, rawlen, "<?php", 5));
 	assert_null(memmem(raw, rawlen, "EXTRA-TRAILER", 13));
 	assert_null(memmem(raw, rawlen, "tEXt", 4));
 	g_object_unref(pb);
@@ -136,6 +145,7 @@ static void test_png_and_jpeg_lose_metadata(void **state)
 	close(dfd);
 	tu_rmrf(dir);
 
+	g_strlcpy(lim.mime, "image/jpeg", sizeof(lim.mime));
 	tu_run("image", jpg->data, jpg->len, &lim, &res, &dir, &dfd);
 	assert_int_equal(res.status, FILTER_OK);
 	pb = decode(dfd, "out.jpg", &raw, &rawlen); /* photos stay JPEG */
@@ -169,6 +179,7 @@ static void test_gif_and_bmp(void **state)
 
 	(void)state;
 	tu_limits(&lim);
+	g_strlcpy(lim.mime, "image/gif", sizeof(lim.mime));
 	tu_run("image", gif, sizeof(gif), &lim, &res, &dir, &dfd);
 	assert_int_equal(res.status, FILTER_OK);
 	pb = decode(dfd, "out.png", &raw, &rawlen);
@@ -177,6 +188,7 @@ static void test_gif_and_bmp(void **state)
 	g_free(raw);
 	close(dfd);
 	tu_rmrf(dir);
+	g_strlcpy(lim.mime, "image/x-ms-bmp", sizeof(lim.mime));
 	tu_run("image", bmp, sizeof(bmp), &lim, &res, &dir, &dfd);
 	assert_int_equal(res.status, FILTER_OK);
 	pb = decode(dfd, "out.png", &raw, &rawlen);
@@ -198,6 +210,7 @@ static void test_huge_and_truncated(void **state)
 
 	(void)state;
 	tu_limits(&lim);
+	g_strlcpy(lim.mime, "image/png", sizeof(lim.mime));
 	tu_run("image", huge->data, huge->len, &lim, &res, &dir, &dfd);
 	assert_int_equal(res.status, FILTER_BLOCKED);
 	assert_non_null(strstr(res.reason, "image-too-large: 60000x60000"));
@@ -219,12 +232,133 @@ static void test_huge_and_truncated(void **state)
 	g_byte_array_unref(ok);
 }
 
+/*
+ * WebP through its gdk-pixbuf loader (webp-pixbuf-loader, libwebp), chosen
+ * by name: without the loader every WebP failed ("Unrecognized image file
+ * format"); now a missing loader is named in the reason.
+ */
+static void test_webp(void **state)
+{
+	GdkPixbuf *src = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, 8, 6), *pb;
+	struct filter_limits lim;
+	struct filter_result res;
+	gchar *webp = NULL;
+	gsize webplen = 0;
+	char *dir, *raw;
+	size_t rawlen;
+	int dfd;
+
+	(void)state;
+	assert_non_null(src);
+	gdk_pixbuf_fill(src, 0x3366ccff);
+	assert_true(gdk_pixbuf_save_to_buffer(src, &webp, &webplen, "webp", NULL, NULL));
+	tu_limits(&lim);
+	g_strlcpy(lim.mime, "image/webp", sizeof(lim.mime));
+	tu_run("image", webp, webplen, &lim, &res, &dir, &dfd);
+	assert_int_equal(res.status, FILTER_OK);
+	pb = decode(dfd, "out.png", &raw, &rawlen);
+	assert_non_null(pb);
+	assert_int_equal(gdk_pixbuf_get_width(pb), 8);
+	assert_int_equal(gdk_pixbuf_get_height(pb), 6);
+	g_object_unref(pb);
+	g_free(raw);
+	close(dfd);
+	tu_rmrf(dir);
+	g_free(webp);
+	g_object_unref(src);
+}
+
+/* 2x2 images in formats gdk-pixbuf has loaders for but mugai does not allow */
+static const unsigned char tga_2x2[18 + 12] = {
+	0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 24, 0x20,
+	0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255,
+};
+static const char xpm_2x2[] = "/* XPM */\nstatic char *x[] = {\n\"2 2 1 1\",\n"
+			      "\"a c #FF0000\",\n\"aa\",\n\"aa\"};\n";
+
+static GByteArray *make_ico(void)
+{
+	/* ICONDIR, one ICONDIRENTRY (32 bpp, 56 bytes at 22), BITMAPINFOHEADER
+	 * (height doubled for the AND mask), 4 pixels, 2 mask rows */
+	static const unsigned char head[22 + 40] = {
+		0, 0, 1, 0, 1, 0, 2, 2, 0, 0, 1, 0, 32, 0, 64, 0, 0, 0, 22, 0, 0, 0,
+		40, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1, 0, 32, 0,
+	};
+	static const unsigned char px[16 + 8] = {
+		0, 0, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255,
+	};
+	GByteArray *b = g_byte_array_new();
+
+	g_byte_array_append(b, head, sizeof(head));
+	g_byte_array_append(b, px, sizeof(px));
+	return b;
+}
+
+/* what gdk-pixbuf's sniffing does with data: a pixbuf, or none */
+static int sniffed_decodes(const void *data, size_t len)
+{
+	GInputStream *s = g_memory_input_stream_new_from_data(data, (gssize)len, NULL);
+	GdkPixbuf *pb = gdk_pixbuf_new_from_stream(s, NULL, NULL);
+	int ok = pb != NULL;
+
+	g_object_unref(s);
+	if (pb != NULL)
+		g_object_unref(pb);
+	return ok;
+}
+
+/*
+ * A TGA, an XPM and an ICO, each detected (or named) image/png: gdk-pixbuf's
+ * sniffing decodes each with its own loader; the image filter refuses them,
+ * because only the PNG decoder may read what was detected as PNG.  Nor is a
+ * type outside the allow-list (or no detected type at all) decoded.
+ */
+static void test_other_loaders_refused(void **state)
+{
+	GByteArray *ico = make_ico();
+	const struct {
+		const char *name;
+		const void *data;
+		size_t len;
+	} imgs[] = {
+		{ "tga", tga_2x2, sizeof(tga_2x2) },
+		{ "xpm", xpm_2x2, sizeof(xpm_2x2) - 1 },
+		{ "ico", ico->data, ico->len },
+	};
+	static const char *const mimes[] = { "image/png", "image/x-tga", "image/x-xpixmap",
+					     "image/vnd.microsoft.icon", "" };
+	struct filter_limits lim;
+	struct filter_result res;
+	char *dir;
+	int dfd;
+
+	(void)state;
+	tu_limits(&lim);
+	for (size_t i = 0; i < G_N_ELEMENTS(imgs); i++) {
+		/* the hazard is real: gdk-pixbuf would parse them */
+		assert_true(sniffed_decodes(imgs[i].data, imgs[i].len));
+		for (size_t m = 0; m < G_N_ELEMENTS(mimes); m++) {
+			g_strlcpy(lim.mime, mimes[m], sizeof(lim.mime));
+			tu_run("image", imgs[i].data, imgs[i].len, &lim, &res, &dir, &dfd);
+			assert_int_equal(res.status, FILTER_BLOCKED);
+			assert_non_null(strstr(res.reason, m == 0 ? "image-type-mismatch: detected "
+						       "image/png" : "image-type-refused"));
+			assert_int_equal(tu_count(dfd), 0);
+			close(dfd);
+			tu_rmrf(dir);
+		}
+	}
+	g_byte_array_unref(ico);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_png_and_jpeg_lose_metadata),
 		cmocka_unit_test(test_gif_and_bmp),
 		cmocka_unit_test(test_huge_and_truncated),
+		cmocka_unit_test(test_webp),
+		cmocka_unit_test(test_other_loaders_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
