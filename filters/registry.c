@@ -4,17 +4,32 @@
 
 #include <string.h>
 
-/* mugai-filter-lite (built with MUGAI_FILTER_LITE) carries only the filters
- * the table marks LITE (no poppler, cairo or image decoders to load per
- * task).  There the references to the others are weak: a static library's
- * member is not linked in for a weak reference, so those filters, and the
- * libraries only they need, are not in the binary, and their entries are
- * NULL. */
+/* Each helper binary compiles this file with its own macro and carries only
+ * its filters of the table: mugai-filter (MUGAI_FILTER_FULL) the FULL and LITE
+ * ones, mugai-filter-lite (MUGAI_FILTER_LITE) the LITE ones (no poppler,
+ * cairo or image decoders to load per task), mugai-filter-mupdf
+ * (MUGAI_FILTER_MUPDF) the MUPDF ones (MuPDF, AGPL-3.0, in no other binary).
+ * The references to the others are weak: a static library's member is not
+ * linked in for a weak reference, so those filters, and the libraries only
+ * they need, are not in the binary, and their entries are NULL.  Built
+ * without a macro (mugai_filters, for the tests and mugai-filter-test) it
+ * refers to every filter. */
+#if defined(MUGAI_FILTER_LITE)
 #define FILTER_REF_LITE
-#ifdef MUGAI_FILTER_LITE
 #define FILTER_REF_FULL __attribute__((weak))
-#else
+#define FILTER_REF_MUPDF __attribute__((weak))
+#elif defined(MUGAI_FILTER_MUPDF)
+#define FILTER_REF_LITE __attribute__((weak))
+#define FILTER_REF_FULL __attribute__((weak))
+#define FILTER_REF_MUPDF
+#elif defined(MUGAI_FILTER_FULL)
+#define FILTER_REF_LITE
 #define FILTER_REF_FULL
+#define FILTER_REF_MUPDF __attribute__((weak))
+#else
+#define FILTER_REF_LITE
+#define FILTER_REF_FULL
+#define FILTER_REF_MUPDF
 #endif
 
 #define FILTER_DECLARE(sym, name, bin, lim) extern const struct filter_ops sym FILTER_REF_##bin;
@@ -28,7 +43,7 @@ static const struct filter_ops *const table[] = {
 
 #define TABLE_N (sizeof(table) / sizeof(table[0]) - 1)
 
-/* entries may be NULL in mugai-filter-lite; the array ends after TABLE_N */
+/* entries may be NULL in the helper binaries (see above); the array ends after TABLE_N */
 const struct filter_ops *const *filter_table(void)
 {
 	return table;

@@ -79,6 +79,7 @@ struct mugai_config {
 	bool audit_syslog;                       /* every record to syslog as well */
 	/* [daemon] */
 	char filter_path[CONFIG_PATH_MAX]; /* "" = beside the running binary */
+	char filter_mupdf_path[CONFIG_PATH_MAX]; /* mugai-filter-mupdf; "" = beside the running binary */
 	char work_dir[CONFIG_PATH_MAX];    /* "" = $TMPDIR */
 	bool sandbox_strict;
 	char admin_socket[CONFIG_PATH_MAX]; /* "" = $STATE_DIRECTORY/admin.sock, else <spool>/admin.sock */

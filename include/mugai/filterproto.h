@@ -154,7 +154,10 @@ const char *filterproto_output_ext(const char *name);
  *   symbol  the struct filter_ops the filter defines (filters/<file>.c)
  *   name    what the request and the policy call it
  *   binary  LITE: mugai-filter-lite carries it too (it needs neither poppler
- *           nor cairo nor the image decoders); FULL: only mugai-filter
+ *           nor cairo nor the image decoders); FULL: only mugai-filter;
+ *           MUPDF: only mugai-filter-mupdf, the one binary MuPDF (AGPL-3.0)
+ *           is linked into: optional, and a filter of it fails closed when
+ *           it is not installed (FILTERPROTO_MUPDF_MISSING)
  *   limits  FILTER: [limits] filter_*; OFFICE: LibreOffice's own
  *           ([limits] office_timeout, office_memory, more open files)
  * A new filter is one line here and one file in filters/.
@@ -172,9 +175,17 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_office_ooxml, "office-ooxml", LITE, OFFICE)          \
 	X(filter_netpbm, "netpbm", FULL, FILTER)                      \
 	X(filter_svg, "svg", FULL, FILTER)                            \
-	X(filter_epub_pdf, "epub-pdf", FULL, FILTER)
+	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)
 
-enum filterproto_binary { FILTERPROTO_BIN_FULL = 0, FILTERPROTO_BIN_LITE = 1 };
+enum filterproto_binary {
+	FILTERPROTO_BIN_FULL = 0,
+	FILTERPROTO_BIN_LITE = 1,
+	FILTERPROTO_BIN_MUPDF = 2,
+};
+/* the reason an item of a MUPDF filter fails with when mugai-filter-mupdf is
+ * not there (never another binary instead) */
+#define FILTERPROTO_MUPDF_MISSING "epub support not installed"
+
 enum filterproto_limits { FILTERPROTO_LIMITS_FILTER = 0, FILTERPROTO_LIMITS_OFFICE = 1 };
 
 struct filterproto_info {

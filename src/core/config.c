@@ -110,6 +110,7 @@ static const struct key_def config_keys[] = {
 	{ "audit", "anchor_file", KT_STR, O(audit_anchor_file), 0, 0 },
 	{ "audit", "syslog", KT_BOOL, O(audit_syslog), 0, 0 },
 	{ "daemon", "filter_path", KT_STR, O(filter_path), 0, 0 },
+	{ "daemon", "filter_mupdf_path", KT_STR, O(filter_mupdf_path), 0, 0 },
 	{ "daemon", "work_dir", KT_STR, O(work_dir), 0, 0 },
 	{ "daemon", "sandbox", KT_BOOL, O(sandbox_strict), 0, 0 },
 	{ "daemon", "admin_socket", KT_STR, O(admin_socket), 0, 0 },

@@ -50,12 +50,17 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 
 #define FILTERPROC_OFFICE_OPEN_FILES 1024 /* LibreOffice opens many files at once */
 
-/* The filter table says which filters mugai-filter-lite carries. */
-static int filterproc_is_lite(const char *name)
+/* The filter table says which binary carries a filter. */
+static int filterproc_class(const char *name)
 {
 	const struct filterproto_info *fi = filterproto_lookup(name);
 
-	return fi != NULL && fi->binary == FILTERPROTO_BIN_LITE;
+	return fi != NULL ? fi->binary : FILTERPROTO_BIN_FULL;
+}
+
+static int filterproc_is_lite(const char *name)
+{
+	return filterproc_class(name) == FILTERPROTO_BIN_LITE;
 }
 
 void filterproc_config(const struct mugai_config *cfg, const char *name,
@@ -72,15 +77,17 @@ void filterproc_config(const struct mugai_config *cfg, const char *name,
 	}
 }
 
-static const char *filterproc_binary_named(const struct mugai_config *cfg, const char *prog,
+/* prog beside the running executable, else in the install location; `set`
+ * (a config key's value) first when not empty */
+static const char *filterproc_binary_named(const char *set, const char *prog,
 					   char *path, size_t pathlen)
 {
 	char self[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
-	if (cfg->filter_path[0] != '\0')
-		return cfg->filter_path;
+	if (set[0] != '\0')
+		return set;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
@@ -100,7 +107,25 @@ const char *filterproc_binary(const struct mugai_config *cfg)
 {
 	static char path[PATH_MAX];
 
-	return filterproc_binary_named(cfg, "mugai-filter", path, sizeof(path));
+	return filterproc_binary_named(cfg->filter_path, "mugai-filter", path, sizeof(path));
+}
+
+/* The binary for filter `name`: MUPDF filters only ever run in
+ * mugai-filter-mupdf ([daemon] filter_mupdf_path; filter_path names a binary
+ * without MuPDF), LITE ones in mugai-filter-lite when it is there. */
+static const char *filterproc_binary_for(const struct mugai_config *cfg, const char *name,
+					 char *path, size_t pathlen)
+{
+	switch (filterproc_class(name)) {
+	case FILTERPROTO_BIN_MUPDF:
+		return filterproc_binary_named(cfg->filter_mupdf_path, "mugai-filter-mupdf",
+					       path, pathlen);
+	case FILTERPROTO_BIN_LITE:
+		return filterproc_binary_named(cfg->filter_path, "mugai-filter-lite", path,
+					       pathlen);
+	default:
+		return filterproc_binary_named(cfg->filter_path, "mugai-filter", path, pathlen);
+	}
 }
 
 static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
@@ -157,15 +182,20 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	pid_t pid = -1;
 	int status, killed = 0, got_reply = 0, err;
 	char binbuf[PATH_MAX];
-	const char *bin = filterproc_binary_named(cfg, filterproc_is_lite(name) ?
-						  "mugai-filter-lite" : "mugai-filter",
-						  binbuf, sizeof(binbuf));
+	const char *bin = filterproc_binary_for(cfg, name, binbuf, sizeof(binbuf));
 	char *argv[] = { (char *)"mugai-filter", (char *)name, NULL };
 
 	memset(res, 0, sizeof(*res));
 	if (sandbox != NULL && sandboxlen > 0)
 		sandbox[0] = '\0';
 	memset(&rq, 0, sizeof(rq));
+	if (filterproc_class(name) == FILTERPROTO_BIN_MUPDF && access(bin, X_OK) != 0) {
+		/* fail closed: no other binary carries it */
+		filterproc_fail(res, "filter-missing: " FILTERPROTO_MUPDF_MISSING " (%s: %s)", bin,
+				strerror(errno));
+		log_warnx("filter %s: %s", name, res->reason);
+		return res->status;
+	}
 	rq.magic = FILTERPROTO_MAGIC;
 	rq.version = FILTERPROTO_VERSION;
 	if (g_strlcpy(rq.filter, name, sizeof(rq.filter)) >= sizeof(rq.filter)) {

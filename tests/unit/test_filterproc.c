@@ -312,6 +312,39 @@ static void test_unknown_filter_and_missing_binary(void **state)
 	memcpy(fx->cfg.filter_path, saved, sizeof(saved));
 }
 
+/* epub-pdf (MuPDF) runs only in mugai-filter-mupdf: found beside this
+ * program, it reads the input; mugai-filter does not carry it; and when it
+ * is missing the item fails with a clear reason, even though filter_path
+ * names a binary (mugai-filter-test) that would carry it: never a fallback */
+static void test_epub_runs_only_in_mupdf_binary(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_limits lim;
+	struct filter_result res;
+	char full[CONFIG_PATH_MAX];
+
+	filterproc_limits(&fx->cfg, &lim);
+	g_strlcpy(lim.mime, "application/epub+zip", sizeof(lim.mime));
+	/* "hello" is no EPUB: the filter itself says so, so it ran */
+	assert_int_equal(filterproc_run(&fx->cfg, "epub-pdf", &lim, fx->in_fd, fx->out_fd, &res,
+					NULL, 0), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "corrupt-epub"));
+	/* mugai-filter has no epub-pdf: it refuses the request */
+	snprintf(full, sizeof(full), "%s/mugai-filter", getenv("MUGAI_BIN"));
+	g_strlcpy(fx->cfg.filter_mupdf_path, full, sizeof(fx->cfg.filter_mupdf_path));
+	assert_int_equal(filterproc_run(&fx->cfg, "epub-pdf", &lim, fx->in_fd, fx->out_fd, &res,
+					NULL, 0), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-exit"));
+	/* not installed */
+	g_strlcpy(fx->cfg.filter_mupdf_path, "/nonexistent/mugai-filter-mupdf",
+		  sizeof(fx->cfg.filter_mupdf_path));
+	assert_int_equal(filterproc_run(&fx->cfg, "epub-pdf", &lim, fx->in_fd, fx->out_fd, &res,
+					NULL, 0), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "epub support not installed"));
+	assert_non_null(strstr(res.reason, "/nonexistent/mugai-filter-mupdf"));
+	assert_int_equal(faccessat(fx->out_fd, FILTERPROTO_OUT_PDF, F_OK, 0), -1);
+}
+
 /* mugai-filter runs a filter only on a type the filter says it reads */
 static void test_refuses_a_type_it_does_not_read(void **state)
 {
@@ -391,6 +424,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_outside_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount_namespace_hides_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_filter_and_missing_binary, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_epub_runs_only_in_mupdf_binary, setup,
 						teardown),
 		cmocka_unit_test(test_reply_validation),
 	};

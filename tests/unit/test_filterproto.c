@@ -158,6 +158,11 @@ static void test_filter_table(void **state)
 	assert_null(filterproto_lookup("test-crash"));
 	assert_int_equal(filterproto_lookup("text")->binary, FILTERPROTO_BIN_LITE);
 	assert_int_equal(filterproto_lookup("pdf-image")->binary, FILTERPROTO_BIN_FULL);
+	/* MuPDF (AGPL-3.0) only in mugai-filter-mupdf */
+	assert_int_equal(filterproto_lookup("epub-pdf")->binary, FILTERPROTO_BIN_MUPDF);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_int_equal(filterproto_lookup(names[i])->binary == FILTERPROTO_BIN_MUPDF,
+				 strcmp(names[i], "epub-pdf") == 0);
 }
 
 int main(void)

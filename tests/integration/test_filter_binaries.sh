@@ -1,0 +1,56 @@
+#!/bin/sh
+# MuPDF (AGPL-3.0, epub-pdf) is linked into mugai-filter-mupdf only:
+# mugai-filter and mugai-filter-lite, exec'd for every other task, carry none
+# of it (no symbol, no library only MuPDF needs).  Without mugai-filter-mupdf
+# an EPUB fails with "epub support not installed", nothing released, never
+# handed to another binary; other types are not affected.
+# (On main before this change mugai-filter had MuPDF's fz_* symbols and
+# libmujs/libgumbo/libjbig2dec in its DT_NEEDED, and no mugai-filter-mupdf.)
+. "$(dirname "$0")/lib.sh"
+# defined symbols of MuPDF (fz_*, and the epub filter's own), and the
+# libraries only MuPDF needs
+mupdf_syms() { nm --defined-only "$1" | grep -c -E ' (fz_[a-z_]+|filter_epub_pdf)$' || true; }
+mupdf_libs() { readelf -d "$1" | grep NEEDED | grep -c -E 'libmujs|libgumbo|libjbig2dec|libopenjp2' || true; }
+for b in mugai-filter mugai-filter-lite; do
+    check "$b: no MuPDF symbol" test "$(mupdf_syms "$MUGAI_BIN/$b")" -eq 0
+    check "$b: no library only MuPDF needs" test "$(mupdf_libs "$MUGAI_BIN/$b")" -eq 0
+done
+m="$MUGAI_BIN/mugai-filter-mupdf"
+check "mugai-filter-mupdf carries MuPDF and epub-pdf" test "$(mupdf_syms "$m")" -gt 100
+check "mugai-filter-mupdf: no poppler, cairo or librsvg" \
+    sh -c "readelf -d '$m' > '$T/mupdf.dyn' && ! grep NEEDED '$T/mupdf.dyn' | grep -q -E 'libpoppler|libcairo|librsvg'"
+
+mkdir -p "$T/in"
+python3 - "$T/in" <<'PY'
+import os, sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(os.path.join(d, "book.epub"), "w") as z:
+    z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+    z.writestr("META-INF/container.xml",
+               "<?xml version='1.0'?><container version='1.0' xmlns='urn:oasis:names:tc:"
+               "opendocument:xmlns:container'><rootfiles><rootfile full-path='c.opf' "
+               "media-type='application/oebps-package+xml'/></rootfiles></container>")
+    z.writestr("c.opf",
+               "<?xml version='1.0'?><package xmlns='http://www.idpf.org/2007/opf' "
+               "version='2.0' unique-identifier='id'><metadata xmlns:dc='http://purl.org/dc/"
+               "elements/1.1/'><dc:identifier id='id'>x</dc:identifier><dc:title>t</dc:title>"
+               "<dc:language>ja</dc:language></metadata><manifest><item id='c1' "
+               "href='c1.xhtml' media-type='application/xhtml+xml'/></manifest><spine>"
+               "<itemref idref='c1'/></spine></package>")
+    z.writestr("c1.xhtml", "<html xmlns='http://www.w3.org/1999/xhtml'><body><p>本文です。"
+               "</p></body></html>")
+open(os.path.join(d, "note.txt"), "w").write("ただのテキスト\n")
+PY
+sanitize -o "$T/out" "$T/in/book.epub"
+check "EPUB released through mugai-filter-mupdf" report_all \
+    'r["verdict"] == "released" and r["items"][0]["filter"] == "epub-pdf,pdf-image"'
+
+printf '[daemon]\nfilter_mupdf_path = %s\n' "$T/no/mugai-filter-mupdf" > "$T/nomupdf.conf"
+sanitize --config "$T/nomupdf.conf" -o "$T/out2" "$T/in/book.epub"
+check "EPUB without mugai-filter-mupdf: failed, epub support not installed" report_all \
+    'r["verdict"] == "failed" and "epub support not installed" in json.dumps(r, ensure_ascii=False) and not r["artefacts"]'
+check "nothing written to the output directory" \
+    sh -c "[ -z \"\$(ls -A '$T/out2' 2>/dev/null)\" ]"
+sanitize --config "$T/nomupdf.conf" -o "$T/out3" "$T/in/note.txt"
+check "a text file is still released without it" report_all 'r["verdict"] == "released"'
+finish
