@@ -112,7 +112,7 @@ json_t *spool_list(struct daemon *d)
 			struct stat st;
 			char when[32];
 
-			if (!spool_valid_id(e->d_name))
+			if (!jobid_valid(e->d_name))
 				continue;
 			if (rows->len >= DAEMON_LIST_MAX) {
 				truncated = 1;
@@ -402,7 +402,7 @@ int spool_purge(struct daemon *d, uint32_t retention_days, const char *via, unsi
 	}
 	/* names first: the directory changes under readdir otherwise */
 	while ((e = readdir(dp)) != NULL)
-		if (spool_valid_id(e->d_name))
+		if (jobid_valid(e->d_name))
 			g_ptr_array_add(ids, g_strdup(e->d_name));
 	for (guint i = 0; i < ids->len; i++) {
 		const char *id = ids->pdata[i];

@@ -39,9 +39,9 @@
 
 #include "mugai/config.h"
 #include "mugai/audit.h"
+#include "mugai/jobid.h"
 #include "mugai/scan.h"
 
-#define DAEMON_ID_LEN 32          /* 128-bit random id in hex */
 #define DAEMON_NAME_MAX 255       /* bytes of a submitted file name */
 #define DAEMON_WAIT_MAX 600       /* ?wait= seconds at most */
 #define DAEMON_APPROVER_MAX 128   /* bytes of a release-original approver */
@@ -131,8 +131,6 @@ extern const char *const spool_filter_failures[DAEMON_FILTER_FAILURE_KINDS];
 /* spool.c; admin.c (the calls that answer an HTTP status) */
 int spool_open(struct daemon *d, char *err, size_t errlen);
 int spool_recover(struct daemon *d);
-int spool_new_id(char id[DAEMON_ID_LEN + 1]);
-int spool_valid_id(const char *id);
 /* commit incoming/<id> (its original open as ofd, written, not yet synced)
  * to queue/<id> and enqueue it: 0; -1 when it failed (the job is removed) */
 int spool_commit(struct daemon *d, const char *id, const char *name, int mode, int ofd);

@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "httpparse.h"
 #include "mugai/log.h"
+#include "mugai/numparse.h"
 #include "mugai/release.h"
 #include "filter.h"
 
@@ -71,7 +72,7 @@ enum { WAIT_NONE = 0, WAIT_PARKED, WAIT_RESUMED };
 struct http_waiter {
 	struct http_waiter *prev, *next;
 	struct MHD_Connection *c;
-	char id[DAEMON_ID_LEN + 1];
+	char id[JOBID_LEN + 1];
 	int64_t deadline_ms;           /* CLOCK_MONOTONIC */
 	int phase;                     /* WAIT_* (under d->wmu) */
 };
@@ -89,7 +90,7 @@ struct field {
 struct form {
 	int kind;                      /* REQ_FORM */
 	int action;
-	char id[DAEMON_ID_LEN + 1];
+	char id[JOBID_LEN + 1];
 	int wait;
 	char body[HTTP_FORM_BODY_MAX + 1];
 	size_t len;
@@ -107,7 +108,7 @@ struct form {
 
 struct upload {
 	int kind;                      /* REQ_UPLOAD */
-	char id[DAEMON_ID_LEN + 1];
+	char id[JOBID_LEN + 1];
 	int fd;                        /* incoming/<id>/original */
 	uint64_t size;
 	char name[DAEMON_NAME_MAX + 1];
@@ -465,16 +466,16 @@ static enum MHD_Result http_artefact(struct daemon *d, struct MHD_Connection *c,
 				     const char *nstr)
 {
 	json_t *job = http_job_json(d, id, 0), *a;
-	char *end, path[RELEASE_PATH_MAX + 128], err[128];
-	unsigned long n = strtoul(nstr, &end, 10);
+	char path[RELEASE_PATH_MAX + 128], err[128];
+	uint64_t n;
 	const char *rel;
 	struct MHD_Response *r;
 	struct stat st;
 	enum MHD_Result ret;
 	int fd;
 
-	if (job == NULL || *nstr == '\0' || *end != '\0' ||
-	    (a = json_array_get(json_object_get(job, "artefacts"), n)) == NULL) {
+	if (job == NULL || numparse_whole(nstr, &n, SIZE_MAX) != 0 ||
+	    (a = json_array_get(json_object_get(job, "artefacts"), (size_t)n)) == NULL) {
 		json_decref(job);
 		return http_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such artefact");
 	}
@@ -624,15 +625,34 @@ static enum MHD_Result http_wait_answer(struct daemon *d, struct MHD_Connection 
 							 state != NULL ? state : "queued"));
 }
 
-static int http_parse_wait(struct MHD_Connection *c)
+/* ?wait=SECONDS, at most DAEMON_WAIT_MAX (more is that much): 0 with
+ * *wait (0 when not given), -1 when it is not a number */
+static int http_parse_wait(struct MHD_Connection *c, int *wait)
 {
-	const char *wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
-	long w;
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+	uint64_t w;
 
-	if (wait == NULL)
+	*wait = 0;
+	if (s == NULL)
 		return 0;
-	w = strtol(wait, NULL, 10);
-	return w < 0 ? 0 : w > DAEMON_WAIT_MAX ? DAEMON_WAIT_MAX : (int)w;
+	if (numparse_whole(s, &w, UINT64_MAX) != 0)
+		return -1;
+	*wait = w > DAEMON_WAIT_MAX ? DAEMON_WAIT_MAX : (int)w;
+	return 0;
+}
+
+/* a Content-Length over max (one that does not parse is MHD's to refuse) */
+static int http_length_over(const char *cl, uint64_t max)
+{
+	uint64_t n;
+
+	return cl != NULL && numparse_whole(cl, &n, UINT64_MAX) == 0 && n > max;
+}
+
+static enum MHD_Result http_bad_wait(struct MHD_Connection *c)
+{
+	return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+			  "wait must be a whole number of seconds");
 }
 
 static enum MHD_Result http_finish_upload(struct upload *u, struct MHD_Connection *c)
@@ -672,16 +692,18 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	struct upload *u;
 	enum MHD_Result ret;
 	char path[128];
-	int inc;
+	int inc, wait;
 
 	if (http_auth(l, c, ROLE_SUBMIT, &ret) != 0)
 		return ret;
-	if (cl != NULL && strtoull(cl, NULL, 10) > d->cfg.input_max_size)
+	if (http_length_over(cl, d->cfg.input_max_size))
 		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
 				  "the upload is larger than [limits] input_max_size");
 	if (mode != NULL && config_parse_mode(mode) < 0)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-mode",
 				  "mode must be one of " CONFIG_MODES);
+	if (http_parse_wait(c, &wait) != 0)
+		return http_bad_wait(c);
 	u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return MHD_NO;
@@ -689,7 +711,7 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 	u->fd = -1;
 	u->l = l;
 	u->mode = mode == NULL ? 0 : config_parse_mode(mode);
-	u->wait = http_parse_wait(c);
+	u->wait = wait;
 	if (fn != NULL)
 		g_strlcpy(u->name, fn, sizeof(u->name));
 	else if (cd != NULL)
@@ -699,7 +721,7 @@ static enum MHD_Result http_start_upload(struct listener *l, struct MHD_Connecti
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "bad-name", "the file name is not UTF-8");
 	}
 	inc = openat(d->spool_fd, "incoming", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (spool_new_id(u->id) != 0 || inc < 0 || mkdirat(inc, u->id, 0750) != 0) {
+	if (jobid_new(u->id) != 0 || inc < 0 || mkdirat(inc, u->id, 0750) != 0) {
 		if (inc >= 0)
 			close(inc);
 		free(u);
@@ -861,17 +883,20 @@ static enum MHD_Result http_start_form(struct listener *l, struct MHD_Connection
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_LENGTH);
 	struct form *f;
+	int wait;
 
-	if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_FORM_BODY_MAX)
+	if (http_length_over(cl, HTTP_FORM_BODY_MAX))
 		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
 				  "the request body is too large");
+	if (http_parse_wait(c, &wait) != 0)
+		return http_bad_wait(c);
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return MHD_NO;
 	f->kind = REQ_FORM;
 	f->action = action;
 	f->l = l;
-	f->wait = http_parse_wait(c);
+	f->wait = wait;
 	g_strlcpy(f->id, id, sizeof(f->id));
 	http_field_init(&f->password, f->password_buf, sizeof(f->password_buf));
 	http_field_init(&f->approver, f->approver_buf, sizeof(f->approver_buf));
@@ -1018,7 +1043,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const c
 	struct listener *l = cls;
 	struct daemon *d = l->d;
 	enum MHD_Result ret;
-	char id[DAEMON_ID_LEN + 8];
+	char id[JOBID_LEN + 8];
 	const char *n;
 	int route, is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
@@ -1132,13 +1157,12 @@ static int http_parse_addr(const char *s, struct sockaddr_in *sa)
 {
 	const char *colon = strrchr(s, ':');
 	char host[64];
-	long port;
+	uint64_t port;
 
 	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
 		return -1;
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-	port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
+	if (numparse_whole(colon + 1, &port, 65535) != 0 || port == 0)
 		return -1;
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;

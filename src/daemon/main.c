@@ -17,6 +17,7 @@
  */
 #include "daemon.h"
 #include "mugai/log.h"
+#include "mugai/numparse.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -160,7 +161,13 @@ int main(int argc, char **argv)
 		case 'a': admin = optarg; break;
 		case 's': spool = optarg; break;
 		case 'd': dbdir = optarg; break;
-		case 'w': d.workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'w': {
+			uint64_t n;
+
+			/* 0 (refused below) when not a number of 1 to 256 */
+			d.workers = numparse_whole(optarg, &n, 256) == 0 ? (unsigned)n : 0;
+			break;
+		}
 		case 't': tokens = optarg; break;
 		case 'v': level = LOG_LVL_DEBUG; break;
 		case 'h': usage(stdout); return 0;

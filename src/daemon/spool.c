@@ -21,22 +21,6 @@
 
 static const char *const spool_dirs[] = { "incoming", "queue", "active", "done" };
 
-int spool_new_id(char id[DAEMON_ID_LEN + 1])
-{
-	unsigned char r[DAEMON_ID_LEN / 2];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		return -1;
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(id + 2 * i, 3, "%02x", r[i]);
-	return 0;
-}
-
-int spool_valid_id(const char *id)
-{
-	return strlen(id) == DAEMON_ID_LEN && strspn(id, "0123456789abcdef") == DAEMON_ID_LEN;
-}
-
 int spool_subdir(struct daemon *d, const char *sub)
 {
 	return openat(d->spool_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -159,7 +143,7 @@ int spool_recover(struct daemon *d)
 		closedir(dp);
 	dp = fdopendir(dup(act));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
-		if (spool_valid_id(e->d_name) && renameat(act, e->d_name, q, e->d_name) == 0)
+		if (jobid_valid(e->d_name) && renameat(act, e->d_name, q, e->d_name) == 0)
 			log_info("job %s was interrupted: queued again", e->d_name);
 	if (dp != NULL)
 		closedir(dp);
@@ -167,7 +151,7 @@ int spool_recover(struct daemon *d)
 	/* the names first: entries move out of queue/ below */
 	dp = fdopendir(dup(q));
 	while (dp != NULL && (e = readdir(dp)) != NULL)
-		if (spool_valid_id(e->d_name))
+		if (jobid_valid(e->d_name))
 			g_ptr_array_add(ids, g_strdup(e->d_name));
 	if (dp != NULL)
 		closedir(dp);
@@ -485,7 +469,7 @@ const char *spool_state(struct daemon *d, const char *id)
 	struct stat st;
 	char path[128];
 
-	if (!spool_valid_id(id))
+	if (!jobid_valid(id))
 		return NULL;
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], id);
@@ -529,7 +513,7 @@ char *spool_result(struct daemon *d, const char *id)
 {
 	char path[128];
 
-	if (!spool_valid_id(id))
+	if (!jobid_valid(id))
 		return NULL;
 	snprintf(path, sizeof(path), "done/%s/result.json", id);
 	return spool_read_at(d->spool_fd, path, DAEMON_RESULT_MAX);
