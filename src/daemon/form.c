@@ -193,7 +193,7 @@ enum MHD_Result form_start(struct listener *l, struct MHD_Connection *c, int act
 
 	if (reply_length_over(c, HTTP_FORM_BODY_MAX))
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
-				  "the request body is too large");
+				   "the request body is too large");
 	if (reply_parse_wait(c, &wait, &ret) != 0)
 		return ret;
 	f = calloc(1, sizeof(*f));
@@ -214,7 +214,7 @@ enum MHD_Result form_start(struct listener *l, struct MHD_Connection *c, int act
 		if (f->pp == NULL) {
 			form_free(f);
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
-					  "malformed form header");
+					   "malformed form header");
 		}
 	}
 	*con_cls = f;
@@ -248,7 +248,7 @@ static enum MHD_Result form_finish(struct form *f, struct MHD_Connection *c)
 
 	if (f->too_large)
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
-				  "the request body is too large");
+				   "the request body is too large");
 	if (!f->bad && f->pp == NULL) {
 		size_t sp = 0;
 
@@ -263,7 +263,7 @@ static enum MHD_Result form_finish(struct form *f, struct MHD_Connection *c)
 	}
 	if (f->bad)
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
-				  "the body must be a JSON object of strings or form fields");
+				   "the body must be a JSON object of strings or form fields");
 	switch (f->action) {
 	case FORM_PASSWORD:
 		pw = form_field_check(&f->password, "password", 0, why, sizeof(why));
@@ -296,7 +296,7 @@ static enum MHD_Result form_finish(struct form *f, struct MHD_Connection *c)
 
 		if (admin_purge(d, d->cfg.retention_days, via, &n) != 0)
 			return reply_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					 json_pack("{s:{s:s, s:s}, s:I}", "error", "code", "spool-error",
+					  json_pack("{s:{s:s, s:s}, s:I}", "error", "code", "spool-error",
 						   "message", "some jobs could not be purged",
 						   "purged", (json_int_t)n));
 		return reply_json(c, MHD_HTTP_OK, json_pack("{s:I, s:I}", "purged", (json_int_t)n,

@@ -43,12 +43,12 @@ static int http_auth(const struct listener *l, struct MHD_Connection *c, int nee
 
 	if (role == 0 || role == -1) {
 		*ret = reply_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-				  role == 0 ? "a bearer token is required" : "unknown token");
+				   role == 0 ? "a bearer token is required" : "unknown token");
 		return -1;
 	}
 	if ((role & need) == 0) {
 		*ret = reply_error(c, MHD_HTTP_FORBIDDEN, "forbidden",
-				  "this token's role may not do that");
+				   "this token's role may not do that");
 		return -1;
 	}
 	return 0;
@@ -141,15 +141,15 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 
 		engine_release(d, er);
 		return reply_text(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-				 g_strdup(ready ? "ready\n" : "no signature database loaded\n"));
+				  g_strdup(ready ? "ready\n" : "no signature database loaded\n"));
 	}
 	if (!l->release_only && strcmp(url, "/metrics") == 0)
 		return http_metrics(d, c);
 	if (strcmp(url, "/v1/jobs") == 0) {
 		if (l->kind != LISTEN_INTAKE)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found",
-					  l->release_only ? "the release listener accepts no uploads"
-							  : "uploads go to the intake listener");
+					   l->release_only ? "the release listener accepts no uploads"
+							   : "uploads go to the intake listener");
 		if (!is_post)
 			return http_method(c, "POST");
 		if (http_auth(l, c, ROLE_SUBMIT, &ret) != 0)
@@ -184,8 +184,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			return ret;
 		if (route == ROUTE_RELEASE_ORIGINAL && !d->cfg.allow_release_original)
 			return reply_error(c, MHD_HTTP_FORBIDDEN, "release-original-disabled",
-					  "originals are not released here ([daemon] "
-					  "allow_release_original = false)");
+					   "originals are not released here ([daemon] "
+					   "allow_release_original = false)");
 		return form_start(l, c, route == ROUTE_PASSWORD ? FORM_PASSWORD :
 				       FORM_RELEASE_ORIGINAL, id, con_cls);
 	}

@@ -207,10 +207,10 @@ struct MHD_Daemon *listen_start(struct daemon *d, const char *addr, enum listene
 			return NULL;
 		}
 		cert = listen_read_pem(kind == LISTEN_RELEASE && d->cfg.release_tls_cert[0] ?
-				     "release_tls_cert" : "tls_cert", cert_path, err, errlen);
+				       "release_tls_cert" : "tls_cert", cert_path, err, errlen);
 		key = cert == NULL ? NULL :
 		      listen_read_pem(kind == LISTEN_RELEASE && d->cfg.release_tls_key[0] ?
-				    "release_tls_key" : "tls_key", key_path, err, errlen);
+				      "release_tls_key" : "tls_key", key_path, err, errlen);
 		if (key == NULL) {
 			free(cert);
 			return NULL;
