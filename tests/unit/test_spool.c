@@ -213,6 +213,7 @@ static void test_commit_point(void **state)
 	struct fixture *f = *state;
 	char id[JOBID_LEN + 1], id2[JOBID_LEN + 1];
 	struct spool_job *j;
+	json_t *meta;
 	char buf[64];
 	int ofd, fd;
 
@@ -237,8 +238,9 @@ static void test_commit_point(void **state)
 	/* the worker reads what the intake wrote */
 	j = spool_job_begin(f->s, id);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(spool_job_meta(j), "name")),
-			    "memo.txt");
+	meta = spool_job_meta(j);
+	assert_string_equal(json_string_value(json_object_get(meta, "name")), "memo.txt");
+	json_decref(meta);
 	fd = spool_job_original(j);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), (ssize_t)strlen("会議資料 memo\n"));
