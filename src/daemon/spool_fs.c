@@ -202,19 +202,24 @@ out:
 }
 
 /* Remove job id from incoming/ and queue/, durably: a job whose intake
- * failed was answered 503 and must not come back at start. */
+ * failed was answered 503 and must not come back at start.  incoming/ is
+ * emptied at start, so only a removal from queue/ needs its fsync (an
+ * upload cut off never costs one). */
 static void fs_intake_abort(void *be, const char *id)
 {
-	static const enum fs_dir where[] = { FS_INCOMING, FS_QUEUE };
+	int inc = fs_sub(be, FS_INCOMING), q = fs_sub(be, FS_QUEUE);
+	struct stat st;
 
-	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
-		int dir = fs_sub(be, where[i]);
-
-		if (dir >= 0) {
-			release_remove_tree(dir, id, SPOOL_RM_DEPTH);
-			fs_sync_dir(dir, fs_dirs[where[i]]);
-			close(dir);
+	if (inc >= 0) {
+		release_remove_tree(inc, id, SPOOL_RM_DEPTH);
+		close(inc);
+	}
+	if (q >= 0) {
+		if (fstatat(q, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			release_remove_tree(q, id, SPOOL_RM_DEPTH);
+			fs_sync_dir(q, "queue");
 		}
+		close(q);
 	}
 }
 
