@@ -14,6 +14,7 @@
  * transport error.
  */
 #include "client.h"
+#include "mugai/jobid.h"
 #include "mugai/log.h"
 
 #include <curl/curl.h>
@@ -26,7 +27,6 @@
 #include <unistd.h>
 
 #define ADMIN_SYSTEMD_SOCKET "/var/lib/mugai/admin.sock"
-#define ADMIN_ID_LEN 32
 
 static void admin_usage(FILE *f)
 {
@@ -50,11 +50,6 @@ static char *admin_default_socket(void)
 	if (access(ADMIN_SYSTEMD_SOCKET, F_OK) == 0)
 		return g_strdup(ADMIN_SYSTEMD_SOCKET);
 	return g_build_filename(g_get_user_state_dir(), "mugai", "spool", "admin.sock", NULL);
-}
-
-static int admin_valid_id(const char *id)
-{
-	return strlen(id) == ADMIN_ID_LEN && strspn(id, "0123456789abcdef") == ADMIN_ID_LEN;
 }
 
 /* exit status for an answer that is not the expected one */
@@ -215,7 +210,7 @@ int admin_main(int argc, char **argv)
 	}
 	nargs = argc - optind;
 	if (strcmp(cmd, "show") == 0 || strcmp(cmd, "release") == 0) {
-		if (nargs != 1 || !admin_valid_id(argv[optind])) {
+		if (nargs != 1 || !jobid_valid(argv[optind])) {
 			log_warnx("admin %s: want one job id (32 hex digits)", cmd);
 			g_free(sock);
 			return 2;

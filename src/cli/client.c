@@ -17,7 +17,9 @@
  * A progress line on stderr shows large uploads.
  */
 #include "client.h"
+#include "mugai/jobid.h"
 #include "mugai/log.h"
+#include "mugai/numparse.h"
 #include "mugai/release.h"
 
 #include <curl/curl.h>
@@ -293,12 +295,6 @@ static int client_fetch(const struct client *c, const char *id, const char *outd
 	return rc;
 }
 
-/* 32 lowercase hex digits: nothing else goes into the URL path */
-static int spool_like_id(const char *id)
-{
-	return strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
-}
-
 /* One line of at most CLIENT_PASSWORD_MAX bytes from fd into pw (the line
  * end dropped); the length, or -1 when empty, too long or unreadable. */
 static ssize_t client_read_line(int fd, char pw[CLIENT_PASSWORD_MAX + 2])
@@ -452,9 +448,13 @@ int client_main(const char *cmd, int argc, char **argv)
 		case 't': c.token = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'w': {
-			long w = strtol(optarg, NULL, 10);
+			uint64_t w;
 
-			wait = w < 0 ? 0 : w > 600 ? 600 : (int)w;
+			if (numparse_whole(optarg, &w, UINT32_MAX) != 0) {
+				log_warnx("%s: --wait wants a number of seconds", cmd);
+				return 2;
+			}
+			wait = w > 600 ? 600 : (int)w;
 			break;
 		}
 		case 'o': outdir = optarg; break;
@@ -475,7 +475,7 @@ int client_main(const char *cmd, int argc, char **argv)
 				rc = r;
 		}
 	} else if (strcmp(cmd, "password") == 0) {
-		if (!spool_like_id(argv[optind])) {
+		if (!jobid_valid(argv[optind])) {
 			log_warnx("password: '%s' is not a job id", argv[optind]);
 			rc = 2;
 		} else {

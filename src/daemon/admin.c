@@ -11,17 +11,16 @@
  *   purge             delete finished jobs older than [daemon] retention_days
  *
  * These run under d->jmu, so two of them never move the same job at once;
- * the workers only ever move queue -> active -> done and never touch done/.
+ * the workers only ever move queued -> active -> done and never touch a
+ * done job.  Each answers SPOOL_OK or a refusal (enum spool_err) with a
+ * message; http.c chooses the status.  Where a job is kept is the spool's.
  */
 #include "daemon.h"
-#include "filter.h"
+#include "mugai/filterproto.h"
 #include "mugai/job.h"
 #include "mugai/log.h"
 #include "mugai/release.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +32,11 @@
 #define ADMIN_SECONDS_PER_DAY 86400
 #define ADMIN_NAME_BUF 216          /* a released name (job_release_name) */
 
-static int admin_fail(char *why, size_t whylen, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static enum spool_err admin_fail(char *why, size_t whylen, enum spool_err status,
+				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int admin_fail(char *why, size_t whylen, int status, const char *fmt, ...)
+static enum spool_err admin_fail(char *why, size_t whylen, enum spool_err status,
+				 const char *fmt, ...)
 {
 	va_list ap;
 
@@ -82,194 +82,155 @@ static long admin_original_artefact(json_t *res)
 	return -1;
 }
 
-json_t *spool_list(struct daemon *d)
+struct admin_rows {
+	struct daemon *d;
+	GPtrArray *rows;
+};
+
+static void admin_list_row(void *arg, const char *id, enum spool_state state, json_t *meta,
+			   json_t *res, time_t received)
 {
-	static const char *const dirs[] = { "queue", "active", "done" };
-	static const char *const states[] = { "queued", "processing", "done" };
-	GPtrArray *rows = g_ptr_array_new();
+	struct admin_rows *r = arg;
+	const char *name = json_string_value(json_object_get(meta, "name"));
+	char when[32];
+	json_t *row;
+
+	admin_iso_time(received, when);
+	if (state == SPOOL_QUEUED && worker_handed_over(r->d, id))
+		state = SPOOL_ACTIVE;
+	row = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s, s:I}", "id", id,
+			"state", spool_state_name(state), "verdict", "reason", "",
+			"name", name ? name : "", "received", when,
+			"received_unix", (json_int_t)received);
+	if (row == NULL)
+		return;
+	if (state == SPOOL_DONE) {
+		if (json_is_string(json_object_get(res, "verdict")))
+			json_object_set(row, "verdict", json_object_get(res, "verdict"));
+		if (json_is_string(json_object_get(res, "reason")))
+			json_object_set(row, "reason", json_object_get(res, "reason"));
+		json_object_set_new(row, "original_released",
+				    json_boolean(admin_original_artefact(res) >= 0));
+	}
+	g_ptr_array_add(r->rows, row);
+}
+
+json_t *admin_list(struct daemon *d)
+{
+	struct admin_rows r = { d, g_ptr_array_new() };
+	json_t *jobs = json_array();
+	int truncated = 0;
 
 	/* every job listed has its "received" audit line on disk */
 	if (audit_sync(d->audit) != 0)
 		log_warn("cannot sync the audit log");
-	json_t *jobs = json_array();
-	int truncated = 0;
-
-	for (size_t k = 0; k < G_N_ELEMENTS(dirs) && !truncated; k++) {
-		int sub = spool_subdir(d, dirs[k]);
-		DIR *dp = sub >= 0 ? fdopendir(sub) : NULL;
-		struct dirent *e;
-
-		if (dp == NULL) {
-			if (sub >= 0)
-				close(sub);
-			continue;
-		}
-		while ((e = readdir(dp)) != NULL) {
-			int jd;
-			json_t *meta, *res = NULL, *row;
-			const char *name = NULL;
-			json_int_t received = 0;
-			struct stat st;
-			char when[32];
-
-			if (!spool_valid_id(e->d_name))
-				continue;
-			if (rows->len >= DAEMON_LIST_MAX) {
-				truncated = 1;
-				break;
-			}
-			jd = openat(dirfd(dp), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				    O_CLOEXEC);
-			if (jd < 0)
-				continue; /* moved on meanwhile */
-			meta = spool_load_json_at(jd, "meta.json", DAEMON_META_MAX);
-			json_unpack(meta, "{s?s, s?I}", "name", &name, "received", &received);
-			if (received == 0 && fstat(jd, &st) == 0)
-				received = (json_int_t)st.st_mtime;
-			admin_iso_time((time_t)received, when);
-			row = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s, s:I}", "id", e->d_name,
-					"state", k == 0 && spool_handed_over(d, e->d_name) ?
-					"processing" : states[k], "verdict", "reason", "",
-					"name", name ? name : "", "received", when,
-					"received_unix", received);
-			if (k == 2 && row != NULL) {
-				char *text = spool_result(d, e->d_name);
-				res = text ? json_loads(text, 0, NULL) : NULL;
-				free(text);
-				if (json_is_string(json_object_get(res, "verdict")))
-					json_object_set(row, "verdict", json_object_get(res, "verdict"));
-				if (json_is_string(json_object_get(res, "reason")))
-					json_object_set(row, "reason", json_object_get(res, "reason"));
-				json_object_set_new(row, "original_released",
-						    json_boolean(admin_original_artefact(res) >= 0));
-			}
-			if (row != NULL)
-				g_ptr_array_add(rows, row);
-			json_decref(res);
-			json_decref(meta);
-			close(jd);
-		}
-		closedir(dp);
+	if (spool_list(d->spool, DAEMON_LIST_MAX, admin_list_row, &r, &truncated) != 0)
+		log_warnx("cannot list the spool");
+	g_ptr_array_sort(r.rows, admin_by_received);
+	for (guint i = 0; i < r.rows->len; i++) {
+		json_object_del(r.rows->pdata[i], "received_unix");
+		json_array_append_new(jobs, r.rows->pdata[i]);
 	}
-	g_ptr_array_sort(rows, admin_by_received);
-	for (guint i = 0; i < rows->len; i++) {
-		json_object_del(rows->pdata[i], "received_unix");
-		json_array_append_new(jobs, rows->pdata[i]);
-	}
-	g_ptr_array_free(rows, TRUE);
+	g_ptr_array_free(r.rows, TRUE);
 	return json_pack("{s:o, s:b}", "jobs", jobs, "truncated", truncated);
 }
 
-/* the parsed result.json of a finished job, with its directory; else a status */
-static int admin_done_job(struct daemon *d, const char *id, int *jd, json_t **res,
-			  char *why, size_t whylen)
+/* the parsed result of a finished job; else a refusal */
+static enum spool_err admin_done_job(struct daemon *d, const char *id, json_t **res,
+				     char *why, size_t whylen)
 {
-	const char *state = spool_state(d, id);
-	char path[128], *text;
+	enum spool_state state = worker_state(d, id);
+	char *text;
 
-	*jd = -1;
 	*res = NULL;
-	if (state == NULL)
-		return admin_fail(why, whylen, 404, "no such job");
-	if (strcmp(state, "done") != 0)
-		return admin_fail(why, whylen, 409, "the job is %s, not finished", state);
-	text = spool_result(d, id);
+	if (state == SPOOL_NONE)
+		return admin_fail(why, whylen, SPOOL_ERR_NOT_FOUND, "no such job");
+	if (state != SPOOL_DONE)
+		return admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is %s, not finished",
+				  spool_state_name(state));
+	text = spool_result_load(d->spool, id);
 	*res = text ? json_loads(text, 0, NULL) : NULL;
 	free(text);
-	snprintf(path, sizeof(path), "done/%s", id);
-	*jd = openat(d->spool_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (*res == NULL || *jd < 0 || !json_is_string(json_object_get(*res, "verdict"))) {
+	if (*res == NULL || !json_is_string(json_object_get(*res, "verdict"))) {
 		json_decref(*res);
 		*res = NULL;
-		if (*jd >= 0)
-			close(*jd);
-		*jd = -1;
-		return admin_fail(why, whylen, 503, "cannot read the job's result");
+		return admin_fail(why, whylen, SPOOL_ERR_IO, "cannot read the job's result");
 	}
-	return 0;
+	return SPOOL_OK;
 }
 
-int spool_password(struct daemon *d, const char *id, const char *password, const char *via,
-		   char *why, size_t whylen)
+enum spool_err admin_password(struct daemon *d, const char *id, const char *password,
+			      const char *via, char *why, size_t whylen)
 {
 	size_t len = strlen(password);
-	int jd = -1, done = -1, q = -1, rc;
 	json_t *res = NULL;
 	const char *verdict, *name;
+	enum spool_err rc;
 
 	if (len == 0 || len >= FILTER_PASSWORD_MAX)
-		return admin_fail(why, whylen, 400, "the password must be 1 to %d bytes",
-				  FILTER_PASSWORD_MAX - 1);
+		return admin_fail(why, whylen, SPOOL_ERR_INVALID,
+				  "the password must be 1 to %d bytes", FILTER_PASSWORD_MAX - 1);
 	pthread_mutex_lock(&d->jmu);
-	rc = admin_done_job(d, id, &jd, &res, why, whylen);
-	if (rc != 0)
+	rc = admin_done_job(d, id, &res, why, whylen);
+	if (rc != SPOOL_OK)
 		goto out;
 	verdict = json_string_value(json_object_get(res, "verdict"));
 	if (strcmp(verdict, "held") != 0) {
-		rc = admin_fail(why, whylen, 409, "the job is %s, not held", verdict);
+		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is %s, not held", verdict);
 		goto out;
 	}
 	/* settled by an administrator: a new try would drop that artefact */
 	if (admin_original_artefact(res) >= 0) {
-		rc = admin_fail(why, whylen, 409, "the original was released already");
+		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT,
+				"the original was released already");
 		goto out;
 	}
-	done = spool_subdir(d, "done");
-	q = spool_subdir(d, "queue");
-	if (done < 0 || q < 0 ||
-	    spool_write_mode_at(jd, DAEMON_PASSWORD_FILE, password, len, 0600) != 0) {
-		rc = admin_fail(why, whylen, 503, "cannot store the password");
+	rc = spool_password(d->spool, id, password, len);
+	if (rc != SPOOL_OK) {
+		rc = admin_fail(why, whylen, rc, "cannot store the password and queue the job "
+				"again");
 		goto out;
 	}
-	if (renameat(done, id, q, id) != 0) {
-		unlinkat(jd, DAEMON_PASSWORD_FILE, 0);
-		rc = admin_fail(why, whylen, 503, "cannot queue the job again");
-		goto out;
-	}
-	fsync(q);
-	fsync(done);
 	name = json_string_value(json_object_get(res, "name"));
 	/* never the password itself */
 	admin_audit(d, json_pack("{s:s, s:s, s:s, s:s, s:O?}", "event", "password tried",
 				 "job", id, "name", name ? name : "", "via", via, "reason",
 				 json_object_get(res, "reason")));
-	spool_enqueue(d, id);
+	worker_enqueue(d, id);
 	log_info("job %s: password given, queued again", id);
 out:
 	pthread_mutex_unlock(&d->jmu);
 	json_decref(res);
-	if (jd >= 0)
-		close(jd);
-	if (done >= 0)
-		close(done);
-	if (q >= 0)
-		close(q);
 	return rc;
 }
 
-/* the original, scanned again with today's signatures: 0 when clean */
-static int admin_rescan(struct daemon *d, int fd, const char *name, char *why, size_t whylen)
+/* the original, scanned again with today's signatures: SPOOL_OK when clean */
+static enum spool_err admin_rescan(struct daemon *d, int fd, const char *name, char *why,
+				   size_t whylen)
 {
 	struct engine_ref *er = engine_acquire(d);
 	struct scan_result sr;
 
 	if (er == NULL)
-		return admin_fail(why, whylen, 503, "no signature database loaded: the original "
-				  "cannot be scanned again");
+		return admin_fail(why, whylen, SPOOL_ERR_IO, "no signature database loaded: the "
+				  "original cannot be scanned again");
 	scan_fd(er->eng, fd, name, &sr);
 	engine_release(d, er);
 	if (sr.verdict == SCAN_INFECTED)
-		return admin_fail(why, whylen, 409, "the original is detected now: %s",
+		return admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the original is detected now: %s",
 				  sr.n_findings > 0 ? sr.findings[0] : "?");
 	if (sr.verdict != SCAN_CLEAN)
-		return admin_fail(why, whylen, 503, "scan: %s", sr.error);
-	return 0;
+		return admin_fail(why, whylen, SPOOL_ERR_IO, "scan: %s", sr.error);
+	return SPOOL_OK;
 }
 
-int spool_release_original(struct daemon *d, const char *id, const char *approver,
-			   const char *reason, const char *via, char *why, size_t whylen)
+enum spool_err admin_release_original(struct daemon *d, const char *id,
+				      const char *approver, const char *reason,
+				      const char *via, char *why, size_t whylen)
 {
-	int jd = -1, out = -1, orig = -1, rc;
+	struct spool_job *j = NULL;
+	int out = -1, orig = -1;
+	enum spool_err rc;
 	json_t *res = NULL, *arts, *art = NULL;
 	const char *verdict, *name, *sha;
 	char *old = NULL, *text = NULL, safe[ADMIN_NAME_BUF], final[RELEASE_PATH_MAX];
@@ -278,47 +239,49 @@ int spool_release_original(struct daemon *d, const char *id, const char *approve
 	long k;
 
 	pthread_mutex_lock(&d->jmu);
-	rc = admin_done_job(d, id, &jd, &res, why, whylen);
-	if (rc != 0)
+	rc = admin_done_job(d, id, &res, why, whylen);
+	if (rc != SPOOL_OK)
 		goto out;
 	verdict = json_string_value(json_object_get(res, "verdict"));
 	if (strcmp(verdict, "blocked") == 0) {
-		rc = admin_fail(why, whylen, 409, "the job is blocked: its original is never "
-				"released");
+		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is blocked: its original "
+				"is never released");
 		goto out;
 	}
 	arts = json_object_get(res, "artefacts");
 	if ((k = admin_original_artefact(res)) >= 0) {
-		rc = admin_fail(why, whylen, 409, "the original was released already as "
-				"artefact %ld", k);
+		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the original was released already "
+				"as artefact %ld", k);
 		goto out;
 	}
 	name = json_string_value(json_object_get(res, "name"));
 	sha = json_string_value(json_object_get(res, "sha256"));
 	if (!json_is_array(arts) || name == NULL || sha == NULL) {
-		rc = admin_fail(why, whylen, 503, "the job's result lacks its name or SHA-256");
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "the job's result lacks its name or "
+				"SHA-256");
 		goto out;
 	}
-	orig = openat(jd, "original", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (mkdirat(jd, "out", 0750) == 0 || errno == EEXIST)
-		out = openat(jd, "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	j = spool_job_done(d->spool, id);
+	orig = j != NULL ? spool_job_original(j) : -1;
+	out = j != NULL ? spool_job_out(j, 0) : -1;
 	if (orig < 0 || out < 0) {
-		rc = admin_fail(why, whylen, 503, "cannot open the original");
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot open the original");
 		goto out;
 	}
 	rc = admin_rescan(d, orig, name, why, whylen);
-	if (rc != 0)
+	if (rc != SPOOL_OK)
 		goto out;
 	job_release_name(name, safe, sizeof(safe));
 	if (release_copy(out, safe, orig, final, sizeof(final), hex, &size, NULL, err,
 			 sizeof(err)) != 0) {
-		rc = admin_fail(why, whylen, 503, "%s", err);
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "%s", err);
 		goto out;
 	}
 	if (strcmp(hex, sha) != 0) {
 		/* not the bytes that were received and inspected */
 		release_unlink(out, final);
-		rc = admin_fail(why, whylen, 503, "the original's SHA-256 changed in the spool");
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "the original's SHA-256 changed in the "
+				"spool");
 		goto out;
 	}
 	old = json_dumps(res, JSON_COMPACT);
@@ -326,10 +289,9 @@ int spool_release_original(struct daemon *d, const char *id, const char *approve
 			"size", (json_int_t)size, "mode", "original", "item", name,
 			"original", 1);
 	if (old == NULL || art == NULL || json_array_append(arts, art) != 0 ||
-	    (text = json_dumps(res, JSON_COMPACT)) == NULL ||
-	    spool_write_file_at(jd, "result.json", text) != 0) {
+	    (text = json_dumps(res, JSON_COMPACT)) == NULL || spool_job_rewrite(j, text) != 0) {
 		release_unlink(out, final);
-		rc = admin_fail(why, whylen, 503, "cannot record the released original");
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot record the released original");
 		goto out;
 	}
 	{
@@ -342,10 +304,10 @@ int spool_release_original(struct daemon *d, const char *id, const char *approve
 		/* no audit record, no release */
 		if (ev == NULL || audit_append(d->audit, ev) != 0) {
 			json_decref(ev);
-			if (spool_write_file_at(jd, "result.json", old) != 0)
-				log_warnx("job %s: cannot restore result.json", id);
+			if (spool_job_rewrite(j, old) != 0)
+				log_warnx("job %s: cannot restore its result", id);
 			release_unlink(out, final);
-			rc = admin_fail(why, whylen, 503, "cannot write the audit record: "
+			rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot write the audit record: "
 					"nothing released");
 			goto out;
 		}
@@ -362,93 +324,40 @@ out:
 		close(orig);
 	if (out >= 0)
 		close(out);
-	if (jd >= 0)
-		close(jd);
+	spool_job_close(j);
 	return rc;
 }
 
-/* when the job got its verdict: result.json's "finished", else its mtime */
-static time_t admin_finished(int jd, json_t *res)
-{
-	json_t *f = json_object_get(res, "finished");
-	struct stat st;
+struct admin_purged {
+	struct daemon *d;
+	uint32_t retention_days;
+	const char *via;
+};
 
-	if (json_is_integer(f))
-		return (time_t)json_integer_value(f);
-	if (fstatat(jd, "result.json", &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return st.st_mtime;
-	if (fstat(jd, &st) == 0)
-		return st.st_mtime;
-	return 0;
+static void admin_purged_one(void *arg, const char *id, json_t *res, time_t fin)
+{
+	struct admin_purged *p = arg;
+
+	admin_audit(p->d, json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:I, s:I, s:s}",
+				    "event", "purged", "job", id,
+				    "name", json_object_get(res, "name"),
+				    "sha256", json_object_get(res, "sha256"),
+				    "verdict", json_object_get(res, "verdict"),
+				    "finished", (json_int_t)fin,
+				    "retention_days", (json_int_t)p->retention_days,
+				    "via", p->via));
 }
 
-int spool_purge(struct daemon *d, uint32_t retention_days, const char *via, unsigned *purged)
+int admin_purge(struct daemon *d, uint32_t retention_days, const char *via, unsigned *purged)
 {
-	time_t now = time(NULL);
-	time_t cutoff = now - (time_t)retention_days * ADMIN_SECONDS_PER_DAY;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	int done, inc, rc = 0;
-	DIR *dp;
-	struct dirent *e;
+	time_t cutoff = time(NULL) - (time_t)retention_days * ADMIN_SECONDS_PER_DAY;
+	struct admin_purged p = { d, retention_days, via };
+	int rc;
 
-	*purged = 0;
 	pthread_mutex_lock(&d->jmu);
-	done = spool_subdir(d, "done");
-	inc = spool_subdir(d, "incoming");
-	dp = done >= 0 ? fdopendir(dup(done)) : NULL;
-	if (dp == NULL || inc < 0) {
-		rc = -1;
-		goto out;
-	}
-	/* names first: the directory changes under readdir otherwise */
-	while ((e = readdir(dp)) != NULL)
-		if (spool_valid_id(e->d_name))
-			g_ptr_array_add(ids, g_strdup(e->d_name));
-	for (guint i = 0; i < ids->len; i++) {
-		const char *id = ids->pdata[i];
-		int jd = openat(done, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		json_t *res;
-		time_t fin;
-
-		if (jd < 0)
-			continue;
-		res = spool_load_json_at(jd, "result.json", DAEMON_RESULT_MAX);
-		fin = admin_finished(jd, res);
-		close(jd);
-		if (fin > cutoff) {
-			json_decref(res);
-			continue;
-		}
-		/* out of done/ in one rename (a reader sees the job or nothing),
-		 * then deleted; incoming/ is emptied at start should we crash */
-		if (renameat(done, id, inc, id) != 0) {
-			log_warn("job %s: cannot purge", id);
-			json_decref(res);
-			rc = -1;
-			continue;
-		}
-		fsync(done);
-		release_remove_tree(inc, id, DAEMON_RM_DEPTH);
-		admin_audit(d, json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:I, s:I, s:s}",
-					 "event", "purged", "job", id,
-					 "name", json_object_get(res, "name"),
-					 "sha256", json_object_get(res, "sha256"),
-					 "verdict", json_object_get(res, "verdict"),
-					 "finished", (json_int_t)fin,
-					 "retention_days", (json_int_t)retention_days, "via", via));
-		json_decref(res);
-		(*purged)++;
-	}
+	rc = spool_purge(d->spool, cutoff, admin_purged_one, &p, purged);
+	pthread_mutex_unlock(&d->jmu);
 	if (*purged > 0)
 		log_info("purged %u finished job(s) older than %u day(s)", *purged, retention_days);
-out:
-	pthread_mutex_unlock(&d->jmu);
-	if (dp != NULL)
-		closedir(dp);
-	if (done >= 0)
-		close(done);
-	if (inc >= 0)
-		close(inc);
-	g_ptr_array_free(ids, TRUE);
 	return rc;
 }

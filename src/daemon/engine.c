@@ -69,9 +69,7 @@ int engine_reload(struct daemon *d)
 	struct scan_engine *eng = scan_engine_load(&d->cfg, d->cfg.database_dir, err, sizeof(err));
 
 	if (eng == NULL) {
-		pthread_mutex_lock(&d->mu);
-		d->reloads_failed++;
-		pthread_mutex_unlock(&d->mu);
+		metrics_reload(&d->metrics, 0);
 		pthread_mutex_lock(&d->emu);
 		snprintf(d->engine_error, sizeof(d->engine_error), "%s", err);
 		pthread_mutex_unlock(&d->emu);
@@ -93,9 +91,7 @@ int engine_reload(struct daemon *d)
 	d->engine_error[0] = '\0';
 	pthread_mutex_unlock(&d->emu);
 	engine_release(d, old);
-	pthread_mutex_lock(&d->mu);
-	d->reloads_ok++;
-	pthread_mutex_unlock(&d->mu);
+	metrics_reload(&d->metrics, 1);
 	log_info("signatures loaded from %s: %u signatures", d->cfg.database_dir,
 		 scan_engine_signatures(eng));
 	return 0;

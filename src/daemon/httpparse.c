@@ -4,7 +4,7 @@
  * from Content-Disposition and the job routes.  Fuzzed by fuzz_http.
  */
 #include "httpparse.h"
-#include "daemon.h"
+#include "mugai/jobid.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -73,6 +73,6 @@ int httpparse_route_job(const char *url, char *id, size_t idlen, int *route, con
 			return -1;
 		}
 	}
-	return spool_valid_id(id) ? 0 : -1;
+	return jobid_valid(id) ? 0 : -1;
 }
 

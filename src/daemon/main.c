@@ -17,6 +17,7 @@
  */
 #include "daemon.h"
 #include "mugai/log.h"
+#include "mugai/numparse.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -160,7 +161,13 @@ int main(int argc, char **argv)
 		case 'a': admin = optarg; break;
 		case 's': spool = optarg; break;
 		case 'd': dbdir = optarg; break;
-		case 'w': d.workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'w': {
+			uint64_t n;
+
+			/* 0 (refused below) when not a number of 1 to 256 */
+			d.workers = numparse_whole(optarg, &n, 256) == 0 ? (unsigned)n : 0;
+			break;
+		}
 		case 't': tokens = optarg; break;
 		case 'v': level = LOG_LVL_DEBUG; break;
 		case 'h': usage(stdout); return 0;
@@ -176,11 +183,13 @@ int main(int argc, char **argv)
 	if (dbdir != NULL)
 		g_strlcpy(d.cfg.database_dir, dbdir, sizeof(d.cfg.database_dir));
 	if (spool != NULL)
-		g_strlcpy(d.spool, spool, sizeof(d.spool));
+		g_strlcpy(d.spool_path, spool, sizeof(d.spool_path));
 	else if (getenv("STATE_DIRECTORY") != NULL)
-		snprintf(d.spool, sizeof(d.spool), "%s/spool", getenv("STATE_DIRECTORY"));
+		snprintf(d.spool_path, sizeof(d.spool_path), "%s/spool",
+			 getenv("STATE_DIRECTORY"));
 	else
-		snprintf(d.spool, sizeof(d.spool), "%s/mugai/spool", g_get_user_state_dir());
+		snprintf(d.spool_path, sizeof(d.spool_path), "%s/mugai/spool",
+			 g_get_user_state_dir());
 	{
 		const char *ap = admin != NULL ? admin : d.cfg.admin_socket;
 		int len;
@@ -191,7 +200,7 @@ int main(int argc, char **argv)
 			len = snprintf(d.admin_path, sizeof(d.admin_path), "%s/admin.sock",
 				       getenv("STATE_DIRECTORY"));
 		else
-			len = snprintf(d.admin_path, sizeof(d.admin_path), "%s/admin.sock", d.spool);
+			len = snprintf(d.admin_path, sizeof(d.admin_path), "%s/admin.sock", d.spool_path);
 		if (len < 0 || (size_t)len >= sizeof(d.admin_path))
 			fatalx("admin socket path longer than %zu bytes: set [daemon] admin_socket",
 			       sizeof(d.admin_path) - 1);
@@ -200,13 +209,10 @@ int main(int argc, char **argv)
 	if (tokens != NULL && load_tokens(&d, tokens) <= 0)
 		fatalx("no usable token in %s", tokens);
 	d.open_access = g_hash_table_size(d.tokens) == 0;
-	pthread_mutex_init(&d.mu, NULL);
 	pthread_mutex_init(&d.emu, NULL);
 	pthread_mutex_init(&d.jmu, NULL);
-	pthread_cond_init(&d.queue_cv, NULL);
-	pthread_cond_init(&d.intake_cv, NULL);
-	d.queue = g_queue_new();
-	d.intake = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, spool_intake_free);
+	metrics_init(&d.metrics);
+	worker_init(&d);
 
 	/* signals are taken synchronously by the main thread below */
 	sigemptyset(&set);
@@ -216,11 +222,12 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (spool_open(&d, err, sizeof(err)) != 0)
+	d.spool = spool_open(NULL, d.spool_path, err, sizeof(err));
+	if (d.spool == NULL)
 		fatalx("%s", err);
 	/* before the signatures load: a second mugaid on this spool stops here;
 	 * callers wait in the backlog until the listener is served */
-	admin_fd = http_admin_socket(d.admin_path, err, sizeof(err));
+	admin_fd = listen_admin_socket(d.admin_path, err, sizeof(err));
 	if (admin_fd < 0)
 		fatalx("%s", err);
 	{
@@ -229,7 +236,7 @@ int main(int argc, char **argv)
 		if (d.cfg.audit_path[0] != '\0')
 			g_strlcpy(apath, d.cfg.audit_path, sizeof(apath));
 		else
-			snprintf(apath, sizeof(apath), "%s/../audit.jsonl", d.spool);
+			snprintf(apath, sizeof(apath), "%s/../audit.jsonl", d.spool_path);
 		d.audit = audit_open(apath, &d.cfg, err, sizeof(err));
 		if (d.audit == NULL)
 			fatalx("%s", err);
@@ -238,37 +245,40 @@ int main(int argc, char **argv)
 	if (engine_reload(&d) != 0)
 		log_warnx("no signature database: every job fails until one is loaded "
 			  "(/readyz answers 503)");
-	if (spool_recover(&d) != 0)
-		fatalx("spool %s: cannot recover", d.spool);
-	if (spool_start_workers(&d, &workers) != 0)
+	/* the workers tell the parked ?wait requests when a job is done */
+	if (wait_start(&d.wait, d.cfg.max_waiters) != 0)
+		fatalx("cannot start the ?wait deadline thread");
+	d.notify.job_done = wait_job_done;
+	d.notify.arg = &d.wait;
+	if (worker_recover(&d) != 0)
+		fatalx("spool %s: cannot recover", d.spool_path);
+	if (worker_start(&d, &workers) != 0)
 		fatalx("cannot start the workers");
 	{
 		unsigned n;
 
-		spool_purge(&d, d.cfg.retention_days, "housekeeping", &n);
+		admin_purge(&d, d.cfg.retention_days, "housekeeping", &n);
 		last_purge = time(NULL);
 	}
-	if (http_wait_start(&d) != 0)
-		fatalx("cannot start the ?wait deadline thread");
 	raise_nofile(d.cfg.max_waiters);
-	intake = http_start(&d, d.intake_addr, LISTEN_INTAKE, -1, err, sizeof(err));
+	intake = listen_start(&d, d.intake_addr, LISTEN_INTAKE, -1, err, sizeof(err));
 	if (intake == NULL)
 		fatalx("intake: %s", err);
-	release = http_start(&d, d.release_addr, LISTEN_RELEASE, -1, err, sizeof(err));
+	release = listen_start(&d, d.release_addr, LISTEN_RELEASE, -1, err, sizeof(err));
 	if (release == NULL)
 		fatalx("release: %s", err);
-	adm = http_start(&d, d.admin_path, LISTEN_ADMIN, admin_fd, err, sizeof(err));
+	adm = listen_start(&d, d.admin_path, LISTEN_ADMIN, admin_fd, err, sizeof(err));
 	if (adm == NULL)
 		fatalx("%s", err);
 	{
 		const char *ic, *ik, *rc, *rk;
 
-		http_tls_paths(&d, LISTEN_INTAKE, &ic, &ik, err, sizeof(err));
-		http_tls_paths(&d, LISTEN_RELEASE, &rc, &rk, err, sizeof(err));
+		listen_tls_paths(&d, LISTEN_INTAKE, &ic, &ik, err, sizeof(err));
+		listen_tls_paths(&d, LISTEN_RELEASE, &rc, &rk, err, sizeof(err));
 		log_info("intake on %s://%s, release on %s://%s", ic ? "https" : "http",
 			 d.intake_addr, rc ? "https" : "http", d.release_addr);
 	}
-	log_info("admin on %s, spool %s, %u workers%s", d.admin_path, d.spool, d.workers,
+	log_info("admin on %s, spool %s, %u workers%s", d.admin_path, d.spool_path, d.workers,
 		 d.open_access ? ", no tokens (loopback only)" : "");
 	sd_notify_ready("READY=1\nSTATUS=serving");
 
@@ -287,7 +297,7 @@ int main(int argc, char **argv)
 		    time(NULL) < last_purge) {
 			unsigned n;
 
-			spool_purge(&d, d.cfg.retention_days, "housekeeping", &n);
+			admin_purge(&d, d.cfg.retention_days, "housekeeping", &n);
 			last_purge = time(NULL);
 		}
 		if (sig < 0 && errno == EAGAIN) {
@@ -307,13 +317,14 @@ int main(int argc, char **argv)
 	sd_notify_ready("STOPPING=1");
 	log_info("stopping");
 	/* MHD_stop_daemon() wants no suspended connection left */
-	http_wait_stop(&d);
+	wait_stop(&d.wait);
 	MHD_stop_daemon(intake);
 	MHD_stop_daemon(release);
 	MHD_stop_daemon(adm);
 	unlink(d.admin_path);
-	spool_stop_workers(&d, workers);
+	worker_stop(&d, workers);
 	engine_release(&d, d.engine);
 	audit_close(d.audit);
+	spool_close(d.spool);
 	return 0;
 }

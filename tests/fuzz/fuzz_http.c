@@ -1,17 +1,13 @@
 /* fuzz_http.c - mugaid's own request parsing: Content-Disposition names and
  * the job routes (an id that is not 32 hex digits never reaches the spool) */
 #include "httpparse.h"
+#include "mugai/jobid.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int spool_valid_id(const char *id)
-{
-	return strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(name, '\0', sizeof(name)) == NULL)
 		abort();
 	if (httpparse_route_job(in, id, sizeof(id), &route, &n) == 0) {
-		if (!spool_valid_id(id) || strstr(id, "..") != NULL || strchr(id, '/') != NULL)
+		if (!jobid_valid(id) || strstr(id, "..") != NULL || strchr(id, '/') != NULL)
 			abort();
 		if (route < ROUTE_JOB || route > ROUTE_RELEASE_ORIGINAL ||
 		    (route != ROUTE_ARTEFACT && *n != '\0'))

@@ -41,5 +41,7 @@ for l in lines:
 sys.exit(0 if ok else 1)
 PY
 }
+# eicar FILE: the EICAR test string (68 bytes, no newline) into FILE
+eicar() { printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$1"; }
 # the only files under DIR are those listed (relative, sorted, newline separated)
 files_under() { (cd "$1" && find . -type f -o -type l | sed 's|^\./||' | LC_ALL=C sort); }

@@ -9,23 +9,22 @@
 # admin METHOD PATH [curl args...]: HTTP over the admin socket
 admin() { m=$1; p=$2; shift 2; curl -s --unix-socket "$SOCK" -X "$m" "$@" "http://localhost$p"; }
 acode() { m=$1; p=$2; shift 2; curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X "$m" "$@" "http://localhost$p"; }
-job_of() { curl -s -X POST --data-binary @"$1" "$U/v1/jobs?filename=$2&wait=30" | json 'd["id"]'; }
 
 cp -r "$MUGAI_TESTDB" "$T/db"
 mkdir -p "$T/z"
 printf '会議資料: 第3回 打ち合わせ\n' > "$T/z/memo.txt"
 (cd "$T/z" && zip -q -P secret ../ppap.zip memo.txt && zip -q -P secret ../ppap2.zip memo.txt)
 cp "$T/z/memo.txt" "$T/memo.txt"
-printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$T/eicar.com"
+eicar "$T/eicar.com"
 
 # 1. defaults: release-original disabled, admin socket <spool>/admin.sock
 mkdir -p "$T/a"
 start --spool "$T/a/spool" --database "$T/db" --workers 2
 SOCK="$T/a/spool/admin.sock"
 check "admin socket at <spool>/admin.sock, mode 0660" test "$(stat -c '%F %a' "$SOCK")" = "socket 660"
-memo=$(job_of "$T/memo.txt" memo.txt)
-eicar=$(job_of "$T/eicar.com" eicar.com)
-ppap=$(job_of "$T/ppap.zip" ppap.zip)
+memo=$(submit "$T/memo.txt" memo.txt)
+eicar=$(submit "$T/eicar.com" eicar.com)
+ppap=$(submit "$T/ppap.zip" ppap.zip)
 check "PPAP zip held: encrypted" test "$(curl -s "$U/v1/jobs/$ppap" | json 'd["verdict"], d["reason"], len(d["artefacts"])')" = "held encrypted 0"
 
 admin GET /v1/admin/jobs > "$T/list.json"
@@ -83,12 +82,12 @@ check "right password (form field): released, the member listed" \
 curl -s "$R$(json 'd["artefacts"][0]["url"]' < "$T/p2.json")" -o "$T/member.txt"
 check "the released member is the zipped file's text" cmp -s "$T/member.txt" "$T/memo.txt"
 check "password for the released job now: 409" test "$(code -X POST -d '{"password":"secret"}' "$U/v1/jobs/$ppap/password")" = 409
-check "audit: two 'password tried' records" test "$(grep -c '"event":"password tried"' "$T/a/audit.jsonl")" -eq 2
+check "audit: two 'password tried' records" test "$(audit_events "password tried" "" "$T/a/audit.jsonl")" -eq 2
 check "the password is in no log, audit record or result" sh -c \
     "! grep -rq -e secret -e wrong-pw-9731 '$T/a/audit.jsonl' '$T/daemon.log' '$T/a/spool'"
 
 # mugai password: the password from stdin (or a prompt), never from argv
-ppap3=$(job_of "$T/ppap.zip" ppap3.zip)
+ppap3=$(submit "$T/ppap.zip" ppap3.zip)
 echo "  ppap3.zip: $(curl -s "$U/v1/jobs/$ppap3" | json 'd["verdict"], d["reason"], [(i["path"], i["verdict"], i.get("reason")) for i in d["items"]]')"
 set +e
 printf 'wrong-pw-5512\n' | "$MUGAI" password --server "$U" --wait 30 "$ppap3" > "$T/cp1.txt"; rc1=$?
@@ -107,7 +106,7 @@ check "mugai password for a job no longer held: exit 2 with the server's reason"
 check "mugai password: empty stdin, too long, or no job id: exit 2" \
     sh -c "[ $rc4 -eq 2 ] && [ $rc5 -eq 2 ] && [ $rc6 -eq 2 ]"
 check "audit: the refused CLI calls sent nothing (four password tries in all)" \
-    test "$(grep -c '"event":"password tried"' "$T/a/audit.jsonl")" -eq 4
+    test "$(audit_events "password tried" "" "$T/a/audit.jsonl")" -eq 4
 check "the CLI's passwords are in no log, audit record or result" sh -c \
     "! grep -rq -e wrong-pw-5512 '$T/a/audit.jsonl' '$T/daemon.log' '$T/a/spool'"
 
@@ -179,8 +178,8 @@ mkdir -p "$T/b"
 printf '[daemon]\nretention_days = 0\n' > "$T/zero.conf"
 start --spool "$T/b/spool" --database "$T/db" --workers 2 --config "$T/zero.conf" --admin-socket "$T/b/adm.sock"
 SOCK="$T/b/adm.sock"
-j1=$(job_of "$T/memo.txt" memo.txt)
-j2=$(job_of "$T/eicar.com" eicar.com)
+j1=$(submit "$T/memo.txt" memo.txt)
+j2=$(submit "$T/eicar.com" eicar.com)
 check "before the purge: both jobs answer 200" sh -c "[ $(code $U/v1/jobs/$j1) = 200 ] && [ $(code $U/v1/jobs/$j2) = 200 ]"
 "$MUGAI" admin purge --socket "$SOCK" > "$T/purge.txt"
 check "mugai admin purge: 2 jobs" grep -q '^purged 2 finished job' "$T/purge.txt"

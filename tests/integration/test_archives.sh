@@ -42,8 +42,8 @@ check "member under its UTF-8 name" test -f "$T/jp/minutes/議事録/第1回議�
 check "member content intact" grep -q "議事録 第1回" "$T/jp/minutes/議事録/第1回議事録.txt"
 
 # PPAP: password-protected zips
-(cd "$T" && printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > eicar.com \
-    && printf '会議資料です\n' > memo.txt \
+eicar "$T/eicar.com"
+(cd "$T" && printf '会議資料です\n' > memo.txt \
     && zip -q -P himitsu ppap-eicar.zip eicar.com && zip -q -P himitsu ppap-clean.zip memo.txt \
     && rm eicar.com memo.txt)
 sanitize -o "$T/p1" "$T/ppap-eicar.zip" "$T/ppap-clean.zip"

@@ -52,7 +52,7 @@ check "scan-only off by default: converted to UTF-8 text, the report says why" r
     'r["verdict"] == "released" and r["artefacts"][0]["mode"] == "text" and "allow_scan_only" in r["items"][0]["note"]'
 printf '[policy]\nallow_scan_only = true\n' > "$T/scan.conf"
 "$MUGAI_BIN/mkpdf" "$T/doc.pdf" --pages 1
-printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$T/eicar.txt"
+eicar "$T/eicar.txt"
 sanitize --config "$T/scan.conf" --mode scan -o "$T/scan-on" "$T/kazei.csv" "$T/doc.pdf" "$T/eicar.txt"
 check "scan-only on: the CSV released as mode scan" report_all \
     'r["name"] != "kazei.csv" or (r["verdict"] == "released" and r["artefacts"][0]["mode"] == "scan")'

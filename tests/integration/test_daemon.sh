@@ -29,7 +29,7 @@ curl -s -X POST -H "Content-Disposition: attachment; filename*=UTF-8''%E8%B3%87%
     --data-binary @"$T/memo.txt" "$U/v1/jobs?wait=30" > "$T/r3.json"
 check "RFC 5987 filename*=" test "$(json 'd["name"]' < "$T/r3.json")" = 資料.txt
 
-printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$T/eicar.com"
+eicar "$T/eicar.com"
 curl -s -X POST --data-binary @"$T/eicar.com" "$U/v1/jobs?filename=eicar.com&wait=30" > "$T/r4.json"
 check "EICAR blocked, no artefact" test "$(json 'd["verdict"], len(d["artefacts"])' < "$T/r4.json")" = "blocked 0"
 

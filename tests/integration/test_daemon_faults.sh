@@ -46,11 +46,8 @@ code=$(curl -s -o "$T/r.json" -w '%{http_code}' -X POST --data-binary @"$T/memo.
 : > "$T/fail"
 check "worker busy, fsync of original fails: 503" test "$code" = 503
 check "  ... nothing of it left in incoming/" test "$(jobs_in incoming)" = 0
-for i in $(seq 1 100); do
-    [ "$(curl -s "$U/v1/jobs/$busy" | json 'd["state"]')" = done ] && break
-    sleep 0.1
-done
-check "  ... and the busy job went on: released" test "$(curl -s "$U/v1/jobs/$busy" | json 'd["verdict"]')" = released
+wait_state "$busy" done || true
+check "  ... and the busy job went on: released" test "$(job_state "$busy" 'd["verdict"]')" = released
 check "  ... nothing but it in the spool" \
     test "$(jobs_in incoming)$(jobs_in queue)$(jobs_in active)$(jobs_in done)" = 0001
 
@@ -62,7 +59,7 @@ check "fsync of out/ fails: the job is failed" test "$(json 'd["verdict"]' < "$T
 check "  ... with no artefact" test "$(json 'len(d["artefacts"])' < "$T/r.json")" = 0
 check "  ... and nothing in its out/" test -z "$(ls -A "$T/spool/done/$id/out")"
 check "  ... and the audit log's last verdict for it says failed" \
-    test "$(grep "\"event\":\"verdict\".*\"job\":\"$id\"" "$T/audit.jsonl" | tail -1 | json 'd["verdict"]')" = failed
+    test "$(audit_lines verdict "$id" | tail -1 | json 'd["verdict"]')" = failed
 
 # the verdict cannot be made durable: no verdict is given, the job waits
 # in queue/ with an empty result.json (not taken for a recorded one), and
@@ -74,9 +71,9 @@ id=$(json 'd["id"]' < "$T/r.json")
 check "fsync of result.json fails: 202, no verdict" test "$code" = 202
 check "  ... the job waits in queue/" test -d "$T/spool/queue/$id"
 check "  ... its result.json is empty" test ! -s "$T/spool/queue/$id/result.json"
-check "  ... nothing is served for it" test "$(curl -s "$U/v1/jobs/$id" | json 'd["state"]')" = queued
+check "  ... nothing is served for it" test "$(job_state "$id")" = queued
 check "  ... the audit log says its verdict was not recorded" \
-    grep -q "\"event\":\"verdict not recorded\".*\"job\":\"$id\"" "$T/audit.jsonl"
+    test "$(audit_events "verdict not recorded" "$id")" = 1
 
 # well again: the same daemon serves
 : > "$T/fail"
@@ -85,12 +82,9 @@ check "disk well again: released" test "$(json 'd["verdict"]' < "$T/r.json")" = 
 check "the daemon is alive" kill -0 $PID
 stop
 start --spool "$T/spool" --database "$T/db" --workers 1
-for i in $(seq 1 100); do
-    [ "$(curl -s "$U/v1/jobs/$id" | json 'd["state"]')" = done ] && break
-    sleep 0.1
-done
+wait_state "$id" done || true
 check "after a restart the job whose verdict was lost ran again: released" \
-    test "$(curl -s "$U/v1/jobs/$id" | json 'd.get("verdict")')" = released
+    test "$(job_state "$id" 'd.get("verdict")')" = released
 
 # a filter that runs past [limits] filter_timeout is killed: the job fails,
 # nothing is released, and /metrics counts it by reason

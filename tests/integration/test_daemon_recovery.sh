@@ -9,22 +9,20 @@
 # kill -9, as the disk could hold it after a power cut.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
-verdicts() { grep "\"event\":\"verdict\".*\"job\":\"$1\"" "$T/audit.jsonl" | grep -vc '"recovered":true' || true; }
-recovered() { grep "\"event\":\"verdict\".*\"job\":\"$1\"" "$T/audit.jsonl" | grep -c '"recovered":true' || true; }
-submit() {
-    curl -s -X POST --data-binary @"$T/memo.txt" "$U/v1/jobs?filename=$1&wait=30" | json 'd["id"]'
-}
-state() { curl -s "$U/v1/jobs/$1" | json 'd["state"] + " " + str(d.get("verdict"))'; }
+# the verdict lines of a job from its runs, and those marked recovered
+verdicts() { audit_lines verdict "$1" | grep -vc '"recovered":true' || true; }
+recovered() { audit_lines verdict "$1" | grep -c '"recovered":true' || true; }
+state() { job_state "$1" 'd["state"] + " " + str(d.get("verdict"))'; }
 
 cp -r "$MUGAI_TESTDB" "$T/db"
 printf '会議資料 recovery memo\n' > "$T/memo.txt"
 start --spool "$T/spool" --database "$T/db" --workers 1
-committed_q=$(submit committed-q.txt)
-committed_a=$(submit committed-a.txt)
-no_artefact=$(submit no-artefact.txt)
-torn=$(submit torn.txt)
-empty=$(submit empty.txt)
-password=$(submit password.txt)
+committed_q=$(submit "$T/memo.txt" committed-q.txt)
+committed_a=$(submit "$T/memo.txt" committed-a.txt)
+no_artefact=$(submit "$T/memo.txt" no-artefact.txt)
+torn=$(submit "$T/memo.txt" torn.txt)
+empty=$(submit "$T/memo.txt" empty.txt)
+password=$(submit "$T/memo.txt" password.txt)
 for id in $committed_q $committed_a $no_artefact $torn $empty $password; do
     check "job $id released before the kill" test "$(state "$id")" = "done released"
 done

@@ -1,10 +1,11 @@
 #!/bin/sh
 # EICAR inside zip, nested zip, tar.gz, 7z and as a PDF attachment: blocked.
 . "$(dirname "$0")/lib.sh"
+eicar "$T/e.com"
 python3 - "$T" <<'PY'
 import io, sys, tarfile, zipfile, zlib
 d = sys.argv[1]
-E = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+E = open(d + "/e.com", "rb").read()
 def zbytes(entries):
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
@@ -37,8 +38,7 @@ out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (le
 open(d + "/attachment.pdf", "wb").write(out.getvalue())
 PY
 check "PDF attachment does not hold EICAR in clear" sh -c "! grep -q EICAR '$T/attachment.pdf'"
-(cd "$T" && printf 'X5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > e.com \
-    && 7z a -bd -y eicar.7z e.com >/dev/null && rm e.com)
+(cd "$T" && 7z a -bd -y eicar.7z e.com >/dev/null && rm e.com)
 sanitize -o "$T/out" "$T/eicar.zip" "$T/nested.zip" "$T/eicar.tar.gz" "$T/eicar.7z" "$T/attachment.pdf"
 check "exit status 1" test "$RC" -eq 1
 check "5 reports" test "$(wc -l < "$T/report.jsonl")" -eq 5

@@ -1,0 +1,197 @@
+/*
+ * upload.c - POST /v1/jobs: the body (raw, or the first file of a
+ * multipart/form-data body) streams into a new job of the spool, never
+ * whole into memory.  A Content-Length over [limits] input_max_size is
+ * refused with 413 before the body is read; an upload that grows over it
+ * is cut off.  Then the worker pool makes it a durable, queued job.
+ */
+#include "http.h"
+#include "httpparse.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct upload {
+	int kind;                      /* REQ_UPLOAD */
+	char id[JOBID_LEN + 1];
+	int fd;                        /* the job's original; -2 once committed */
+	uint64_t size;
+	char name[DAEMON_NAME_MAX + 1];
+	int mode;
+	int wait;
+	struct MHD_PostProcessor *pp;
+	int multipart;
+	int have_file;
+	int bad;                       /* malformed multipart */
+	int too_large;
+	int write_error;
+	struct listener *l;
+	struct waiter w;
+};
+
+static int upload_write(struct upload *u, const char *data, size_t size)
+{
+	struct daemon *d = u->l->d;
+
+	if (u->size + size > d->cfg.input_max_size) {
+		u->too_large = 1;
+		return -1;
+	}
+	while (size > 0) {
+		ssize_t n = write(u->fd, data, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			u->write_error = 1;
+			return -1;
+		}
+		data += n;
+		size -= (size_t)n;
+		u->size += (uint64_t)n;
+	}
+	return 0;
+}
+
+static enum MHD_Result upload_post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+					const char *filename, const char *content_type,
+					const char *transfer_encoding, const char *data,
+					uint64_t off, size_t size)
+{
+	struct upload *u = cls;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	(void)off;
+	if (filename == NULL || key == NULL)
+		return MHD_YES; /* plain form fields are ignored */
+	if (u->have_file == 0) {
+		u->have_file = 1;
+		if (u->name[0] == '\0')
+			g_strlcpy(u->name, filename, sizeof(u->name));
+	} else if (u->have_file == 2) {
+		return MHD_YES; /* one file per job: the first */
+	}
+	if (size > 0 && upload_write(u, data, size) != 0)
+		return MHD_NO;
+	return MHD_YES;
+}
+
+/* an upload not committed goes from the spool */
+static void upload_free(struct upload *u)
+{
+	if (u->pp != NULL)
+		MHD_destroy_post_processor(u->pp);
+	if (u->fd >= 0)
+		close(u->fd);
+	if (u->fd != -2 && u->id[0] != '\0')
+		spool_intake_abort(u->l->d->spool, u->id);
+	free(u);
+}
+
+void upload_completed(struct upload *u)
+{
+	wait_forget(&u->l->d->wait, &u->w);
+	upload_free(u);
+}
+
+static enum MHD_Result upload_finish(struct upload *u, struct MHD_Connection *c)
+{
+	struct daemon *d = u->l->d;
+	int rc;
+
+	if (u->bad || (u->multipart && !u->have_file))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+				   u->bad ? "malformed multipart/form-data body"
+					  : "multipart body without a file field");
+	if (u->write_error)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
+				   "cannot write the upload to the spool");
+	if (u->name[0] == '\0')
+		g_strlcpy(u->name, "upload.bin", sizeof(u->name));
+	rc = worker_submit(d, u->id, u->name, u->mode, u->fd);
+	close(u->fd);
+	u->fd = -2; /* the spool's now: queued, or removed by worker_submit */
+	if (rc != 0)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
+				   "cannot queue the job");
+	return reply_wait_answer(d, c, &u->w, u->id, u->wait);
+}
+
+enum MHD_Result upload_request(struct upload *u, struct MHD_Connection *c, const char *data,
+			       size_t *size)
+{
+	if (u->w.phase != WAIT_NONE) /* resumed after a ?wait */
+		return reply_wait_answer(u->l->d, c, &u->w, u->id, 0);
+	if (*size == 0)
+		return upload_finish(u, c);
+	if (!u->too_large && !u->bad) {
+		if (u->multipart) {
+			if (MHD_post_process(u->pp, data, *size) != MHD_YES && !u->too_large)
+				u->bad = 1;
+		} else {
+			upload_write(u, data, *size);
+		}
+	}
+	*size = 0;
+	/* over the limit: stop reading, drop the connection */
+	return u->too_large ? MHD_NO : MHD_YES;
+}
+
+enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, void **con_cls)
+{
+	struct daemon *d = l->d;
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *cd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Disposition");
+	const char *fn = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "filename");
+	const char *mode = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mode");
+	struct upload *u;
+	enum MHD_Result ret;
+	int wait;
+
+	if (reply_length_over(c, d->cfg.input_max_size))
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
+				   "the upload is larger than [limits] input_max_size");
+	if (mode != NULL && config_parse_mode(mode) < 0)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-mode",
+				   "mode must be one of " CONFIG_MODES);
+	if (reply_parse_wait(c, &wait, &ret) != 0)
+		return ret;
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return MHD_NO;
+	u->kind = REQ_UPLOAD;
+	u->fd = -1;
+	u->l = l;
+	u->mode = mode == NULL ? 0 : config_parse_mode(mode);
+	u->wait = wait;
+	if (fn != NULL)
+		g_strlcpy(u->name, fn, sizeof(u->name));
+	else if (cd != NULL)
+		httpparse_disposition_name(cd, u->name, sizeof(u->name));
+	if (u->name[0] != '\0' && !g_utf8_validate(u->name, -1, NULL)) {
+		free(u);
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-name", "the file name is not UTF-8");
+	}
+	if (spool_intake_create(d->spool, u->id, &u->fd) != 0) {
+		u->id[0] = '\0'; /* nothing of it is left in the spool */
+		upload_free(u);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "spool-error",
+				   "cannot create the job");
+	}
+	if (ct != NULL && g_ascii_strncasecmp(ct, "multipart/form-data", 19) == 0) {
+		u->multipart = 1;
+		u->pp = MHD_create_post_processor(c, HTTP_POST_BUFFER, upload_post_iter, u);
+		if (u->pp == NULL) {
+			upload_free(u);
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+					   "malformed multipart/form-data header");
+		}
+	}
+	*con_cls = u;
+	return MHD_YES;
+}

@@ -1,0 +1,448 @@
+/*
+ * test_spool.c - the spool interface (src/daemon/spool.h) over its
+ * directory backend: the commit point of an intake, what recovery makes of
+ * each state a crash can leave (an intake never committed, a verdict
+ * recorded but not moved to done, a torn or empty verdict, a verdict whose
+ * artefact is missing, a password waiting), the purge, and fsyncs that
+ * fail.  The layout is looked at only to make crash states by hand and to
+ * see what is left: that is the directory backend's business.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "spool.h"
+#include "mugai/log.h"
+#include "testutil.h"
+
+/* fsync, failing with EIO for a file or directory of a chosen name (the
+ * spool calls ours) */
+static const char *fail_name;
+static int fails;
+
+int fsync(int fd)
+{
+	char link[64], path[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (fail_name != NULL && n > 0) {
+		const char *base;
+
+		path[n] = '\0';
+		base = strrchr(path, '/');
+		if (base != NULL && strcmp(base + 1, fail_name) == 0) {
+			fails++;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+
+struct fixture {
+	char *dir;
+	int dfd;
+	struct spool *s;
+	/* what recovery reported */
+	GPtrArray *recovered, *queued;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	f->dir = tu_tmpdir(&f->dfd);
+	f->s = spool_open(NULL, f->dir, err, sizeof(err));
+	assert_non_null(f->s);
+	f->recovered = g_ptr_array_new_with_free_func(g_free);
+	f->queued = g_ptr_array_new_with_free_func(g_free);
+	fail_name = NULL;
+	fails = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	spool_close(f->s);
+	close(f->dfd);
+	tu_rmrf(f->dir);
+	g_ptr_array_free(f->recovered, TRUE);
+	g_ptr_array_free(f->queued, TRUE);
+	free(f);
+	return 0;
+}
+
+static void on_recovered(void *arg, const char *id, json_t *result)
+{
+	struct fixture *f = arg;
+
+	assert_string_equal(json_string_value(json_object_get(result, "state")), "done");
+	g_ptr_array_add(f->recovered, g_strdup(id));
+}
+
+static void on_queued(void *arg, const char *id)
+{
+	g_ptr_array_add(((struct fixture *)arg)->queued, g_strdup(id));
+}
+
+/* the spool after a crash: it is opened again, as mugaid does at start */
+static void restart(struct fixture *f)
+{
+	struct spool_recover_cb cb = { on_recovered, on_queued, f };
+	char err[256];
+
+	spool_close(f->s);
+	f->s = spool_open(NULL, f->dir, err, sizeof(err));
+	assert_non_null(f->s);
+	assert_int_equal(spool_recover(f->s, &cb), 0);
+}
+
+static int has(GPtrArray *a, const char *id)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(a->pdata[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* entries in the backend's directory sub (e.g. "incoming") */
+static int entries(struct fixture *f, const char *sub)
+{
+	char *path = g_build_filename(f->dir, sub, NULL);
+	GDir *d = g_dir_open(path, 0, NULL);
+	int n = 0;
+
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	if (d != NULL)
+		g_dir_close(d);
+	g_free(path);
+	return n;
+}
+
+/* a new intake with its original written: the id */
+static void intake(struct fixture *f, char id[JOBID_LEN + 1], int *ofd)
+{
+	static const char body[] = "会議資料 memo\n";
+
+	assert_int_equal(spool_intake_create(f->s, id, ofd), 0);
+	assert_true(jobid_valid(id));
+	assert_int_equal(write(*ofd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+}
+
+/* a new job, committed: queued */
+static void queued_job(struct fixture *f, char id[JOBID_LEN + 1])
+{
+	struct spool_job *j;
+	int ofd;
+
+	intake(f, id, &ofd);
+	j = spool_intake_open(f->s, id);
+	assert_non_null(j);
+	assert_int_equal(spool_intake_commit(j, "{\"name\":\"memo.txt\",\"mode\":\"auto\"}", ofd), 0);
+	spool_job_close(j);
+	close(ofd);
+}
+
+/* a result naming one artefact "memo.txt" of size bytes */
+static char *result_text(const char *id, const char *verdict, json_int_t size,
+			 json_int_t finished)
+{
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:I, s:[{s:s, s:I}]}", "id", id, "state",
+			      "done", "verdict", verdict, "reason", "", "finished", finished,
+			      "artefacts", "path", "memo.txt", "size", size);
+	char *text = json_dumps(r, JSON_COMPACT);
+
+	json_decref(r);
+	return text;
+}
+
+/* begin the job and release one artefact of 5 bytes into its out/: the
+ * handle (the worker's), active */
+static struct spool_job *worked_job(struct fixture *f, const char *id)
+{
+	struct spool_job *j = spool_job_begin(f->s, id);
+	int out, fd;
+
+	assert_non_null(j);
+	assert_int_equal(spool_state(f->s, id), SPOOL_ACTIVE);
+	out = spool_job_out(j, 1);
+	assert_true(out >= 0);
+	fd = openat(out, "memo.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "memo\n", 5), 5);
+	close(fd);
+	close(out);
+	return j;
+}
+
+/* a job recorded and moved to done, its verdict from finished */
+static void done_job(struct fixture *f, char id[JOBID_LEN + 1], const char *verdict,
+		     json_int_t finished)
+{
+	struct spool_job *j;
+	char *text;
+
+	queued_job(f, id);
+	j = worked_job(f, id);
+	text = result_text(id, verdict, 5, finished);
+	assert_int_equal(spool_job_record(j, text), 0);
+	assert_int_equal(spool_job_finish(j), 0);
+	spool_job_close(j);
+	free(text);
+	assert_int_equal(spool_state(f->s, id), SPOOL_DONE);
+}
+
+/* Nothing is a job before its commit: not visible, and dropped by
+ * recovery; after the commit it is queued and survives a restart. */
+static void test_commit_point(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1], id2[JOBID_LEN + 1];
+	struct spool_job *j;
+	json_t *meta;
+	char buf[64];
+	int ofd, fd;
+
+	intake(f, id, &ofd);
+	j = spool_intake_open(f->s, id);
+	assert_non_null(j);
+	assert_int_equal(spool_state(f->s, id), SPOOL_NONE);
+	assert_int_equal(spool_intake_commit(j, "{\"name\":\"memo.txt\"}", ofd), 0);
+	spool_job_close(j);
+	close(ofd);
+	assert_int_equal(spool_state(f->s, id), SPOOL_QUEUED);
+	/* a second intake, never committed (the crash came before) */
+	intake(f, id2, &ofd);
+	close(ofd);
+	assert_int_equal(entries(f, "incoming"), 1);
+	restart(f);
+	assert_int_equal(spool_state(f->s, id), SPOOL_QUEUED);
+	assert_true(has(f->queued, id));
+	assert_false(has(f->queued, id2));
+	assert_int_equal(spool_state(f->s, id2), SPOOL_NONE);
+	assert_int_equal(entries(f, "incoming"), 0);
+	/* the worker reads what the intake wrote */
+	j = spool_job_begin(f->s, id);
+	assert_non_null(j);
+	meta = spool_job_meta(j);
+	assert_string_equal(json_string_value(json_object_get(meta, "name")), "memo.txt");
+	json_decref(meta);
+	fd = spool_job_original(j);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), (ssize_t)strlen("会議資料 memo\n"));
+	close(fd);
+	spool_job_close(j);
+}
+
+/* A job is done, and its artefact served, only once finished. */
+static void test_done_and_artefact(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1], buf[16], *text;
+	int fd;
+
+	done_job(f, id, "released", (json_int_t)time(NULL));
+	text = spool_result_load(f->s, id);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"released\""));
+	free(text);
+	fd = spool_artefact_open(f->s, id, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+	close(fd);
+	assert_int_equal(spool_artefact_open(f->s, id, 1), -1);
+	/* not an id: never reaches the backend */
+	assert_int_equal(spool_state(f->s, "../done"), SPOOL_NONE);
+	assert_null(spool_result_load(f->s, "0123"));
+}
+
+/* A verdict recorded in queue/ or active/ before the crash, with its
+ * artefact in place, is final: recovery moves the job to done and says
+ * so; it does not run again. */
+static void test_recover_recorded(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1], *text;
+	struct spool_job *j;
+
+	queued_job(f, id);
+	j = worked_job(f, id);
+	text = result_text(id, "released", 5, (json_int_t)time(NULL));
+	assert_int_equal(spool_job_record(j, text), 0);
+	spool_job_close(j); /* the crash: never finished */
+	free(text);
+	assert_int_equal(spool_state(f->s, id), SPOOL_ACTIVE);
+	restart(f);
+	assert_int_equal(spool_state(f->s, id), SPOOL_DONE);
+	assert_true(has(f->recovered, id));
+	assert_false(has(f->queued, id));
+	assert_true(spool_artefact_open(f->s, id, 0) >= 0);
+}
+
+/* A torn verdict, an empty one, or one whose artefact is not all there
+ * runs again: queued, its partial out/ gone, its result emptied. */
+static void test_recover_rerun(void **state)
+{
+	struct fixture *f = *state;
+	char id[3][JOBID_LEN + 1], *whole = NULL;
+	struct spool_job *j;
+
+	for (int k = 0; k < 3; k++) {
+		queued_job(f, id[k]);
+		j = worked_job(f, id[k]);
+		free(whole);
+		whole = result_text(id[k], "released", k == 2 ? 6 : 5, (json_int_t)time(NULL));
+		if (k == 0)
+			whole[strlen(whole) / 2] = '\0'; /* torn */
+		else if (k == 1)
+			whole[0] = '\0'; /* empty: the intake's */
+		assert_int_equal(spool_job_record(j, whole), 0);
+		spool_job_close(j);
+	}
+	free(whole);
+	restart(f);
+	for (int k = 0; k < 3; k++) {
+		char *path = g_build_filename(f->dir, "queue", id[k], "out", "memo.txt", NULL);
+		char *res = g_build_filename(f->dir, "queue", id[k], "result.json", NULL);
+		struct stat st;
+
+		assert_int_equal(spool_state(f->s, id[k]), SPOOL_QUEUED);
+		assert_true(has(f->queued, id[k]));
+		assert_false(has(f->recovered, id[k]));
+		assert_int_equal(stat(path, &st), -1);
+		assert_int_equal(stat(res, &st), 0);
+		assert_int_equal(st.st_size, 0);
+		g_free(path);
+		g_free(res);
+	}
+}
+
+/* A held job given a password is queued with it; a complete earlier
+ * verdict beside a password waiting is not final: it runs again, and the
+ * worker gets the password. */
+static void test_password_waiting(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1], pw[64];
+	struct spool_job *j;
+
+	done_job(f, id, "held", (json_int_t)time(NULL));
+	assert_int_equal(spool_password(f->s, id, "himitsu", 7), SPOOL_OK);
+	assert_int_equal(spool_state(f->s, id), SPOOL_QUEUED);
+	assert_int_equal(spool_password(f->s, id, "again", 5), SPOOL_ERR_IO);
+	restart(f);
+	assert_true(has(f->queued, id));
+	assert_false(has(f->recovered, id));
+	j = spool_job_begin(f->s, id);
+	assert_non_null(j);
+	assert_int_equal(spool_job_password(j, pw, sizeof(pw)), 0);
+	assert_string_equal(pw, "himitsu");
+	assert_int_equal(spool_job_password(j, pw, 4), -1); /* over the cap */
+	assert_int_equal(spool_job_drop_password(j), 0);
+	assert_int_equal(spool_job_password(j, pw, sizeof(pw)), -1);
+	spool_job_close(j);
+}
+
+struct purged {
+	GPtrArray *ids;
+};
+
+static void on_purged(void *arg, const char *id, json_t *result, time_t finished)
+{
+	(void)result;
+	(void)finished;
+	g_ptr_array_add(((struct purged *)arg)->ids, g_strdup(id));
+}
+
+/* Finished jobs at or before the cutoff go, whole; newer ones and jobs
+ * not done stay. */
+static void test_purge(void **state)
+{
+	struct fixture *f = *state;
+	char old[JOBID_LEN + 1], young[JOBID_LEN + 1], waiting[JOBID_LEN + 1];
+	struct purged p = { g_ptr_array_new_with_free_func(g_free) };
+	time_t now = time(NULL);
+	unsigned n;
+
+	done_job(f, old, "released", (json_int_t)(now - 10 * 86400));
+	done_job(f, young, "blocked", (json_int_t)now);
+	queued_job(f, waiting);
+	assert_int_equal(spool_purge(f->s, now - 86400, on_purged, &p, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(p.ids->len, 1);
+	assert_string_equal(p.ids->pdata[0], old);
+	assert_int_equal(spool_state(f->s, old), SPOOL_NONE);
+	assert_int_equal(spool_artefact_open(f->s, old, 0), -1);
+	assert_int_equal(spool_state(f->s, young), SPOOL_DONE);
+	assert_int_equal(spool_state(f->s, waiting), SPOOL_QUEUED);
+	assert_int_equal(entries(f, "incoming"), 0);
+	g_ptr_array_free(p.ids, TRUE);
+}
+
+/* An intake whose data, meta or queue entry cannot be made durable is not
+ * committed, and its abort leaves nothing; a verdict that cannot be made
+ * durable is not recorded (and not left for recovery to take). */
+static void test_fsync_fails(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const names[] = { "original", "meta.json", "queue" };
+	char id[JOBID_LEN + 1], *text;
+	struct spool_job *j;
+	int ofd;
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		intake(f, id, &ofd);
+		j = spool_intake_open(f->s, id);
+		fail_name = names[k];
+		fails = 0;
+		assert_int_equal(spool_intake_commit(j, "{}", ofd), -1);
+		assert_true(fails > 0);
+		fail_name = NULL;
+		spool_job_close(j);
+		close(ofd);
+		spool_intake_abort(f->s, id);
+		assert_int_equal(spool_state(f->s, id), SPOOL_NONE);
+		assert_int_equal(entries(f, "incoming") + entries(f, "queue"), 0);
+	}
+	queued_job(f, id);
+	j = worked_job(f, id);
+	text = result_text(id, "released", 5, (json_int_t)time(NULL));
+	fail_name = "result.json";
+	assert_int_equal(spool_job_record(j, text), -1);
+	fail_name = NULL;
+	spool_job_close(j);
+	free(text);
+	restart(f);
+	assert_true(has(f->queued, id));
+	assert_false(has(f->recovered, id));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_commit_point, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_and_artefact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_rerun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
+	};
+
+	log_init("test_spool", LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
