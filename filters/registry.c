@@ -23,6 +23,8 @@ extern const struct filter_ops filter_ooxml_text FILTER_WEAK;
 extern const struct filter_ops filter_ooxml_cdr FILTER_WEAK;
 extern const struct filter_ops filter_office_pdf FILTER_WEAK;
 extern const struct filter_ops filter_office_ooxml FILTER_WEAK;
+extern const struct filter_ops filter_mime_unpack FILTER_WEAK;
+extern const struct filter_ops filter_mime_repack FILTER_WEAK;
 
 static const struct filter_ops *const table[] = {
 	&filter_pdf_image,
@@ -35,6 +37,8 @@ static const struct filter_ops *const table[] = {
 	&filter_ooxml_cdr,
 	&filter_office_pdf,
 	&filter_office_ooxml,
+	&filter_mime_unpack,
+	&filter_mime_repack,
 	NULL,
 };
 
