@@ -13,7 +13,7 @@ libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev libsystemd-de
 libgmime-3.0-dev libmilter-dev
 clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
-zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl
+zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl postfix
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 
 missing=""
@@ -23,6 +23,9 @@ done
 if [ -n "$missing" ]; then
     echo "setup-deps: installing:$missing"
     $SUDO apt-get update -qq
+    # Postfix (the mail tests run a private instance with postfix -c) must
+    # not ask for, or write, a system configuration
+    echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing
 else
