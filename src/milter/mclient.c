@@ -17,6 +17,7 @@
 #define MCLIENT_JSON_MAX (1024 * 1024)  /* a job's JSON answer */
 #define MCLIENT_POLL_MS 1000            /* between GET /v1/jobs/{id} while waiting */
 #define MCLIENT_WAIT_MAX 600            /* mugaid's largest ?wait= */
+#define MCLIENT_ADDR_MAX 1024           /* an envelope header line */
 
 struct mclient_sink {
 	GString *json;      /* the answer, when not to a file */
@@ -161,6 +162,21 @@ static json_t *mclient_get_job(const struct milter_conf *mc, const char *id, dou
 	return j;
 }
 
+/* a request header with an envelope address: control characters dropped,
+ * so that nothing from SMTP can end the header */
+static struct curl_slist *mclient_header(struct curl_slist *h, const char *name, const char *v)
+{
+	GString *s = g_string_new(name);
+
+	g_string_append(s, ": ");
+	for (const char *p = v; *p != '\0' && s->len < MCLIENT_ADDR_MAX; p++)
+		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+			g_string_append_c(s, *p);
+	h = curl_slist_append(h, s->str);
+	g_string_free(s, TRUE);
+	return h;
+}
+
 /* 32 lowercase hex digits, as mugaid names jobs: nothing else goes into a URL */
 static int mclient_id_ok(const char *id)
 {
@@ -188,19 +204,10 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 		goto out;
 	/* the envelope travels beside the message (PPAP follow-up mails need
 	 * it); mugaid ignores these headers until it uses them */
-	if (env->sender != NULL) {
-		char *v = g_strdup_printf("X-Mugai-Envelope-From: %s", env->sender);
-
-		hdrs = curl_slist_append(hdrs, v);
-		g_free(v);
-	}
-	for (guint i = 0; env->rcpts != NULL && i < env->rcpts->len; i++) {
-		char *v = g_strdup_printf("X-Mugai-Envelope-To: %s",
-					  (const char *)g_ptr_array_index(env->rcpts, i));
-
-		hdrs = curl_slist_append(hdrs, v);
-		g_free(v);
-	}
+	if (env->sender != NULL)
+		hdrs = mclient_header(hdrs, "X-Mugai-Envelope-From", env->sender);
+	for (guint i = 0; env->rcpts != NULL && i < env->rcpts->len; i++)
+		hdrs = mclient_header(hdrs, "X-Mugai-Envelope-To", g_ptr_array_index(env->rcpts, i));
 	hdrs = curl_slist_append(hdrs, "Content-Type: message/rfc822");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	rewind(msg);
@@ -215,8 +222,10 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 	if (j == NULL) {
 		if (status > 0)
 			snprintf(job->why, sizeof(job->why), "mugaid answered %ld", status);
-		else if (mclient_now() > deadline)
+		else if (mclient_now() > deadline) {
 			g_strlcpy(job->why, "timeout", sizeof(job->why));
+			job->timed_out = 1;
+		}
 		goto out;
 	}
 	id = json_string_value(json_object_get(j, "id"));
@@ -239,6 +248,7 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 		}
 		if (mclient_now() > deadline) {
 			g_strlcpy(job->why, "timeout", sizeof(job->why));
+			job->timed_out = 1;
 			goto out;
 		}
 		if (progress != NULL)

@@ -370,8 +370,8 @@ static sfsistat mm_eom(SMFICTX *ctx)
 	if (mclient_submit(&conf, c->msg, c->size, &c->env, &job, milter_progress, ctx) != 0) {
 		log_warnx("message from <%s>: %s", c->env.sender ? c->env.sender : "",
 			  job.why);
-		ret = milter_tempfail(ctx, job.why[0] == 't' ? "sanitisation timed out"
-							     : "sanitisation unavailable");
+		ret = milter_tempfail(ctx, job.timed_out ? "sanitisation timed out"
+							 : "sanitisation unavailable");
 		goto out;
 	}
 	if (strcmp(job.verdict, "blocked") == 0) {

@@ -1,12 +1,17 @@
 # mail_lib.sh - a private Postfix for the mail tests (sourced after lib.sh).
 #
-#   postfix_start MILTER_PORT   a Postfix instance under $T/pf (postfix -c:
+#   postfix_start MILTER_PORT [after]
+#                               a Postfix instance under $T/pf (postfix -c:
 #                               its own main.cf/master.cf, queue and log, no
 #                               chroot, no systemd) with smtpd on $SMTP_PORT
 #                               (127.0.0.1), the milter inet:127.0.0.1:PORT
 #                               (milter_default_action = tempfail) and every
 #                               message relayed to an SMTP sink on $SINK_PORT
-#                               that writes it to $SINK/NNNN.eml
+#                               that writes it to $SINK/NNNN.eml.  "after":
+#                               the milter on a second smtpd on loopback
+#                               ($SCAN_PORT, content_filter): the message is
+#                               queued first and deferred when the milter
+#                               tempfails (the recommended placement)
 #   postfix_stop                stop the instance and the sink
 #   postfix_flush               postqueue -f; postfix_queue: messages queued
 #   milter_start ARGS...        mugai-milter on $MILTER_PORT (pid $MILTER_PID)
@@ -27,7 +32,9 @@ mail_skip_unless_ready() {
 
 postfix_start() {
     milter_port=$1
-    SMTP_PORT=$(mail_port); SINK_PORT=$(mail_port)
+    placement=${2:-before}
+    SMTP_PORT=$(mail_port); SINK_PORT=$(mail_port); SCAN_PORT=$(mail_port)
+    if [ "$placement" = after ]; then main_milters=; else main_milters="inet:127.0.0.1:$milter_port"; fi
     mkdir -p "$PF/etc" "$PF/queue" "$PF/data" "$SINK"
     chmod 711 "$T"  # Postfix runs as postfix beneath it
     python3 "$HELPERS" sink "$SINK_PORT" "$SINK" > "$T/sink.log" 2>&1 &
@@ -59,7 +66,7 @@ relayhost = [127.0.0.1]:$SINK_PORT
 smtp_tls_security_level = none
 smtpd_tls_security_level = none
 message_size_limit = 104857600
-smtpd_milters = inet:127.0.0.1:$milter_port
+smtpd_milters = $main_milters
 milter_default_action = tempfail
 milter_protocol = 6
 milter_connect_timeout = 10s
@@ -69,8 +76,23 @@ queue_run_delay = 3600s
 minimal_backoff_time = 3600s
 maximal_backoff_time = 3600s
 EOF
-    cat > "$PF/etc/master.cf" <<EOF
+    if [ "$placement" = after ]; then
+        cat > "$PF/etc/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+  -o content_filter=mugai:[127.0.0.1]:$SCAN_PORT
+mugai     unix  -       -       n       -       4       smtp
+  -o smtp_send_xforward_command=yes
+  -o disable_mime_output_conversion=yes
+127.0.0.1:$SCAN_PORT inet n - n - - smtpd
+  -o content_filter=
+  -o smtpd_milters=inet:127.0.0.1:$milter_port
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_address_mappings
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+EOF
+    else
+        echo "127.0.0.1:$SMTP_PORT inet n - n - - smtpd" > "$PF/etc/master.cf"
+    fi
+    cat >> "$PF/etc/master.cf" <<EOF
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -110,6 +132,14 @@ postfix_stop() {
 
 postfix_flush() { postqueue -c "$PF/etc" -f; }
 postfix_queue() { find "$PF/queue/incoming" "$PF/queue/active" "$PF/queue/deferred" -type f 2>/dev/null | wc -l; }
+postfix_deferred() { find "$PF/queue/deferred" -type f 2>/dev/null | wc -l; }
+wait_deferred() { # until N messages are deferred (at most 60 s)
+    i=0
+    while [ "$(postfix_deferred)" -lt "$1" ]; do
+        i=$((i + 1)); [ $i -gt 600 ] && return 1
+        sleep 0.1
+    done
+}
 
 milter_start() {
     MILTER_PORT=${MILTER_PORT:-$(mail_port)}
