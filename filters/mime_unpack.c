@@ -440,7 +440,10 @@ static json_t *mu_walk(struct mu_state *st, GMimeObject *o, const char *id, unsi
 
 		if (m != NULL)
 			return mu_message(st, m, id, depth);
-		return json_pack("{s:s, s:s}", "kind", "multipart", "part", id);
+		/* an empty or unreadable message/rfc822: a part without content,
+		 * which mime-repack replaces by a notice */
+		return json_pack("{s:s, s:s, s:s, s:s}", "kind", "leaf", "part", id, "role",
+				 "attachment", "type", "message/rfc822");
 	}
 	if (GMIME_IS_PART(o))
 		return mu_leaf(st, GMIME_PART(o), id);

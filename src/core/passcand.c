@@ -78,7 +78,8 @@ static void passcand_value(struct passcand *pc, const char *a, const char *b)
 
 	while (changed && a < b) {
 		changed = 0;
-		while (a < b && (passcand_space(a) || g_str_has_prefix(a, "\xe3\x80\x80")))
+		while (a < b && (passcand_space(a) ||
+				 (b - a >= 3 && memcmp(a, "\xe3\x80\x80", 3) == 0)))
 			a += *a == ' ' || *a == '\t' ? 1 : 3;
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
 			b--;

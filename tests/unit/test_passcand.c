@@ -95,8 +95,20 @@ static void test_bounds(void **state)
 	assert_int_equal(pc.n, 0);
 	/* invalid UTF-8 and NUL bytes do not make it read past len */
 	memset(&pc, 0, sizeof(pc));
-	passcand_extract(&pc, "PW: a\xff\xfe\0PW: b", 15);
+	passcand_extract(&pc, "PW: a\xff\xfe\0PW: b", 13);
 	assert_true(pc.n <= 2);
+	/* text that is not NUL-terminated is read only up to its length */
+	{
+		static const char t[] = "パスワード：\xe3\x80\x80x9\xe3\x80\x80";
+		char *exact = malloc(sizeof(t) - 1);
+
+		memcpy(exact, t, sizeof(t) - 1);
+		memset(&pc, 0, sizeof(pc));
+		passcand_extract(&pc, exact, sizeof(t) - 1);
+		assert_int_equal(pc.n, 1);
+		assert_string_equal(pc.v[0], "x9");
+		free(exact);
+	}
 	/* only the first PASSCAND_SCAN_MAX bytes are looked at */
 	{
 		size_t big = PASSCAND_SCAN_MAX + 64;
