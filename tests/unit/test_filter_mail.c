@@ -605,6 +605,82 @@ static void test_repack_bad_plans(void **state)
 	tu_rmrf(dir);
 }
 
+/* an archive attachment: one part per released member, a notice per removed
+ * or held one; a long Japanese name in RFC 2231 sections reads back whole */
+static void test_repack_members(void **state)
+{
+	static const char *const long_name =
+		"令和六年度予算編成方針に関する各部局からの要求事項一覧と査定結果（第三回修正版）.pdf";
+	const struct filter_ops *ops = filter_lookup("mime-repack");
+	struct filter_limits lim;
+	struct filter_result res;
+	json_t *plan;
+	char *dir, *text, *raw;
+	int dfd, in, fd;
+	size_t len;
+	GMimeStream *st;
+	GMimeParser *p;
+	GMimeMessage *m;
+	GMimeMultipart *mp;
+
+	(void)state;
+	g_mime_init();
+	dir = tu_tmpdir(&dfd);
+	fd = openat(dfd, "a000001", O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(write(fd, "%PDF-1.4 x", 10), 10);
+	close(fd);
+	fd = openat(dfd, "a000002", O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(write(fd, "csv", 3), 3);
+	close(fd);
+	plan = json_pack("{s:i, s:s, s:[[s,s]], s:{s:s, s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}],"
+			 " s:[{s:s, s:s}], s:[{s:s, s:s}]}}",
+			 "version", 1, "job", "0123456789abcdef0123456789abcdef",
+			 "headers", "Subject", "s",
+			 "body", "kind", "leaf", "role", "attachment",
+			 "artefacts", "file", "a000001", "name", long_name, "type", "application/pdf",
+			 "file", "a000002", "name", "資料/表.csv", "type", "text/csv",
+			 "removed", "name", "資料/setup.exe", "reason", "malware: Win.Test.EICAR_HDB-1",
+			 "held", "name", "資料/内訳.zip", "reason", "encrypted");
+	text = json_dumps(plan, 0);
+	json_decref(plan);
+	in = tu_memfd(text, strlen(text));
+	free(text);
+	tu_limits(&lim);
+	assert_int_equal(ops->run(in, dfd, &lim, &res), 0);
+	close(in);
+	assert_int_equal(res.status, FILTER_OK);
+	raw = tu_read_at(dfd, "out.eml", &len);
+	assert_non_null(strstr(raw, "attachments=1 converted=2 removed=1 held=1"));
+	assert_non_null(strstr(raw, "filename*0*=UTF-8''"));
+	/* no line over RFC 5322's 998 characters */
+	for (char *l = raw, *e; (e = strstr(l, "\r\n")) != NULL; l = e + 2)
+		assert_true(e - l <= 998);
+	st = g_mime_stream_mem_new_with_buffer(raw, len);
+	p = g_mime_parser_new_with_stream(st);
+	m = g_mime_parser_construct_message(p, NULL);
+	mp = GMIME_MULTIPART(g_mime_message_get_mime_part(m));
+	assert_int_equal(g_mime_multipart_get_count(mp), 4);
+	assert_string_equal(g_mime_part_get_filename(GMIME_PART(g_mime_multipart_get_part(mp, 0))),
+			    long_name);
+	/* a member's path gives its base name */
+	assert_string_equal(g_mime_part_get_filename(GMIME_PART(g_mime_multipart_get_part(mp, 1))),
+			    "表.csv");
+	text = part_text(g_mime_multipart_get_part(mp, 2));
+	assert_non_null(strstr(text, "ウイルスが検出された"));
+	assert_non_null(strstr(text, "資料/setup.exe"));
+	g_free(text);
+	text = part_text(g_mime_multipart_get_part(mp, 3));
+	assert_non_null(strstr(text, "0123456789abcdef0123456789abcdef"));
+	assert_non_null(strstr(text, "パスワード"));
+	g_free(text);
+	g_object_unref(m);
+	g_object_unref(p);
+	g_object_unref(st);
+	g_free(raw);
+	close(dfd);
+	tu_rmrf(dir);
+}
+
 /* a part the plan does not account for never passes: a notice instead */
 static void test_repack_unaccounted(void **state)
 {
@@ -711,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_repack_html),
 		cmocka_unit_test(test_repack_bad_plans),
 		cmocka_unit_test(test_repack_unaccounted),
+		cmocka_unit_test(test_repack_members),
 		cmocka_unit_test(test_sandboxed),
 	};
 
