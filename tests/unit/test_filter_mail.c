@@ -574,6 +574,33 @@ static void test_repack_html(void **state)
 	run_done(&r);
 }
 
+/* an HTML body in Shift_JIS that says so in a <meta>: decoded once (by
+ * mime-unpack), never again by libxml2 from the meta */
+static const char msg_html_sjis[] =
+	"Subject: h\r\n"
+	"Content-Type: text/html; charset=Shift_JIS\r\n"
+	"Content-Transfer-Encoding: 8bit\r\n"
+	"\r\n"
+	"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
+	"</head><body><p>\x97\x5c\x8e\x5a \x87\x40</p></body></html>\r\n";
+
+static void test_repack_html_meta(void **state)
+{
+	struct run r;
+	GMimeMessage *m;
+	char *raw, *t;
+
+	(void)state;
+	g_mime_init();
+	m = repack(&r, msg_html_sjis, sizeof(msg_html_sjis) - 1, "{\"html\":\"text\"}", &raw);
+	t = part_text(g_mime_message_get_mime_part(m));
+	assert_non_null(strstr(t, "予算 \xe2\x91\xa0"));
+	g_free(t);
+	g_free(raw);
+	g_object_unref(m);
+	run_done(&r);
+}
+
 static void test_repack_bad_plans(void **state)
 {
 	static const char *const plans[] = {
@@ -785,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_unpack_limits),
 		cmocka_unit_test(test_repack_japanese),
 		cmocka_unit_test(test_repack_html),
+		cmocka_unit_test(test_repack_html_meta),
 		cmocka_unit_test(test_repack_bad_plans),
 		cmocka_unit_test(test_repack_unaccounted),
 		cmocka_unit_test(test_repack_members),
