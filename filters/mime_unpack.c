@@ -46,6 +46,8 @@
 #define MIME_UNPACK_MAX_CONTAINERS 256  /* multipart + message/rfc822, raw count */
 #define MIME_UNPACK_BLOCK (64 * 1024)
 #define MIME_UNPACK_SCAN_MAX (256 * 1024 * 1024) /* bytes pre-scanned for containers */
+#define MIME_UNPACK_HEADERS_MAX 1000    /* headers kept per message (Postfix's
+					 * header_size_limit allows far fewer) */
 
 struct mu_state {
 	int out_dir_fd;
@@ -147,7 +149,7 @@ static json_t *mu_headers(GMimeObject *o, char **subject)
 		    g_ascii_strcasecmp(name, "MIME-Version") == 0 ||
 		    g_ascii_strncasecmp(name, "X-Mugai-", 8) == 0)
 			continue;
-		if (strlen(raw) > MAILHDR_VALUE_MAX)
+		if (strlen(raw) > MAILHDR_VALUE_MAX || json_array_size(arr) >= MIME_UNPACK_HEADERS_MAX)
 			continue; /* a header no client shows: dropped */
 		v = mailhdr_unfold(raw);
 		if (g_ascii_strcasecmp(name, "Subject") == 0 && *subject == NULL)
