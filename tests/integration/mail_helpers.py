@@ -8,7 +8,8 @@
                                        milter's own tests, until the mail
                                        pipeline is wired in mugaid: MODE
                                        rebuild (a rebuilt message with
-                                       X-Mugai-Sanitized), failed, badsha, slow
+                                       X-Mugai-Sanitized), multipart (the same as
+                                       multipart/mixed), failed, badsha, slow
   mail_helpers.py send PORT FILE       send FILE with smtplib to 127.0.0.1:PORT;
                                        prints "sent" or the SMTP error code
 """
@@ -106,11 +107,17 @@ class Stub(http.server.BaseHTTPRequestHandler):
         kept = [h for h in headers if not h.lower().startswith((b"content-", b"mime-version",
                                                                 b"x-mugai-"))]
         body = (b"This is the rebuilt message of a %d-byte mail.\r\n" % size)
-        rebuilt = b"\r\n".join(kept + [
-            b"MIME-Version: 1.0", b"Content-Type: text/plain; charset=UTF-8",
-            b"Content-Transfer-Encoding: 8bit",
-            b"X-Mugai-Sanitized: attachments=0 converted=0 removed=0 held=0 html=none"]) \
-            + b"\r\n\r\n" + body
+        if mode == "multipart":  # a single part that became multipart
+            mime = [b"MIME-Version: 1.0", b'Content-Type: multipart/mixed; boundary="=_mugai_1"']
+            body = (b"--=_mugai_1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + body +
+                    b"--=_mugai_1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nnotice\r\n"
+                    b"--=_mugai_1--\r\n")
+            stamp = b"X-Mugai-Sanitized: attachments=1 converted=0 removed=1 held=0 html=none"
+        else:
+            mime = [b"MIME-Version: 1.0", b"Content-Type: text/plain; charset=UTF-8",
+                    b"Content-Transfer-Encoding: 8bit"]
+            stamp = b"X-Mugai-Sanitized: attachments=0 converted=0 removed=0 held=0 html=none"
+        rebuilt = b"\r\n".join(kept + mime + [stamp]) + b"\r\n\r\n" + body
         self.server.artefact = rebuilt
         sha = hashlib.sha256(rebuilt).hexdigest()
         if mode == "badsha":

@@ -124,6 +124,35 @@ echo "  mugai-milter VmHWM: $hwm kB"
 check "15 MiB: milter VmHWM < 64 MiB" test "$hwm" -lt 65536
 check "15 MiB: the rebuilt message is what was delivered" grep -q "rebuilt message of a 1[0-9]\{7\}-byte" "$SINK/0001.eml"
 
+# a single part that becomes multipart: the top-level Content-Type with the
+# new boundary, the old Content-Transfer-Encoding gone
+milter_stop
+stub multipart
+milter_start --server "http://127.0.0.1:$STUB"
+cat > "$T/single.eml" <<'EOF'
+From: sender@example.jp
+To: rcpt@example.lg.jp
+Subject: single
+MIME-Version: 1.0
+Content-Type: application/octet-stream; name="a.exe"
+Content-Transfer-Encoding: base64
+
+TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+EOF
+r=$(mail_send "$T/single.eml"); echo "  answer: $r"
+check "single to multipart: delivered" wait_delivered 3
+check "single to multipart: new Content-Type, no old CTE, two parts" python3 - "$SINK/0002.eml" <<'PY'
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+m = email.message_from_bytes(raw, policy=email.policy.default)
+ok = (m.get_content_type() == "multipart/mixed" and m.get_boundary() == "=_mugai_1"
+      and m["Content-Transfer-Encoding"] is None and len(m.get_all("Content-Type")) == 1
+      and len(list(m.iter_parts())) == 2 and b"TVqQ" not in raw)
+if not ok:
+    print("  ", m.get_content_type(), m.get_boundary(), m["Content-Transfer-Encoding"], raw[:600])
+sys.exit(0 if ok else 1)
+PY
+
 kill -TERM "$MILTER_PID"
 set +e
 wait "$MILTER_PID"; rc=$?
