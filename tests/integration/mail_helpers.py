@@ -99,6 +99,7 @@ class Stub(http.server.BaseHTTPRequestHandler):
             left -= len(b)
         mode = self.server.mode
         if mode == "slow":
+            print("posted", flush=True)  # the test waits for this line
             time.sleep(30)
         if "mode=mail" not in self.path:
             return self.send(400, b'{"error":{"code":"bad","message":"not mail"}}')

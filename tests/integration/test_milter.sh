@@ -83,6 +83,22 @@ r=$(mail_send "$T/plain.eml"); echo "  answer: $r"
 check "timeout: 451, nothing delivered" test "$r" = 451 -a "$(delivered)" -eq 0
 milter_stop
 
+# [milter] max_inflight: with one message at mugaid, the next gets 451 at once
+stub slow
+printf '[milter]\njob_timeout = 10\nmax_inflight = 1\n' > "$T/milter.conf"
+milter_start --server "http://127.0.0.1:$STUB" --config "$T/milter.conf"
+mail_send "$T/plain.eml" > "$T/first.out" &
+first=$!
+i=0
+until grep -q posted "$T/stub.log"; do i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1; done
+r=$(mail_send "$T/plain.eml"); echo "  answer while one is in flight: $r"
+check "in-flight limit: 451" test "$r" = 451
+grep -q "too many messages" "$PF/maillog" && ok "in-flight limit: the reply says so" || not_ok "in-flight limit: the reply says so"
+wait "$first" || true
+check "in-flight limit: the first one times out, 451" test "$(cat "$T/first.out")" = 451
+check "in-flight limit: nothing delivered" test "$(delivered)" -eq 0
+milter_stop
+
 stub rebuild
 milter_start --server "http://127.0.0.1:$STUB"
 r=$(mail_send "$T/plain.eml"); echo "  answer: $r"
