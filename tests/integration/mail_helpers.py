@@ -10,6 +10,7 @@
                                        rebuild (a rebuilt message with
                                        X-Mugai-Sanitized), multipart (the same as
                                        multipart/mixed), failed, badsha, slow
+                                       (30 s), slowok (8 s, then rebuild)
   mail_helpers.py send PORT FILE       send FILE with smtplib to 127.0.0.1:PORT;
                                        prints "sent" or the SMTP error code
 """
@@ -101,6 +102,8 @@ class Stub(http.server.BaseHTTPRequestHandler):
         if mode == "slow":
             print("posted", flush=True)  # the test waits for this line
             time.sleep(30)
+        elif mode == "slowok":  # longer than the MTA's milter timeout, then done
+            time.sleep(8)
         if "mode=mail" not in self.path:
             return self.send(400, b'{"error":{"code":"bad","message":"not mail"}}')
         hdr_end = head.find(b"\r\n\r\n")

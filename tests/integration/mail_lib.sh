@@ -12,6 +12,8 @@
 #                               ($SCAN_PORT, content_filter): the message is
 #                               queued first and deferred when the milter
 #                               tempfails (the recommended placement)
+#                               ($MILTER_CONTENT_TIMEOUT: Postfix's
+#                               milter_content_timeout, default 300s)
 #   postfix_stop                stop the instance and the sink
 #   postfix_flush               postqueue -f; postfix_queue: messages queued
 #   milter_start ARGS...        mugai-milter on $MILTER_PORT (pid $MILTER_PID)
@@ -71,7 +73,7 @@ milter_default_action = tempfail
 milter_protocol = 6
 milter_connect_timeout = 10s
 milter_command_timeout = 30s
-milter_content_timeout = 300s
+milter_content_timeout = ${MILTER_CONTENT_TIMEOUT:-300s}
 queue_run_delay = 3600s
 minimal_backoff_time = 3600s
 maximal_backoff_time = 3600s
