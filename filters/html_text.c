@@ -3,7 +3,9 @@
  * no entity loading, default depth limit).  script, style, iframe, object,
  * embed, noscript, template, svg and the head (except its title) are
  * dropped; block elements end lines, table cells are separated by tabs.
- * URLs are not kept, only the text of links.
+ * URLs are not kept, only the text of links; html_text_convert (used by
+ * mime-repack for mail bodies) can show them as text that no mail client
+ * turns into a link again (hxxp://).
  */
 #include "filter.h"
 #include "textenc.h"
@@ -66,8 +68,37 @@ static void html_newline(GString *out)
 		g_string_append_c(out, '\n');
 }
 
-/* Iterative walk: no recursion whatever the nesting depth. */
-static int html_walk(xmlNodePtr root, GString *out, uint64_t max)
+/* the href of an <a> element as text, for html_text_convert's links:
+ * active schemes (javascript:, data:, vbscript:) are not shown at all */
+static void html_link(xmlNodePtr n, GString *out)
+{
+	xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+	const char *h = (const char *)href;
+
+	if (href == NULL)
+		return;
+	while (*h == ' ' || *h == '\t' || *h == '\n' || *h == '\r')
+		h++;
+	if (*h != '\0' && *h != '#' && g_ascii_strncasecmp(h, "javascript:", 11) != 0 &&
+	    g_ascii_strncasecmp(h, "data:", 5) != 0 && g_ascii_strncasecmp(h, "vbscript:", 9) != 0) {
+		g_string_append(out, " <");
+		for (const char *p = h; *p != '\0' && *p != '\n' && *p != '\r'; p++)
+			if (*p != '<' && *p != '>')
+				g_string_append_c(out, *p);
+		g_string_append(out, "> ");
+	}
+	xmlFree(href);
+}
+
+static int html_is_link(xmlNodePtr n)
+{
+	return n->type == XML_ELEMENT_NODE && n->name != NULL &&
+	       g_ascii_strcasecmp((const char *)n->name, "a") == 0;
+}
+
+/* Iterative walk: no recursion whatever the nesting depth.  links: the
+ * target of each link follows its text. */
+static int html_walk(xmlNodePtr root, GString *out, uint64_t max, int links)
 {
 	xmlNodePtr n = root;
 	unsigned long visited = 0;
@@ -93,6 +124,8 @@ static int html_walk(xmlNodePtr root, GString *out, uint64_t max)
 			} else if (!html_in(html_dropped, name)) {
 				descend = 1;
 			}
+			if (links && html_is_link(n) && n->children == NULL)
+				html_link(n, out);
 			/* the head holds nothing but the title worth keeping */
 			if (g_ascii_strcasecmp(name, "head") == 0) {
 				for (xmlNodePtr c = n->children; c != NULL; c = c->next)
@@ -116,6 +149,8 @@ static int html_walk(xmlNodePtr root, GString *out, uint64_t max)
 		/* next sibling, or climb up */
 		while (n != NULL && n != root && n->next == NULL) {
 			n = n->parent;
+			if (links && n != NULL && html_is_link(n))
+				html_link(n, out);
 			if (n != NULL && n->type == XML_ELEMENT_NODE && n->name != NULL &&
 			    html_in(html_blocks, (const char *)n->name))
 				html_newline(out);
@@ -187,7 +222,7 @@ static int html_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		return 0;
 	}
 	out = g_string_new(NULL);
-	if (html_walk(xmlDocGetRootElement(doc), out, lim->max_output_bytes) != 0) {
+	if (html_walk(xmlDocGetRootElement(doc), out, lim->max_output_bytes, 0) != 0) {
 		filter_set(res, FILTER_BLOCKED, "html-too-large: more than %d nodes or %llu "
 			   "bytes of text", HTML_WALK_MAX_NODES,
 			   (unsigned long long)lim->max_output_bytes);
@@ -199,6 +234,51 @@ static int html_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	}
 	g_string_free(out, TRUE);
 	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* "http://" -> "hxxp://", "https://" -> "hxxps://", "ftp://" -> "fxp://",
+ * "www." -> "www[.]": what mail clients would make clickable in plain text */
+static void html_defang(GString *s)
+{
+	static const char *const from[] = { "http://", "https://", "ftp://", "www." };
+	static const char *const to[] = { "hxxp://", "hxxps://", "fxp://", "www[.]" };
+
+	for (size_t i = 0; i < s->len; i++)
+		for (size_t k = 0; k < G_N_ELEMENTS(from); k++) {
+			size_t fl = strlen(from[k]);
+
+			if (i + fl <= s->len && g_ascii_strncasecmp(s->str + i, from[k], fl) == 0) {
+				g_string_erase(s, (gssize)i, (gssize)fl);
+				g_string_insert(s, (gssize)i, to[k]);
+				i += strlen(to[k]) - 1;
+				break;
+			}
+		}
+}
+
+int html_text_convert(const char *utf8, size_t len, uint64_t max, GString *out)
+{
+	int opts = HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+		   HTML_PARSE_RECOVER | HTML_PARSE_NOBLANKS;
+	htmlDocPtr doc;
+	int rc;
+
+	if (len > INT32_MAX)
+		return -1;
+	doc = htmlReadMemory(utf8, (int)len, NULL, "UTF-8", opts);
+	if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
+		if (doc != NULL)
+			xmlFreeDoc(doc);
+		return 0; /* nothing readable: no text */
+	}
+	rc = html_walk(xmlDocGetRootElement(doc), out, max, 1);
+	xmlFreeDoc(doc);
+	if (rc != 0)
+		return -1;
+	html_newline(out);
+	html_defang(out);
+	g_string_set_size(out, textenc_clean(out->str, out->len));
 	return 0;
 }
 

@@ -2,7 +2,9 @@
 #ifndef MUGAI_TEXTENC_H
 #define MUGAI_TEXTENC_H
 
+#include <glib.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Decode buf (BOM, UTF-8, ISO-2022-JP, CP932, EUC-JP, UTF-16 by BOM) into a
@@ -10,6 +12,25 @@
  * that was used.  NULL when no candidate decodes the bytes.
  */
 char *textenc_to_utf8(const unsigned char *buf, size_t len, const char **enc);
+
+/*
+ * ISO-2022-JP with the NEC/IBM extensions (CP50220-style superset: U+2460
+ * and friends that glibc's ISO-2022-JP lacks), JIS X 0201 katakana and
+ * JIS X 0212; 8-bit bytes are read as CP932.  NULL when invalid.
+ */
+char *textenc_iso2022jp(const unsigned char *buf, size_t len);
+
+/*
+ * Decode buf labelled with a MIME charset: ISO-2022-JP* (textenc_iso2022jp),
+ * Shift_JIS under any of its names (CP932), EUC-JP (EUC-JP-MS), else what
+ * iconv knows.  Japanese legacy text is decoded with Microsoft's table
+ * (1-33 WAVE DASH -> U+FF5E, 1-61 minus -> U+FF0D, ...) whichever the
+ * label, so the same character arrives the same way and round-trips to
+ * CP932 on the LGWAN terminals.  A label that does not decode the bytes
+ * falls back to textenc_to_utf8.  *used names the decoder.
+ */
+char *textenc_decode_label(const char *label, const unsigned char *buf, size_t len,
+			   const char **used);
 
 /*
  * Clean UTF-8 text in place: CRLF and CR become LF; C0 controls other than
@@ -24,5 +45,12 @@ struct filter_result;
  * 0 with res set otherwise (filters/text.c) */
 int text_write_output(int out_dir_fd, const char *text, size_t len,
 		      const struct filter_limits *lim, struct filter_result *res);
+
+/* HTML (UTF-8) to plain text for a mail body: scripts, styles and active
+ * elements dropped, each link's target shown after its text, and every
+ * URL made non-clickable (hxxp://, www[.]); appended to out (a GString).
+ * -1 when the text would pass max bytes or the document is too large.
+ * (filters/html_text.c) */
+int html_text_convert(const char *utf8, size_t len, uint64_t max, GString *out);
 
 #endif

@@ -10,11 +10,12 @@ PKGS="build-essential cmake pkg-config git
 libmagic-dev libclamav-dev libpoppler-glib-dev libcairo2-dev libarchive-dev
 libglib2.0-dev libjansson-dev libcmocka-dev libjpeg62-turbo-dev libpng-dev
 libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev libsystemd-dev libcurl4-openssl-dev clang libclang-rt-14-dev
+libgmime-3.0-dev libmilter-dev
 clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
 fonts-noto-cjk fonts-urw-base35 fonts-dejavu fonts-liberation2
 libtasn1-doc shared-mime-info file webp-pixbuf-loader
-zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl
+zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl postfix
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 # svg (librsvg) and epub-pdf (MuPDF: a static library; its private dependencies)
 PKGS="$PKGS librsvg2-dev libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev
@@ -27,6 +28,9 @@ done
 if [ -n "$missing" ]; then
     echo "setup-deps: installing:$missing"
     $SUDO apt-get update -qq
+    # Postfix (the mail tests run a private instance with postfix -c) must
+    # not ask for, or write, a system configuration
+    echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing
 else

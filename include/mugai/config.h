@@ -90,6 +90,20 @@ struct mugai_config {
 	char tls_key[CONFIG_PATH_MAX];
 	char release_tls_cert[CONFIG_PATH_MAX]; /* "" = tls_cert / tls_key */
 	char release_tls_key[CONFIG_PATH_MAX];
+	/* [mail] (mime-unpack / mime-repack) */
+	uint32_t mail_max_depth;      /* multipart and message/rfc822 nesting */
+	int mail_html_drop;           /* [mail] html = text (0) | drop (1) */
+	char mail_subject_tag[CONFIG_PATH_MAX]; /* "" = the Subject is not tagged */
+	/* [milter] (mugai-milter) */
+	char milter_intake_url[CONFIG_PATH_MAX];
+	char milter_release_url[CONFIG_PATH_MAX]; /* "" = intake_url */
+	char milter_token_file[CONFIG_PATH_MAX];  /* "" = no token */
+	char milter_work_dir[CONFIG_PATH_MAX];    /* "" = $TMPDIR, else /var/tmp */
+	uint32_t milter_connect_timeout;          /* seconds to reach mugaid */
+	uint32_t milter_job_timeout;              /* seconds for a verdict, then tempfail */
+	uint32_t milter_max_inflight;             /* messages at mugaid at once, then tempfail */
+	uint32_t milter_progress_interval;        /* seconds between smfi_progress calls */
+	uint64_t milter_message_max_size;         /* a larger message: tempfail (452) */
 };
 
 /* fill cfg with the embedded defaults */

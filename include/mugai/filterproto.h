@@ -74,6 +74,7 @@ enum filter_image_format {
 #define FILTERPROTO_OUT_DOCX "out.docx"
 #define FILTERPROTO_OUT_XLSX "out.xlsx"
 #define FILTERPROTO_OUT_PPTX "out.pptx"
+#define FILTERPROTO_OUT_EML "out.eml"   /* mime-repack: the rebuilt message */
 #define FILTERPROTO_MANIFEST "manifest.jsonl"
 /* member files of an archive: "m" and six digits, counting from 1 */
 #define FILTERPROTO_MEMBER_FMT "m%06u"
@@ -175,7 +176,9 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_office_ooxml, "office-ooxml", LITE, OFFICE)          \
 	X(filter_netpbm, "netpbm", FULL, FILTER)                      \
 	X(filter_svg, "svg", FULL, FILTER)                            \
-	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)
+	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)                 \
+	X(filter_mime_unpack, "mime-unpack", FULL, FILTER)            \
+	X(filter_mime_repack, "mime-repack", FULL, FILTER)
 
 enum filterproto_binary {
 	FILTERPROTO_BIN_FULL = 0,

@@ -49,8 +49,15 @@
 #define CONFIG_MAX_MAX_WAITERS            65536
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
+#define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* = mime-unpack's MIME_UNPACK_MAX_DEPTH */
+#define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
+#define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
+#define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
+#define CONFIG_DEF_MILTER_MAX_INFLIGHT    16
+#define CONFIG_DEF_MILTER_PROGRESS        10  /* Postfix milter_content_timeout: 300 s */
+#define CONFIG_DEF_MILTER_MESSAGE_MAX     (64 * MIB)
 
-enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT };
+enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML };
 
 struct key_def {
 	const char *group;
@@ -121,6 +128,18 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "tls_key", KT_STR, O(tls_key), 0, 0 },
 	{ "daemon", "release_tls_cert", KT_STR, O(release_tls_cert), 0, 0 },
 	{ "daemon", "release_tls_key", KT_STR, O(release_tls_key), 0, 0 },
+	{ "mail", "max_depth", KT_U32, O(mail_max_depth), 1, 64 },
+	{ "mail", "html", KT_HTML, O(mail_html_drop), 0, 0 },
+	{ "mail", "subject_tag", KT_STR, O(mail_subject_tag), 0, 0 },
+	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
+	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
+	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
+	{ "milter", "work_dir", KT_STR, O(milter_work_dir), 0, 0 },
+	{ "milter", "connect_timeout", KT_U32, O(milter_connect_timeout), 1, 300 },
+	{ "milter", "job_timeout", KT_U32, O(milter_job_timeout), 1, 3600 },
+	{ "milter", "max_inflight", KT_U32, O(milter_max_inflight), 1, 100000 },
+	{ "milter", "progress_interval", KT_U32, O(milter_progress_interval), 1, 300 },
+	{ "milter", "message_max_size", KT_U64, O(milter_message_max_size), 1 * MIB, 4 * GIB },
 };
 
 static const char *const action_names[] = {
@@ -213,6 +232,14 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->retention_days = CONFIG_DEF_RETENTION_DAYS;
 	cfg->allow_release_original = false;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
+	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
+	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
+		  sizeof(cfg->milter_intake_url));
+	cfg->milter_connect_timeout = CONFIG_DEF_MILTER_CONNECT_TIMEOUT;
+	cfg->milter_job_timeout = CONFIG_DEF_MILTER_JOB_TIMEOUT;
+	cfg->milter_max_inflight = CONFIG_DEF_MILTER_MAX_INFLIGHT;
+	cfg->milter_progress_interval = CONFIG_DEF_MILTER_PROGRESS;
+	cfg->milter_message_max_size = CONFIG_DEF_MILTER_MESSAGE_MAX;
 }
 
 /* Line of "key" inside "[group]" in the file text, 0 when not found. */
@@ -358,6 +385,13 @@ static int config_set(struct mugai_config *cfg, const struct key_def *k, const c
 		*(int *)(void *)base = m;
 		return 0;
 	}
+	case KT_HTML:
+		if (strcmp(val, "text") != 0 && strcmp(val, "drop") != 0) {
+			snprintf(why, whylen, "'%s' is not one of: text, drop", val);
+			return -1;
+		}
+		*(int *)(void *)base = strcmp(val, "drop") == 0;
+		return 0;
 	case KT_IMGFMT:
 		if (strcmp(val, "jpeg") == 0)
 			*(int *)(void *)base = FILTER_IMG_JPEG;
@@ -383,7 +417,7 @@ static const struct key_def *config_key_lookup(const char *group, const char *ke
 static bool config_group_known(const char *group)
 {
 	static const char *const groups[] = { "daemon", "limits", "policy", "clamav",
-					      "drop", "audit", "auth" };
+					      "drop", "audit", "auth", "mail", "milter" };
 
 	for (size_t i = 0; i < G_N_ELEMENTS(groups); i++)
 		if (strcmp(groups[i], group) == 0)
@@ -487,6 +521,9 @@ void config_dump(const struct mugai_config *cfg, void *stdio_file)
 		}
 		case KT_IMGFMT:
 			fprintf(f, "%s\n", *(const int *)(const void *)base == FILTER_IMG_FLATE ? "flate" : "jpeg");
+			break;
+		case KT_HTML:
+			fprintf(f, "%s\n", *(const int *)(const void *)base ? "drop" : "text");
 			break;
 		}
 	}

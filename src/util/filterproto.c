@@ -47,6 +47,7 @@ static const struct {
 	{ FILTERPROTO_OUT_XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
 	{ FILTERPROTO_OUT_PPTX,
 	  "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+	{ FILTERPROTO_OUT_EML, NULL },
 	{ FILTERPROTO_MANIFEST, NULL },
 };
 

@@ -106,3 +106,5 @@ for i, h in enumerate(["attachment; filename*=UTF-8''%E8%AD%B0%E4%BA%8B%E9%8C%B2
                        "/v1/jobs/0123456789abcdef0123456789abcdef/password/x"]):
     put("http", "h%02d" % i, h)
 shutil.rmtree(samples)
+# the mail harnesses (mime_unpack, mime_repack)
+subprocess.check_call([sys.executable, os.path.join(here, "make-mail-corpus.py")])

@@ -131,9 +131,46 @@ static void test_missing_and_huge_files(void **state)
 	g_string_free(big, TRUE);
 }
 
+/* the [mail] and [milter] sections */
+static void test_mail_milter(void **state)
+{
+	struct mugai_config c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.mail_max_depth, 10);
+	assert_int_equal(c.mail_html_drop, 0);
+	assert_string_equal(c.mail_subject_tag, "");
+	assert_string_equal(c.milter_intake_url, "http://127.0.0.1:8080");
+	assert_int_equal(c.milter_job_timeout, 300);
+	assert_int_equal(c.milter_max_inflight, 16);
+	assert_int_equal(load("[mail]\nhtml = drop\nsubject_tag = [無害化]\nmax_depth = 4\n"
+			      "[milter]\nintake_url = https://gw.example.lg.jp:8443\njob_timeout = 3\n"
+			      "max_inflight = 2\nmessage_max_size = 20M\ntoken_file = /etc/mugai/t\n",
+			      &c, err, sizeof(err)), 0);
+	assert_int_equal(c.mail_html_drop, 1);
+	assert_string_equal(c.mail_subject_tag, "[無害化]");
+	assert_int_equal(c.mail_max_depth, 4);
+	assert_string_equal(c.milter_intake_url, "https://gw.example.lg.jp:8443");
+	assert_int_equal(c.milter_job_timeout, 3);
+	assert_int_equal(c.milter_max_inflight, 2);
+	assert_int_equal(c.milter_message_max_size, 20ULL << 20);
+	assert_string_equal(c.milter_token_file, "/etc/mugai/t");
+	/* errors name the line */
+	assert_int_equal(load("[mail]\n\nhtml = keep\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3:"));
+	assert_non_null(strstr(err, "text, drop"));
+	assert_int_equal(load("[milter]\nmax_inflight = 0\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2:"));
+	assert_int_equal(load("[milter]\nspeed = 9\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown key"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mail_milter),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_file_is_the_defaults),
 		cmocka_unit_test(test_values_and_suffixes),
