@@ -17,6 +17,7 @@
  */
 #include "daemon.h"
 #include "mugai/log.h"
+#include "mugai/sdnotify.h"
 #include "mugai/numparse.h"
 
 #include <errno.h>
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,28 +83,6 @@ static int load_tokens(struct daemon *d, const char *path)
 	g_strfreev(lines);
 	g_free(text);
 	return n;
-}
-
-/* systemd readiness without libsystemd */
-static void sd_notify_ready(const char *state)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa;
-	int fd;
-
-	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path));
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
-	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
-	close(fd);
 }
 
 /* Parked ?wait requests hold a socket each: raise the soft open-files
@@ -280,7 +258,7 @@ int main(int argc, char **argv)
 	}
 	log_info("admin on %s, spool %s, %u workers%s", d.admin_path, d.spool_path, d.workers,
 		 d.open_access ? ", no tokens (loopback only)" : "");
-	sd_notify_ready("READY=1\nSTATUS=serving");
+	sdnotify("READY=1\nSTATUS=serving");
 
 	for (;;) {
 		struct timespec ts = { DAEMON_DB_POLL_SECONDS, 0 };
@@ -311,10 +289,10 @@ int main(int argc, char **argv)
 				log_info("the signature database changed: reloading");
 				engine_reload(&d);
 			}
-			sd_notify_ready("WATCHDOG=1");
+			sdnotify("WATCHDOG=1");
 		}
 	}
-	sd_notify_ready("STOPPING=1");
+	sdnotify("STOPPING=1");
 	log_info("stopping");
 	/* MHD_stop_daemon() wants no suspended connection left */
 	wait_stop(&d.wait);

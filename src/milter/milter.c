@@ -23,6 +23,7 @@
 #include "milter.h"
 #include "mugai/config.h"
 #include "mugai/log.h"
+#include "mugai/sdnotify.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -31,12 +32,10 @@
 #include <libmilter/mfapi.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define MILTER_CHUNK (64 * 1024)          /* smfi_replacebody calls */
@@ -430,28 +429,6 @@ static sfsistat mm_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/* systemd readiness without libsystemd (as mugaid) */
-static void milter_notify(const char *state)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa;
-	int fd;
-
-	if (path == NULL || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path));
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
-	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
-	close(fd);
-}
-
 static int milter_read_token(const char *path, char *out, size_t outlen)
 {
 	gchar *text = NULL;
@@ -556,9 +533,9 @@ int main(int argc, char **argv)
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		fatalx("cannot listen on %s", sock);
 	log_info("listening on %s, mugaid at %s", sock, conf.intake_url);
-	milter_notify("READY=1\nSTATUS=serving");
+	sdnotify("READY=1\nSTATUS=serving");
 	ch = smfi_main();
-	milter_notify("STOPPING=1");
+	sdnotify("STOPPING=1");
 	explicit_bzero(conf.token, sizeof(conf.token));
 	curl_global_cleanup();
 	return ch == MI_SUCCESS ? 0 : 1;
