@@ -458,6 +458,8 @@ static const int sandbox_allow_base[] = {
 	SCMP_SYS(getrlimit), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),
 	SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(nanosleep),
+	/* glibc's qsort asks for the memory size (fontconfig's font sort) */
+	SCMP_SYS(sysinfo),
 };
 
 /*
