@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "pdfdoc.h"
 #include "pdfwrite.h"
+#include "textlayer.h"
 
 #include <cairo.h>
 #include <errno.h>
@@ -29,11 +30,15 @@
 #define PDF_IMAGE_MAX_THREADS 8
 #define PDF_IMAGE_PAGE_PIXELS_MAX (40ULL * 1000 * 1000) /* lower dpi beyond this */
 
+enum page_text_from { PAGE_TEXT_NONE = 0, PAGE_TEXT_SOURCE, PAGE_TEXT_OCR };
+
 struct page_slot {
 	unsigned char *img;        /* encoded page: JPEG file or zlib stream */
 	size_t img_len;
 	int img_kind;              /* enum pdfw_image_kind */
 	int wpx, hpx;
+	struct pdfw_text text;     /* its invisible text layer */
+	int text_from;             /* enum page_text_from */
 	double w_pt, h_pt;
 	int done;
 	int failed;
@@ -131,6 +136,10 @@ static int pdf_image_render(PopplerDocument *doc, int i, const struct filter_lim
 	poppler_page_render(page, cr);
 	cairo_destroy(cr);
 	cairo_surface_flush(s);
+	/* only what poppler reports as the page's text, placed where it is */
+	if (lim->text_layer == FILTER_TEXT_LAYER_AUTO && lim->ocr != FILTER_OCR_ALWAYS &&
+	    textlayer_from_page(page, h, &slot->text) == TEXTLAYER_OK)
+		slot->text_from = PAGE_TEXT_SOURCE;
 	g_object_unref(page);
 	slot->w_pt = w;
 	slot->h_pt = h;
@@ -208,6 +217,7 @@ static void pdf_image_free_slot(struct page_slot *slot)
 {
 	free(slot->img);
 	slot->img = NULL;
+	pdfw_text_free(&slot->text);
 }
 
 static bool pdf_image_accepts(const char *mime)
@@ -223,6 +233,7 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	pthread_t tids[PDF_IMAGE_MAX_THREADS];
 	int n_threads, started = 0, ok = 1, out_fd = -1, werr = PDFW_OK;
 	struct pdfw *pw = NULL;
+	int n_from[3] = { 0, 0, 0 }; /* pages per enum page_text_from */
 
 	memset(&rc, 0, sizeof(rc));
 	if (pdfdoc_open(in_fd, lim, &rc.bytes, &doc, res) != 0)
@@ -275,7 +286,8 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 		}
 		img = (struct pdfw_image){ slot->img_kind, slot->wpx, slot->hpx, 3, slot->img,
 					   slot->img_len };
-		werr = pdfw_page(pw, slot->w_pt, slot->h_pt, &img, NULL);
+		werr = pdfw_page(pw, slot->w_pt, slot->h_pt, &img, &slot->text);
+		n_from[slot->text_from]++;
 		pdf_image_free_slot(slot);
 		pthread_mutex_lock(&rc.mu);
 		rc.emitted = i + 1;
@@ -303,7 +315,9 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	else if (!ok || werr != PDFW_OK)
 		filter_set(res, FILTER_FAILED, "%s", rc.error[0] ? rc.error : "pdf-render-failed");
 	else
-		filter_set(res, FILTER_OK, "%d page(s) at %u dpi", rc.n_pages, lim->dpi);
+		filter_set(res, FILTER_OK, "%d page(s) at %u dpi; text layer: %d from the source, "
+			   "%d by OCR", rc.n_pages, lim->dpi, n_from[PAGE_TEXT_SOURCE],
+			   n_from[PAGE_TEXT_OCR]);
 out:
 	if (rc.slots != NULL)
 		for (int i = 0; i < rc.n_pages; i++)

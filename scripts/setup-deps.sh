@@ -12,6 +12,7 @@ libglib2.0-dev libjansson-dev libcmocka-dev libjpeg62-turbo-dev libpng-dev
 libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev libsystemd-dev libcurl4-openssl-dev clang libclang-rt-14-dev
 clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
+libtesseract-dev tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng libtasn1-doc
 zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 

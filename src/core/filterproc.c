@@ -46,6 +46,11 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->max_member_bytes = cfg->archive_max_member_size;
 	lim->max_total_bytes = cfg->archive_max_total_size;
 	lim->max_ratio = cfg->archive_max_ratio;
+	lim->text_layer = (uint32_t)cfg->pdf_text_layer;
+	lim->ocr = (uint32_t)cfg->ocr;
+	lim->ocr_dpi = cfg->ocr_dpi;
+	lim->ocr_page_timeout_ms = cfg->ocr_page_timeout;
+	g_strlcpy(lim->ocr_languages, cfg->ocr_languages, sizeof(lim->ocr_languages));
 }
 
 /* Filters mugai-filter-lite carries (see filters/registry.c). */
@@ -99,7 +104,8 @@ int filterproc_check_request(const void *buf, size_t len)
 	    rq->version != FILTERPROTO_VERSION)
 		return -1;
 	if (memchr(rq->filter, '\0', sizeof(rq->filter)) == NULL ||
-	    memchr(rq->limits.password, '\0', sizeof(rq->limits.password)) == NULL)
+	    memchr(rq->limits.password, '\0', sizeof(rq->limits.password)) == NULL ||
+	    memchr(rq->limits.ocr_languages, '\0', sizeof(rq->limits.ocr_languages)) == NULL)
 		return -1;
 	return 0;
 }

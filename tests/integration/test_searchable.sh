@@ -1,0 +1,78 @@
+#!/bin/sh
+# Searchable image PDFs (issue 17): born-digital pages keep their text as an
+# invisible layer placed where poppler found it; the PDF is still nothing
+# but one image per page and one glyphless font.
+. "$(dirname "$0")/lib.sh"
+CMP="python3 $MUGAI_SRC/tests/integration/searchable_compare.py"
+TASN1=/usr/share/doc/libtasn1-doc/libtasn1.pdf
+
+# ratio_at_least MIN CMP-ARGS...: the compare script's "min=" line >= MIN
+ratio_at_least() {
+    min=$1; shift
+    $CMP "$@" > "$T/cmp.txt"
+    got=$(sed -n 's/^min=//p' "$T/cmp.txt")
+    echo "  $1 $(basename "$3"): min=$got"
+    python3 -c "import sys; sys.exit(0 if float('$got') >= float('$min') else 1)" || {
+        sed 's/^/  /' "$T/cmp.txt" | head -20
+        return 1
+    }
+}
+
+# the output is an image PDF: one image per page, only the glyphless font,
+# no active content
+image_pdf_checks() { # NAME OUT.pdf SOURCE.pdf
+    name=$1 out=$2 src=$3
+    pages=$(pdfinfo "$src" | sed -n 's/^Pages: *//p')
+    check "$name: as many pages as the source" sh -c "pdfinfo '$out' | grep -q '^Pages: *$pages\$'"
+    check "$name: every page is one image" sh -c \
+        "[ \"\$(pdfimages -list '$out' | awk 'NR > 2 { print \$1 }' | uniq -c | awk '\$1 == 1' | wc -l)\" -eq $pages ] &&
+         [ \"\$(pdfimages -list '$out' | awk 'NR > 2' | wc -l)\" -eq $pages ]"
+    check "$name: pdffonts lists only the glyphless font" sh -c \
+        "[ \"\$(pdffonts '$out' | awk 'NR > 2 { print \$1 }' | sort -u)\" = GlyphLessFont ]"
+    check "$name: qpdf finds no errors" sh -c "qpdf --check '$out' > /dev/null"
+    qpdf --qdf --object-streams=disable "$out" "$T/qdf.pdf"
+    for s in /JavaScript /JS /OpenAction /AA /Launch /URI /EmbeddedFile /AcroForm /Annots \
+             /Metadata /XFA /RichMedia; do
+        check "$name: no $s" sh -c "! grep -aq -- '$s' '$T/qdf.pdf'"
+    done
+}
+
+# --- born-digital: a real multi-page manual ------------------------------
+sanitize --json -o "$T/tasn1" "$TASN1"
+check "libtasn1.pdf released as an image PDF" report_all \
+    'r["verdict"] == "released" and r["artefacts"][0]["mode"] == "image-pdf"'
+check "the report counts the pages with a text layer from the source" report_all \
+    '"text layer: 36 from the source, 0 by OCR" in r["items"][0]["filter_note"]'
+out="$T/tasn1/libtasn1.pdf"
+image_pdf_checks libtasn1 "$out" "$TASN1"
+# pdftotext orders the lines of a page by its own heuristics, in part from
+# font metrics the glyphless font does not have; its -layout mode orders
+# them by position.  Every page must match in one of the two.
+check "libtasn1: pdftotext of every page >= 98% similar to the source's" \
+    ratio_at_least 0.98 text "$TASN1" "$out"
+check "libtasn1: pdftotext -bbox-layout lines within 2 pt of the source's (>= 99%)" \
+    ratio_at_least 0.99 boxes "$TASN1" "$out"
+
+# --- born-digital: Japanese, horizontal and vertical ---------------------
+"$MUGAI_BIN/mkjapanese" "$T/ja.pdf" --pages 2
+"$MUGAI_BIN/mkjapanese" "$T/jav.pdf" --vertical
+sanitize --json -o "$T/ja" "$T/ja.pdf" "$T/jav.pdf"
+check "Japanese PDFs released" report_all 'r["verdict"] == "released"'
+for f in ja jav; do
+    image_pdf_checks "$f" "$T/ja/$f.pdf" "$T/$f.pdf"
+    check "$f: pdftotext of every page >= 98% similar to the source's" \
+        ratio_at_least 0.98 text "$T/$f.pdf" "$T/ja/$f.pdf"
+    check "$f: every pdftotext -bbox-layout line within 2 pt of the source's" \
+        ratio_at_least 1.0 boxes "$T/$f.pdf" "$T/ja/$f.pdf"
+done
+check "ja: the text layer holds the Japanese text" sh -c \
+    "pdftotext '$T/ja/ja.pdf' - | grep -q '令和六年度の住民税の申告受付を次のとおり行います。'"
+check "ja: no space inserted between CJK characters" python3 -c "
+import re, subprocess, sys
+t = subprocess.run(['pdftotext', '$T/ja/ja.pdf', '-'], capture_output=True, text=True).stdout
+cjk = '[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]'
+bad = re.findall(cjk + '[ \t]+' + cjk, t)
+print('  spaces between CJK characters:', len(bad), bad[:3])
+sys.exit(1 if bad or len(t) < 200 else 0)"
+
+finish
