@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "pdfdoc.h"
 #include "pdfwrite.h"
+#include "ocr.h"
 #include "textlayer.h"
 
 #include <cairo.h>
@@ -29,6 +30,7 @@
 #define PDF_IMAGE_WINDOW 2                 /* pages in flight per thread */
 #define PDF_IMAGE_MAX_THREADS 8
 #define PDF_IMAGE_PAGE_PIXELS_MAX (40ULL * 1000 * 1000) /* lower dpi beyond this */
+#define PDF_IMAGE_NOTE_PAGES 5                 /* page numbers named in a note */
 
 enum page_text_from { PAGE_TEXT_NONE = 0, PAGE_TEXT_SOURCE, PAGE_TEXT_OCR };
 
@@ -39,6 +41,8 @@ struct page_slot {
 	int wpx, hpx;
 	struct pdfw_text text;     /* its invisible text layer */
 	int text_from;             /* enum page_text_from */
+	int ocr_result;            /* enum ocr_result, when OCR ran */
+	int ocr_vertical;          /* read as vertical text (jpn_vert) */
 	double w_pt, h_pt;
 	int done;
 	int failed;
@@ -90,9 +94,11 @@ static int pdf_image_jpeg(cairo_surface_t *s, int quality, unsigned char **out,
 	return *out != NULL ? 0 : -1;
 }
 
-/* Render page i of doc into slot. */
+/* Render page i of doc into slot; *ocr is the thread's OCR engine, made on
+ * its first page without usable text. */
 static int pdf_image_render(PopplerDocument *doc, int i, const struct filter_limits *lim,
-			    struct page_slot *slot, cairo_surface_t **cache)
+			    struct page_slot *slot, cairo_surface_t **cache,
+			    struct ocr_engine **ocr)
 {
 	PopplerPage *page = poppler_document_get_page(doc, i);
 	double dpi = lim->dpi, w, h, px;
@@ -140,6 +146,18 @@ static int pdf_image_render(PopplerDocument *doc, int i, const struct filter_lim
 	if (lim->text_layer == FILTER_TEXT_LAYER_AUTO && lim->ocr != FILTER_OCR_ALWAYS &&
 	    textlayer_from_page(page, h, &slot->text) == TEXTLAYER_OK)
 		slot->text_from = PAGE_TEXT_SOURCE;
+	/* a scan, or a broken font map: the text from the pixels */
+	slot->ocr_result = -1;
+	if (lim->text_layer == FILTER_TEXT_LAYER_AUTO && lim->ocr != FILTER_OCR_OFF &&
+	    slot->text_from == PAGE_TEXT_NONE) {
+		if (*ocr == NULL)
+			*ocr = ocr_engine_new(lim);
+		slot->ocr_result = *ocr != NULL ? ocr_page(*ocr, page, w, h, &slot->text, NULL,
+								    &slot->ocr_vertical)
+						: OCR_FAILED;
+		if (slot->ocr_result == OCR_OK)
+			slot->text_from = PAGE_TEXT_OCR;
+	}
 	g_object_unref(page);
 	slot->w_pt = w;
 	slot->h_pt = h;
@@ -170,6 +188,7 @@ static void *pdf_image_worker(void *arg)
 {
 	struct render_ctx *rc = arg;
 	cairo_surface_t *cache = NULL;
+	struct ocr_engine *ocr = NULL;
 	GError *err = NULL;
 	PopplerDocument *doc = pdfdoc_from_bytes(rc->bytes,
 		rc->lim->password[0] ? rc->lim->password : NULL, &err);
@@ -199,7 +218,7 @@ static void *pdf_image_worker(void *arg)
 		i = rc->next_page++;
 		pthread_mutex_unlock(&rc->mu);
 
-		r = pdf_image_render(doc, i, rc->lim, &rc->slots[i], &cache);
+		r = pdf_image_render(doc, i, rc->lim, &rc->slots[i], &cache, &ocr);
 
 		pthread_mutex_lock(&rc->mu);
 		rc->slots[i].done = 1;
@@ -209,6 +228,7 @@ static void *pdf_image_worker(void *arg)
 	}
 	if (cache != NULL)
 		cairo_surface_destroy(cache);
+	ocr_engine_free(ocr);
 	g_object_unref(doc);
 	return NULL;
 }
@@ -218,6 +238,21 @@ static void pdf_image_free_slot(struct page_slot *slot)
 	free(slot->img);
 	slot->img = NULL;
 	pdfw_text_free(&slot->text);
+}
+
+/* "3, 7, 9 and 2 more": pages named in the report */
+static void pdf_image_note_page(GString *s, int *count, int page)
+{
+	if (*count < PDF_IMAGE_NOTE_PAGES)
+		g_string_append_printf(s, "%s%d", *count ? ", " : "", page);
+	(*count)++;
+	if (*count > PDF_IMAGE_NOTE_PAGES) {
+		char *more = strstr(s->str, " and ");
+
+		if (more != NULL)
+			g_string_truncate(s, (gsize)(more - s->str));
+		g_string_append_printf(s, " and %d more", *count - PDF_IMAGE_NOTE_PAGES);
+	}
 }
 
 static bool pdf_image_accepts(const char *mime)
@@ -234,6 +269,9 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 	int n_threads, started = 0, ok = 1, out_fd = -1, werr = PDFW_OK;
 	struct pdfw *pw = NULL;
 	int n_from[3] = { 0, 0, 0 }; /* pages per enum page_text_from */
+	struct ocr_engine *main_ocr = NULL; /* when no thread could start */
+	GString *late = g_string_new(NULL), *broken = g_string_new(NULL);
+	int n_late = 0, n_broken = 0, n_vertical = 0;
 
 	memset(&rc, 0, sizeof(rc));
 	if (pdfdoc_open(in_fd, lim, &rc.bytes, &doc, res) != 0)
@@ -277,7 +315,7 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 				break;
 			}
 		} else {
-			slot->failed = pdf_image_render(doc, i, lim, slot, NULL) != 0;
+			slot->failed = pdf_image_render(doc, i, lim, slot, NULL, &main_ocr) != 0;
 		}
 		if (slot->failed) {
 			snprintf(rc.error, sizeof(rc.error), "pdf-render-failed: page %d", i + 1);
@@ -288,6 +326,11 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 					   slot->img_len };
 		werr = pdfw_page(pw, slot->w_pt, slot->h_pt, &img, &slot->text);
 		n_from[slot->text_from]++;
+		n_vertical += slot->text_from == PAGE_TEXT_OCR && slot->ocr_vertical;
+		if (slot->ocr_result == OCR_TIMEOUT)
+			pdf_image_note_page(late, &n_late, i + 1);
+		else if (slot->ocr_result == OCR_FAILED)
+			pdf_image_note_page(broken, &n_broken, i + 1);
 		pdf_image_free_slot(slot);
 		pthread_mutex_lock(&rc.mu);
 		rc.emitted = i + 1;
@@ -316,8 +359,11 @@ static int pdf_image_run(int in_fd, int out_dir_fd, const struct filter_limits *
 		filter_set(res, FILTER_FAILED, "%s", rc.error[0] ? rc.error : "pdf-render-failed");
 	else
 		filter_set(res, FILTER_OK, "%d page(s) at %u dpi; text layer: %d from the source, "
-			   "%d by OCR", rc.n_pages, lim->dpi, n_from[PAGE_TEXT_SOURCE],
-			   n_from[PAGE_TEXT_OCR]);
+			   "%d by OCR (%d vertical)%s%s%s%s", rc.n_pages, lim->dpi,
+			   n_from[PAGE_TEXT_SOURCE], n_from[PAGE_TEXT_OCR], n_vertical,
+			   n_late ? "; OCR deadline passed, image without text: page " : "",
+			   late->str, n_broken ? "; OCR failed, image without text: page " : "",
+			   broken->str);
 out:
 	if (rc.slots != NULL)
 		for (int i = 0; i < rc.n_pages; i++)
@@ -330,6 +376,9 @@ out:
 	}
 	pthread_mutex_destroy(&rc.mu);
 	pthread_cond_destroy(&rc.cv);
+	ocr_engine_free(main_ocr);
+	g_string_free(late, TRUE);
+	g_string_free(broken, TRUE);
 	g_object_unref(doc);
 	g_bytes_unref(rc.bytes);
 	return 0;

@@ -71,12 +71,15 @@ static int pdfw_textable(uint32_t c)
 	return c <= 0x10FFFF;
 }
 
-static int pdfw_geometry_ok(double x, double y, double w, double h)
+/* the size (across the run) at least PDFW_SIZE_MIN, the length positive */
+static int pdfw_geometry_ok(double x, double y, double w, double h, int vertical)
 {
+	double size = vertical ? w : h, length = vertical ? h : w;
+
 	if (!isfinite(x) || !isfinite(y) || !isfinite(w) || !isfinite(h))
 		return 0;
-	if (fabs(x) > PDFW_COORD_MAX || fabs(y) > PDFW_COORD_MAX || w <= 0 ||
-	    w > PDFW_COORD_MAX || h < PDFW_SIZE_MIN || h > PDFW_COORD_MAX)
+	if (fabs(x) > PDFW_COORD_MAX || fabs(y) > PDFW_COORD_MAX || length <= 0 ||
+	    length > PDFW_COORD_MAX || size < PDFW_SIZE_MIN || size > PDFW_COORD_MAX)
 		return 0;
 	return 1;
 }
@@ -103,12 +106,12 @@ static int pdfw_grow(void **p, size_t *cap, size_t need, size_t elem, size_t max
 	return 0;
 }
 
-int pdfw_text_add(struct pdfw_text *t, const uint32_t *cp, size_t n, double x, double y,
-		  double w, double h)
+static int pdfw_text_add_run(struct pdfw_text *t, const uint32_t *cp, size_t n, double x,
+			     double y, double w, double h, int vertical)
 {
 	size_t kept = 0, room;
 
-	if (cp == NULL || n == 0 || !pdfw_geometry_ok(x, y, w, h) ||
+	if (cp == NULL || n == 0 || !pdfw_geometry_ok(x, y, w, h, vertical) ||
 	    t->n_runs >= PDFW_PAGE_MAX_RUNS || t->n_cp >= PDFW_PAGE_MAX_CHARS)
 		goto drop;
 	for (size_t i = 0; i < n; i++)
@@ -121,7 +124,7 @@ int pdfw_text_add(struct pdfw_text *t, const uint32_t *cp, size_t n, double x, d
 	    pdfw_grow((void **)&t->runs, &t->cap_runs, t->n_runs + 1, sizeof(*t->runs),
 		      PDFW_PAGE_MAX_RUNS) != 0)
 		goto drop;
-	t->runs[t->n_runs] = (struct pdfw_run){ x, y, w, h, t->n_cp, kept };
+	t->runs[t->n_runs] = (struct pdfw_run){ x, y, w, h, t->n_cp, kept, vertical };
 	for (size_t i = 0; i < n; i++)
 		if (pdfw_textable(cp[i]))
 			t->cp[t->n_cp++] = cp[i];
@@ -130,6 +133,18 @@ int pdfw_text_add(struct pdfw_text *t, const uint32_t *cp, size_t n, double x, d
 drop:
 	t->dropped++;
 	return -1;
+}
+
+int pdfw_text_add(struct pdfw_text *t, const uint32_t *cp, size_t n, double x, double y,
+		  double w, double h)
+{
+	return pdfw_text_add_run(t, cp, n, x, y, w, h, 0);
+}
+
+int pdfw_text_add_vertical(struct pdfw_text *t, const uint32_t *cp, size_t n, double x,
+			   double y, double w, double h)
+{
+	return pdfw_text_add_run(t, cp, n, x, y, w, h, 1);
 }
 
 /* ---- output ---------------------------------------------------------------- */
@@ -620,28 +635,36 @@ static void pdfw_text_ops(struct pdfw *w, struct pdfw_buf *b, const struct pdfw_
 	for (size_t r = 0; r < t->n_runs && !b->oom; r++) {
 		const struct pdfw_run *run = &t->runs[r];
 		size_t n = 0;
-		double tz;
+		double tz, size, length;
 
 		/* the writer checks again what pdfw_text_add checked: a run built
 		 * by hand must not break the page either */
 		if (run->first > t->n_cp || run->len > t->n_cp - run->first || run->len == 0 ||
-		    !pdfw_geometry_ok(run->x, run->y, run->w, run->h))
+		    !pdfw_geometry_ok(run->x, run->y, run->w, run->h, run->vertical))
 			continue;
 		for (size_t i = 0; i < run->len; i++)
 			n += pdfw_textable(t->cp[run->first + i]);
 		if (n == 0)
 			continue;
-		tz = 100.0 * run->w * 1000.0 / (run->h * PDFW_GLYPH_WIDTH * (double)n);
+		/* across the line: the size; along it: the length Tz stretches to */
+		size = run->vertical ? run->w : run->h;
+		length = run->vertical ? run->h : run->w;
+		tz = 100.0 * length * 1000.0 / (size * PDFW_GLYPH_WIDTH * (double)n);
 		if (tz < PDFW_TZ_MIN)
 			tz = PDFW_TZ_MIN;
 		if (tz > PDFW_TZ_MAX)
 			tz = PDFW_TZ_MAX;
 		/* Tr and Tz inside every text object: poppler does not carry Tz over
 		 * BT/ET; the baseline sits -descent above the box's bottom */
-		pb_printf(b, "BT 3 Tr /F1 %s Tf %s Tz 1 0 0 1 %s %s Tm <",
-			  pdfw_num(n1, sizeof(n1), run->h), pdfw_num(n2, sizeof(n2), tz),
-			  pdfw_num(n3, sizeof(n3), run->x),
-			  pdfw_num(n4, sizeof(n4), run->y - PDFW_DESCENT * run->h / 1000.0));
+		pb_printf(b, "BT 3 Tr /F1 %s Tf %s Tz ", pdfw_num(n1, sizeof(n1), size),
+			  pdfw_num(n2, sizeof(n2), tz));
+		if (run->vertical) /* turned a quarter clockwise: reads downwards, from the top */
+			pb_printf(b, "0 -1 1 0 %s %s Tm <",
+				  pdfw_num(n3, sizeof(n3), run->x - PDFW_DESCENT * size / 1000.0),
+				  pdfw_num(n4, sizeof(n4), run->y + run->h));
+		else
+			pb_printf(b, "1 0 0 1 %s %s Tm <", pdfw_num(n3, sizeof(n3), run->x),
+				  pdfw_num(n4, sizeof(n4), run->y - PDFW_DESCENT * size / 1000.0));
 		for (size_t i = 0; i < run->len && !b->oom; i++) {
 			uint32_t c = t->cp[run->first + i];
 			int cid;

@@ -39,6 +39,7 @@
 struct pdfw_run {
 	double x, y, w, h;
 	size_t first, len;
+	int vertical;  /* the run reads top to bottom, w is its size (a column) */
 };
 
 /* The text layer of one page. */
@@ -61,6 +62,11 @@ void pdfw_text_clear(struct pdfw_text *t);
  */
 int pdfw_text_add(struct pdfw_text *t, const uint32_t *cp, size_t n, double x, double y,
 		  double w, double h);
+/* The same for a column of text read top to bottom (Japanese vertical
+ * writing): drawn rotated, its size the box's width, stretched to its
+ * height, so that text extraction reads columns right to left. */
+int pdfw_text_add_vertical(struct pdfw_text *t, const uint32_t *cp, size_t n, double x,
+			   double y, double w, double h);
 /* total characters placed */
 static inline size_t pdfw_text_chars(const struct pdfw_text *t) { return t->n_cp; }
 

@@ -82,23 +82,51 @@ static int word_same_box(const struct word *w, const PopplerRectangle *b)
 	       fabs(b->y2 - w->y2) <= TEXTLAYER_SAME_BOX * w->h;
 }
 
-int textlayer_from_boxes(const uint32_t *cp, const PopplerRectangle *box, size_t n, double h_pt,
-			 struct pdfw_text *out)
+static int textlayer_classify(const uint32_t *cp, size_t n)
 {
-	struct word *w = calloc(1, sizeof(*w));
 	size_t total = 0, bad = 0;
 
-	if (w == NULL)
-		return TEXTLAYER_NONE;
 	for (size_t i = 0; i < n; i++)
 		if (!textlayer_space(cp[i]) && !textlayer_break(cp[i])) {
 			total++;
 			bad += textlayer_bad(cp[i]);
 		}
-	if (total == 0 || (double)bad > TEXTLAYER_GARBAGE_SHARE * (double)total) {
-		free(w);
-		return total == 0 ? TEXTLAYER_NONE : TEXTLAYER_GARBAGE;
-	}
+	if (total == 0)
+		return TEXTLAYER_NONE;
+	return (double)bad > TEXTLAYER_GARBAGE_SHARE * (double)total ? TEXTLAYER_GARBAGE
+								     : TEXTLAYER_OK;
+}
+
+int textlayer_kind(const char *text)
+{
+	size_t n = 0, cap = 256, len;
+	uint32_t *cp;
+	int kind;
+
+	if (text == NULL || !g_utf8_validate(text, -1, NULL))
+		return TEXTLAYER_NONE;
+	len = (size_t)g_utf8_strlen(text, -1);
+	cp = malloc(sizeof(*cp) * (len > cap ? len : cap));
+	if (cp == NULL)
+		return TEXTLAYER_NONE;
+	for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p))
+		cp[n++] = g_utf8_get_char(p);
+	kind = textlayer_classify(cp, n);
+	free(cp);
+	return kind;
+}
+
+int textlayer_from_boxes(const uint32_t *cp, const PopplerRectangle *box, size_t n, double h_pt,
+			 struct pdfw_text *out)
+{
+	struct word *w;
+	int kind = textlayer_classify(cp, n);
+
+	if (kind != TEXTLAYER_OK)
+		return kind;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return TEXTLAYER_NONE;
 	for (size_t i = 0; i < n; i++) {
 		const PopplerRectangle *b = &box[i];
 		double h = b->y2 - b->y1;

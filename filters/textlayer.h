@@ -32,6 +32,9 @@ int textlayer_from_page(PopplerPage *page, double h_pt, struct pdfw_text *out);
 int textlayer_from_boxes(const uint32_t *cp, const PopplerRectangle *box, size_t n, double h_pt,
 			 struct pdfw_text *out);
 
+/* TEXTLAYER_NONE, _GARBAGE or _OK for a page's UTF-8 text */
+int textlayer_kind(const char *text);
+
 /* CJK ideographs, kana, CJK punctuation and full-width forms */
 int textlayer_is_cjk(uint32_t c);
 

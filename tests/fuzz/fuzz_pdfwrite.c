@@ -1,9 +1,9 @@
 /*
  * fuzz_pdfwrite.c - the image PDF writer fed hostile text layers: what
  * poppler and Tesseract hand it is outside data.  The input is a sequence
- * of records: one op byte, then for a run four raw doubles (x, y, w, h:
- * NaN, infinities, negatives as they come), a count byte (times 257: huge
- * runs) and that many raw 32-bit code points (surrogates, non-characters,
+ * of records: one op byte (0 mod 4: end of page, 2: a vertical run, else a
+ * horizontal one; 3: the count times 257), then for a run four raw doubles (x, y, w, h:
+ * NaN, infinities, negatives as they come), a count byte and that many raw 32-bit code points (surrogates, non-characters,
  * values beyond U+10FFFF).  The output must stay a PDF poppler can open,
  * and its size within the cap.
  */
@@ -71,7 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(&cp[k], p, 4);
 			for (; k < n; k++)
 				cp[k] = 0x20000 + (uint32_t)k; /* astral filler */
-			pdfw_text_add(&t, cp, n, x, y, rw, rh);
+			if (op % 4 == 2)
+				pdfw_text_add_vertical(&t, cp, n, x, y, rw, rh);
+			else
+				pdfw_text_add(&t, cp, n, x, y, rw, rh);
 		}
 	}
 	if (rc == PDFW_OK && pages == 0)

@@ -42,7 +42,7 @@ sanitize --json -o "$T/tasn1" "$TASN1"
 check "libtasn1.pdf released as an image PDF" report_all \
     'r["verdict"] == "released" and r["artefacts"][0]["mode"] == "image-pdf"'
 check "the report counts the pages with a text layer from the source" report_all \
-    '"text layer: 36 from the source, 0 by OCR" in r["items"][0]["filter_note"]'
+    '"text layer: 36 from the source, 0 by OCR (0 vertical)" in r["items"][0]["filter_note"]'
 out="$T/tasn1/libtasn1.pdf"
 image_pdf_checks libtasn1 "$out" "$TASN1"
 # pdftotext orders the lines of a page by its own heuristics, in part from
@@ -74,5 +74,53 @@ cjk = '[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]'
 bad = re.findall(cjk + '[ \t]+' + cjk, t)
 print('  spaces between CJK characters:', len(bad), bad[:3])
 sys.exit(1 if bad or len(t) < 200 else 0)"
+
+# --- scanned: OCR (Tesseract, jpn+eng psm 3; jpn_vert psm 5 when vertical) --
+# pages of Japanese text rendered to an 8-bit gray bitmap at 200 dpi and
+# wrapped as an image-only PDF; --text-out is the text that was set
+"$MUGAI_BIN/mkjapanese" "$T/scan.pdf" --scan 200 --text-out "$T/scan.txt"
+"$MUGAI_BIN/mkjapanese" "$T/vscan.pdf" --vertical --scan 200 --text-out "$T/vscan.txt"
+check "the scans have no text of their own" sh -c \
+    "[ -z \"\$(pdftotext '$T/scan.pdf' - | tr -d '[:space:]')\" ] &&
+     [ -z \"\$(pdftotext '$T/vscan.pdf' - | tr -d '[:space:]')\" ]"
+sanitize --json -o "$T/ocr" "$T/scan.pdf" "$T/vscan.pdf"
+check "scans released as image PDFs" report_all \
+    'r["verdict"] == "released" and r["artefacts"][0]["mode"] == "image-pdf"'
+check "the report counts the page read by OCR, and the vertical one" report_all \
+    '"text layer: 0 from the source, 1 by OCR (%d vertical)" % (1 if r["name"] == "vscan.pdf" else 0) in r["items"][0]["filter_note"]'
+for f in scan vscan; do
+    image_pdf_checks "$f" "$T/ocr/$f.pdf" "$T/$f.pdf"
+    check "$f: OCR text >= 95% similar to the text that was set" \
+        ratio_at_least 0.95 ocr "$T/$f.txt" "$T/ocr/$f.pdf"
+done
+
+# text mode on a scan: the OCR text instead of nothing
+sanitize --json --mode text -o "$T/ocrtext" "$T/scan.pdf"
+check "text mode on a scan: released, by OCR" report_all \
+    'r["verdict"] == "released" and "1 of them by OCR" in r["items"][0]["filter_note"]'
+check "text mode on a scan: the OCR text >= 95% similar" python3 -c "
+import sys
+sys.path.insert(0, '$MUGAI_SRC/tests/integration')
+import searchable_compare as c
+r = c.ratio(open('$T/scan.txt').read(), open('$T/ocrtext/scan.txt').read())
+print('  text mode OCR ratio %.4f' % r)
+sys.exit(0 if r >= 0.95 else 1)"
+
+# a page over the OCR deadline keeps its image and loses only its text; a
+# deadline of 1 ms cannot be met (rendering the OCR bitmap alone takes longer)
+printf '[limits]\nocr_page_timeout = 1\n' > "$T/late.conf"
+sanitize --json --config "$T/late.conf" -o "$T/late" "$T/scan.pdf"
+check "OCR deadline: released, with a note" report_all \
+    'r["verdict"] == "released" and "OCR deadline passed, image without text: page 1" in r["items"][0]["filter_note"]'
+check "OCR deadline: the page image, no text" sh -c \
+    "[ \"\$(pdfimages -list '$T/late/scan.pdf' | awk 'NR > 2' | wc -l)\" -eq 1 ] &&
+     [ -z \"\$(pdftotext '$T/late/scan.pdf' - | tr -d '[:space:]')\" ]"
+check "OCR deadline: no font at all" sh -c "[ \"\$(pdffonts '$T/late/scan.pdf' | awk 'NR > 2' | wc -l)\" -eq 0 ]"
+
+# ocr = off: a scan stays an image without text
+printf '[policy]\nocr = off\n' > "$T/noocr.conf"
+sanitize --json --config "$T/noocr.conf" -o "$T/noocr" "$T/scan.pdf"
+check "ocr = off: no text layer on a scan" sh -c \
+    "[ -z \"\$(pdftotext '$T/noocr/scan.pdf' - | tr -d '[:space:]')\" ]"
 
 finish
