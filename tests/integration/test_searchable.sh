@@ -75,6 +75,29 @@ bad = re.findall(cjk + '[ \t]+' + cjk, t)
 print('  spaces between CJK characters:', len(bad), bad[:3])
 sys.exit(1 if bad or len(t) < 200 else 0)"
 
+# --- a broken font map: the page text is private-use garbage -> OCR -------
+# (every ToUnicode destination moved into U+E000..: what poppler reports is
+# not the text that is shown)
+"$MUGAI_BIN/mkjapanese" "$T/fm.pdf" --text-out "$T/fm.txt"
+qpdf --qdf --object-streams=disable "$T/fm.pdf" "$T/fm-qdf.pdf"
+python3 -c "
+import re
+s = open('$T/fm-qdf.pdf', 'rb').read()
+s = re.sub(rb'(<[0-9a-fA-F]+> )<([0-9a-fA-F]{4})>',
+           lambda m: m.group(1) + b'<%04x>' % (0xE000 + int(m.group(2), 16) % 0x1000), s)
+open('$T/fm-bad.pdf', 'wb').write(s)"
+fix-qdf "$T/fm-bad.pdf" > "$T/fontmap.pdf"
+check "the broken font map yields private-use text" python3 -c "
+import subprocess, sys
+t = subprocess.run(['pdftotext', '$T/fontmap.pdf', '-'], capture_output=True, text=True).stdout
+pua = sum(0xE000 <= ord(c) <= 0xF8FF for c in t)
+sys.exit(0 if pua > 100 else 1)"
+sanitize --json -o "$T/fm" "$T/fontmap.pdf"
+check "broken font map: the page is read by OCR instead" report_all \
+    'r["verdict"] == "released" and "text layer: 0 from the source, 1 by OCR" in r["items"][0]["filter_note"]'
+check "broken font map: the OCR text >= 95% similar to the text shown" \
+    ratio_at_least 0.95 ocr "$T/fm.txt" "$T/fm/fontmap.pdf"
+
 # --- scanned: OCR (Tesseract, jpn+eng psm 3; jpn_vert psm 5 when vertical) --
 # pages of Japanese text rendered to an 8-bit gray bitmap at 200 dpi and
 # wrapped as an image-only PDF; --text-out is the text that was set
