@@ -68,7 +68,8 @@ static TessBaseAPI *ocr_api(struct ocr_engine *e, int which)
 
 	if (e->api[which] != NULL || e->failed[which])
 		return e->api[which];
-	if (langs[0] == '\0' || memchr(langs, '\0', FILTER_OCR_LANG_MAX) == NULL) {
+	if (langs[0] == '\0' ||
+	    (which == OCR_HORIZONTAL && strnlen(langs, FILTER_OCR_LANG_MAX) == FILTER_OCR_LANG_MAX)) {
 		e->failed[which] = 1;
 		return NULL;
 	}

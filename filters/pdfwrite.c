@@ -500,7 +500,8 @@ static void pdfw_write_font(struct pdfw *w)
 			w->error = PDFW_ERR_INVALID;
 		return;
 	}
-#define CM(...) (len += (size_t)snprintf(cmap + len, cap - len, __VA_ARGS__))
+	/* cap is more than all of it needs; a CM past it stops writing */
+#define CM(...) (len < cap ? (len += (size_t)snprintf(cmap + len, cap - len, __VA_ARGS__)) : len)
 	CM("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
 	   "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
 	   "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
