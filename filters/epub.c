@@ -161,7 +161,7 @@ static int epub_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	}
 	fz_set_warning_callback(ctx, epub_warning, &warnings);
 	fz_set_error_callback(ctx, epub_quiet, NULL);
-	o.fd = filter_create(out_dir_fd, "out.pdf");
+	o.fd = filter_create(out_dir_fd, FILTERPROTO_OUT_PDF);
 	if (o.fd < 0) {
 		filter_set(res, FILTER_FAILED, "cannot create the output: %s", strerror(errno));
 		goto done;
@@ -234,7 +234,7 @@ done:
 	if (o.fd >= 0 && close(o.fd) != 0 && ok)
 		filter_set(res, FILTER_FAILED, "cannot write the output: %s", strerror(errno));
 	if (o.fd >= 0 && res->status != FILTER_OK)
-		unlinkat(out_dir_fd, "out.pdf", 0);
+		unlinkat(out_dir_fd, FILTERPROTO_OUT_PDF, 0);
 	fz_drop_context(ctx);
 	free(buf);
 	return 0;

@@ -1,7 +1,9 @@
 /* pdf_text.c - the text of every page as UTF-8, pages separated by form feed */
 #include "filter.h"
+#include "ocr.h"
 #include "pdfdoc.h"
 #include "textenc.h"
+#include "textlayer.h"
 
 #include <string.h>
 
@@ -16,8 +18,9 @@ static int pdf_text_run(int in_fd, int out_dir_fd, const struct filter_limits *l
 	GBytes *bytes = NULL;
 	PopplerDocument *doc = NULL;
 	GString *text;
-	int pages;
+	int pages, n_ocr = 0, n_late = 0;
 	size_t clean;
+	struct ocr_engine *ocr = NULL;
 
 	if (pdfdoc_open(in_fd, lim, &bytes, &doc, res) != 0)
 		return 0;
@@ -29,6 +32,23 @@ static int pdf_text_run(int in_fd, int out_dir_fd, const struct filter_limits *l
 
 		if (i > 0)
 			g_string_append_c(text, '\f');
+		if (page != NULL && lim->ocr != FILTER_OCR_OFF &&
+		    (lim->ocr == FILTER_OCR_ALWAYS || textlayer_kind(t) != TEXTLAYER_OK)) {
+			/* a scanned page (or a broken font map): its text from OCR */
+			double w, h;
+			int r;
+
+			if (ocr == NULL)
+				ocr = ocr_engine_new(lim);
+			poppler_page_get_size(page, &w, &h);
+			r = ocr != NULL ? ocr_page(ocr, page, w, h, NULL, text, NULL) : OCR_FAILED;
+			n_ocr += r == OCR_OK;
+			n_late += r == OCR_TIMEOUT;
+			if (r == OCR_OK) {
+				g_free(t);
+				t = NULL;
+			}
+		}
 		if (t != NULL) {
 			g_string_append(text, t);
 			g_free(t);
@@ -52,11 +72,13 @@ static int pdf_text_run(int in_fd, int out_dir_fd, const struct filter_limits *l
 		if (out->len > 0 && out->str[out->len - 1] != '\n')
 			g_string_append_c(out, '\n');
 		if (text_write_output(out_dir_fd, out->str, out->len, lim, res))
-			filter_set(res, FILTER_OK, "text of %d page(s)", pages);
+			filter_set(res, FILTER_OK, "text of %d page(s), %d of them by OCR%s", pages,
+				   n_ocr, n_late ? "; OCR deadline passed on some pages" : "");
 		g_string_free(out, TRUE);
 		g_strfreev(parts);
 	}
 	g_string_free(text, TRUE);
+	ocr_engine_free(ocr);
 	g_object_unref(doc);
 	g_bytes_unref(bytes);
 	return 0;

@@ -14,7 +14,8 @@ libgmime-3.0-dev libmilter-dev
 clamav clamav-testfiles poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
 fonts-noto-cjk fonts-urw-base35 fonts-dejavu fonts-liberation2
-libtasn1-doc shared-mime-info file webp-pixbuf-loader
+libtasn1-doc shared-mime-info
+libtesseract-dev tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng file webp-pixbuf-loader
 zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl postfix
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
 # svg (librsvg) and epub-pdf (MuPDF: a static library; its private dependencies)

@@ -68,6 +68,11 @@ struct mugai_config {
 	uint32_t pdf_dpi;
 	uint32_t jpeg_quality;
 	int pdf_image_format;         /* enum filter_image_format */
+	int pdf_text_layer;           /* enum filter_text_layer */
+	int ocr;                      /* enum filter_ocr */
+	char ocr_languages[CONFIG_PATH_MAX]; /* Tesseract languages, "jpn+eng" */
+	uint32_t ocr_dpi;
+	uint32_t ocr_page_timeout;    /* milliseconds of OCR per page */
 	/* [clamav] */
 	char database_dir[CONFIG_PATH_MAX];
 	bool block_encrypted_in_scan; /* ClamAV heuristic for encrypted containers */

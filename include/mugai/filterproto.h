@@ -43,12 +43,17 @@ enum filter_image_format {
 	FILTER_IMG_FLATE = 1,
 };
 
+/* [policy] pdf_text_layer and ocr (0 = off, so that hand-made limits stay off) */
+enum filter_text_layer { FILTER_TEXT_LAYER_OFF = 0, FILTER_TEXT_LAYER_AUTO = 1 };
+enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2 };
+#define FILTER_OCR_LANG_MAX 64
+
 #define FILTER_REASON_MAX 256
 #define FILTER_PASSWORD_MAX 256
 #define FILTER_MIME_MAX 128
 
 #define FILTERPROTO_MAGIC 0x4d554746u /* "MUGF" */
-#define FILTERPROTO_VERSION 2
+#define FILTERPROTO_VERSION 3
 #define FILTERPROTO_NAME_MAX 32
 #define FILTERPROTO_SANDBOX_MAX 128
 #define FILTERPROTO_OUTPUT_MAX 32
@@ -96,6 +101,12 @@ struct filter_limits {
 	uint64_t max_image_pixels;  /* [limits] image_max_pixels: width * height */
 	uint32_t threads;           /* [limits] filter_threads: render threads */
 	uint64_t max_text_bytes;    /* [limits] text_max_bytes: input text size */
+	/* searchable image PDFs (filters/textlayer.c, filters/ocr.c) */
+	uint32_t text_layer;        /* [policy] pdf_text_layer: enum filter_text_layer */
+	uint32_t ocr;               /* [policy] ocr: enum filter_ocr */
+	uint32_t ocr_dpi;           /* [policy] ocr_dpi: the OCR bitmap */
+	uint32_t ocr_page_timeout_ms; /* [limits] ocr_page_timeout: per page */
+	char ocr_languages[FILTER_OCR_LANG_MAX]; /* [policy] ocr_languages: "jpn+eng" */
 	/* archives (unpack) */
 	uint32_t max_members;       /* [limits] archive_max_members */
 	uint64_t max_member_bytes;  /* [limits] archive_max_member_size */

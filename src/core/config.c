@@ -40,6 +40,9 @@
 #define CONFIG_DEF_SCAN_TIMEOUT_MS        120000
 #define CONFIG_DEF_PDF_DPI                150
 #define CONFIG_DEF_JPEG_QUALITY           85
+#define CONFIG_DEF_OCR_LANGUAGES          "jpn+eng"
+#define CONFIG_DEF_OCR_DPI                200
+#define CONFIG_DEF_OCR_PAGE_TIMEOUT       30000 /* ms */
 #define CONFIG_DEF_OFFICE_TIMEOUT         180
 #define CONFIG_DEF_OFFICE_MEMORY          (4 * GIB)
 #define CONFIG_DEF_DATABASE_DIR           "/var/lib/clamav"
@@ -57,7 +60,8 @@
 #define CONFIG_DEF_MILTER_PROGRESS        10  /* Postfix milter_content_timeout: 300 s */
 #define CONFIG_DEF_MILTER_MESSAGE_MAX     (64 * MIB)
 
-enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML };
+enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML,
+		KT_TEXTLAYER, KT_OCR, KT_LANGS };
 
 struct key_def {
 	const char *group;
@@ -96,6 +100,7 @@ static const struct key_def config_keys[] = {
 	{ "limits", "scan_max_recursion", KT_U32, O(scan_max_recursion), 1, 100 },
 	{ "limits", "scan_max_files", KT_U32, O(scan_max_files), 1, 10000000 },
 	{ "limits", "scan_timeout_ms", KT_U32, O(scan_timeout_ms), 100, 3600000 },
+	{ "limits", "ocr_page_timeout", KT_U32, O(ocr_page_timeout), 1, 3600000 },
 	{ "policy", "mode", KT_MODE, O(mode), 0, 0 },
 	{ "policy", "pdf", KT_ACTION, O(pdf_action), 0, A(ACTION_IMAGE_PDF) | A(ACTION_TEXT) | A(ACTION_BLOCK) },
 	{ "policy", "html", KT_ACTION, O(html_action), 0, A(ACTION_TEXT) | A(ACTION_BLOCK) },
@@ -109,6 +114,10 @@ static const struct key_def config_keys[] = {
 	{ "policy", "pdf_dpi", KT_U32, O(pdf_dpi), 36, 600 },
 	{ "policy", "jpeg_quality", KT_U32, O(jpeg_quality), 10, 100 },
 	{ "policy", "pdf_image_format", KT_IMGFMT, O(pdf_image_format), 0, 0 },
+	{ "policy", "pdf_text_layer", KT_TEXTLAYER, O(pdf_text_layer), 0, 0 },
+	{ "policy", "ocr", KT_OCR, O(ocr), 0, 0 },
+	{ "policy", "ocr_languages", KT_LANGS, O(ocr_languages), 0, 0 },
+	{ "policy", "ocr_dpi", KT_U32, O(ocr_dpi), 72, 600 },
 	{ "clamav", "database_dir", KT_STR, O(database_dir), 0, 0 },
 	{ "clamav", "block_encrypted", KT_BOOL, O(block_encrypted_in_scan), 0, 0 },
 	{ "audit", "path", KT_STR, O(audit_path), 0, 0 },
@@ -224,6 +233,11 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->pdf_dpi = CONFIG_DEF_PDF_DPI;
 	cfg->jpeg_quality = CONFIG_DEF_JPEG_QUALITY;
 	cfg->pdf_image_format = FILTER_IMG_JPEG;
+	cfg->pdf_text_layer = FILTER_TEXT_LAYER_AUTO;
+	cfg->ocr = FILTER_OCR_AUTO;
+	g_strlcpy(cfg->ocr_languages, CONFIG_DEF_OCR_LANGUAGES, sizeof(cfg->ocr_languages));
+	cfg->ocr_dpi = CONFIG_DEF_OCR_DPI;
+	cfg->ocr_page_timeout = CONFIG_DEF_OCR_PAGE_TIMEOUT;
 	g_strlcpy(cfg->database_dir, CONFIG_DEF_DATABASE_DIR, sizeof(cfg->database_dir));
 	cfg->block_encrypted_in_scan = false;
 	cfg->audit_anchor_every = CONFIG_DEF_AUDIT_ANCHOR_EVERY;
@@ -315,6 +329,18 @@ static int config_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* [policy] pdf_text_layer and ocr, indexed by enum filter_text_layer / filter_ocr */
+static const char *const text_layer_names[] = { "off", "auto", NULL };
+static const char *const ocr_names[] = { "off", "auto", "always", NULL };
+
+static int config_choice(const char *const *names, const char *val)
+{
+	for (int i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], val) == 0)
+			return i;
+	return -1;
+}
+
 static int config_set(struct mugai_config *cfg, const struct key_def *k, const char *val,
 		      char *why, size_t whylen)
 {
@@ -391,6 +417,29 @@ static int config_set(struct mugai_config *cfg, const struct key_def *k, const c
 			return -1;
 		}
 		*(int *)(void *)base = strcmp(val, "drop") == 0;
+		return 0;
+	case KT_TEXTLAYER:
+	case KT_OCR: {
+		int v = config_choice(k->type == KT_OCR ? ocr_names : text_layer_names, val);
+
+		if (v < 0) {
+			snprintf(why, whylen, "'%s' is not one of: %s", val,
+				 k->type == KT_OCR ? "auto, off, always" : "auto, off");
+			return -1;
+		}
+		*(int *)(void *)base = v;
+		return 0;
+	}
+	case KT_LANGS:
+		/* Tesseract language names: "jpn+eng", "jpn_vert" */
+		if (val[0] == '\0' || strlen(val) >= FILTER_OCR_LANG_MAX ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+") !=
+			    strlen(val) || val[0] == '+' || val[strlen(val) - 1] == '+' ||
+		    strstr(val, "++") != NULL) {
+			snprintf(why, whylen, "'%s' is not a list of languages like jpn+eng", val);
+			return -1;
+		}
+		g_strlcpy(base, val, CONFIG_PATH_MAX);
 		return 0;
 	case KT_IMGFMT:
 		if (strcmp(val, "jpeg") == 0)
@@ -511,7 +560,12 @@ void config_dump(const struct mugai_config *cfg, void *stdio_file)
 			fprintf(f, "%llu\n", (unsigned long long)*(const uint64_t *)(const void *)base);
 			break;
 		case KT_BOOL: fprintf(f, "%s\n", *(const bool *)(const void *)base ? "true" : "false"); break;
-		case KT_STR: fprintf(f, "%s\n", base); break;
+		case KT_STR:
+		case KT_LANGS: fprintf(f, "%s\n", base); break;
+		case KT_TEXTLAYER:
+			fprintf(f, "%s\n", text_layer_names[*(const int *)(const void *)base]);
+			break;
+		case KT_OCR: fprintf(f, "%s\n", ocr_names[*(const int *)(const void *)base]); break;
 		case KT_ACTION: fprintf(f, "%s\n", config_action_name(*(const int *)(const void *)base)); break;
 		case KT_MODE: {
 			int m = *(const int *)(const void *)base;

@@ -46,6 +46,29 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->max_member_bytes = cfg->archive_max_member_size;
 	lim->max_total_bytes = cfg->archive_max_total_size;
 	lim->max_ratio = cfg->archive_max_ratio;
+	lim->text_layer = (uint32_t)cfg->pdf_text_layer;
+	lim->ocr = (uint32_t)cfg->ocr;
+	lim->ocr_dpi = cfg->ocr_dpi;
+	lim->ocr_page_timeout_ms = cfg->ocr_page_timeout;
+	g_strlcpy(lim->ocr_languages, cfg->ocr_languages, sizeof(lim->ocr_languages));
+}
+
+/*
+ * The filter's environment: ours with OMP_THREAD_LIMIT=1.  Tesseract's
+ * OpenMP (libgomp) reads it once, when it is loaded, so it must be there
+ * before exec; one OCR thread per render thread is faster than both
+ * competing for the same cores (measured: 3.3 s a page instead of 9.2 s).
+ */
+static GPtrArray *filterproc_env(void)
+{
+	GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
+
+	for (char **e = environ; *e != NULL; e++)
+		if (strncmp(*e, "OMP_THREAD_LIMIT=", 17) != 0)
+			g_ptr_array_add(env, g_strdup(*e));
+	g_ptr_array_add(env, g_strdup("OMP_THREAD_LIMIT=1"));
+	g_ptr_array_add(env, NULL);
+	return env;
 }
 
 #define FILTERPROC_OFFICE_OPEN_FILES 1024 /* LibreOffice opens many files at once */
@@ -177,6 +200,7 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	struct filter_reply rp;
 	unsigned char buf[sizeof(struct filter_reply) + 16];
 	posix_spawn_file_actions_t fa;
+	GPtrArray *env;
 	int sv[2] = { -1, -1 }, hi_in = -1, hi_out = -1, devnull = -1;
 	int64_t deadline;
 	pid_t pid = -1;
@@ -227,7 +251,9 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], FILTERPROTO_FD_CHAN);
 	posix_spawn_file_actions_adddup2(&fa, hi_out, FILTERPROTO_FD_OUTDIR);
-	err = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+	env = filterproc_env();
+	err = posix_spawn(&pid, bin, &fa, NULL, argv, (char **)env->pdata);
+	g_ptr_array_free(env, TRUE);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0) {
 		pid = -1;

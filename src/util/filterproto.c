@@ -12,7 +12,8 @@ int filterproto_check_request(const void *buf, size_t len)
 		return -1;
 	if (memchr(rq->filter, '\0', sizeof(rq->filter)) == NULL ||
 	    memchr(rq->limits.password, '\0', sizeof(rq->limits.password)) == NULL ||
-	    memchr(rq->limits.mime, '\0', sizeof(rq->limits.mime)) == NULL)
+	    memchr(rq->limits.mime, '\0', sizeof(rq->limits.mime)) == NULL ||
+	    memchr(rq->limits.ocr_languages, '\0', sizeof(rq->limits.ocr_languages)) == NULL)
 		return -1;
 	return 0;
 }

@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 runs=${1:-20000}
 [ $# -gt 0 ] && shift
-harnesses=${*:-"detect config release_path http text html unpack image pdf_text ooxml_text ooxml_cdr netpbm svg mime_unpack mime_repack"}
+harnesses=${*:-"detect config release_path pdfwrite http text html unpack image pdf_text ooxml_text ooxml_cdr netpbm svg mime_unpack mime_repack"}
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
     -DMUGAI_FUZZ=ON -DMUGAI_SANITIZE=ON -DMUGAI_WERROR=OFF \
     -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null

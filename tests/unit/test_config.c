@@ -47,6 +47,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c.retention_days, 30);
 	assert_false(c.allow_release_original);
 	assert_string_equal(c.admin_socket, "");
+	assert_int_equal(c.pdf_text_layer, FILTER_TEXT_LAYER_AUTO);
+	assert_int_equal(c.ocr, FILTER_OCR_AUTO);
+	assert_string_equal(c.ocr_languages, "jpn+eng");
+	assert_int_equal(c.ocr_dpi, 200);
+	assert_true(c.ocr_page_timeout > 0);
 }
 
 static void test_shipped_file_is_the_defaults(void **state)
@@ -92,6 +97,34 @@ static void expect_error(const char *text, const char *needle1, const char *need
 	assert_int_equal(load(text, &c, err, sizeof(err)), -1);
 	if (strstr(err, needle1) == NULL || (needle2 != NULL && strstr(err, needle2) == NULL))
 		fail_msg("error '%s' lacks '%s'/'%s'", err, needle1, needle2 ? needle2 : "");
+}
+
+/* the searchable-PDF keys (issue 17) */
+static void test_ocr_keys(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "[policy]\nocr = sometimes\n", "auto, off, always" },
+		{ "[policy]\npdf_text_layer = on\n", "auto, off" },
+		{ "[policy]\nocr_languages = jpn;eng\n", "languages" },
+		{ "[policy]\nocr_languages = +jpn\n", "languages" },
+		{ "[policy]\nocr_languages = ../../etc\n", "languages" },
+		{ "[policy]\nocr_dpi = 20\n", "out of range" },
+		{ "[limits]\nocr_page_timeout = 0\n", "out of range" },
+	};
+	struct mugai_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[policy]\npdf_text_layer = off\nocr = always\n"
+			      "ocr_languages = jpn_vert\nocr_dpi = 300\n[limits]\nocr_page_timeout = 5\n",
+			      &c, err, sizeof(err)), 0);
+	assert_int_equal(c.pdf_text_layer, FILTER_TEXT_LAYER_OFF);
+	assert_int_equal(c.ocr, FILTER_OCR_ALWAYS);
+	assert_string_equal(c.ocr_languages, "jpn_vert");
+	assert_int_equal(c.ocr_dpi, 300);
+	assert_int_equal(c.ocr_page_timeout, 5);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(bad[i][0], ":2:", bad[i][1]);
 }
 
 static void test_errors_name_the_line(void **state)
@@ -174,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_file_is_the_defaults),
 		cmocka_unit_test(test_values_and_suffixes),
+		cmocka_unit_test(test_ocr_keys),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_missing_and_huge_files),
 	};
