@@ -5,6 +5,7 @@
  * nothing of a message is held in memory.
  */
 #include "milter.h"
+#include "mugai/jobid.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -177,12 +178,6 @@ static struct curl_slist *mclient_header(struct curl_slist *h, const char *name,
 	return h;
 }
 
-/* 32 lowercase hex digits, as mugaid names jobs: nothing else goes into a URL */
-static int mclient_id_ok(const char *id)
-{
-	return id != NULL && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
-}
-
 int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 		   const struct milter_envelope *env, struct milter_job *job,
 		   void (*progress)(void *), void *arg)
@@ -229,7 +224,7 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 		goto out;
 	}
 	id = json_string_value(json_object_get(j, "id"));
-	if (!mclient_id_ok(id)) {
+	if (!jobid_valid(id)) {
 		g_strlcpy(job->why, "mugaid answered without a job id", sizeof(job->why));
 		goto out;
 	}

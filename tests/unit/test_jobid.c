@@ -1,5 +1,5 @@
 /* test_jobid.c - new job ids are valid and differ; the one validator
- * refuses everything else (src/core/jobid.c) */
+ * refuses everything else (src/util/jobid.c) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
