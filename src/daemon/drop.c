@@ -154,7 +154,9 @@ static void drop_note(struct drop *dr, unsigned pair, const char *rel, const cha
 static int drop_open_dir(struct drop *dr, unsigned pair, const char *rel)
 {
 	gchar **parts = g_strsplit(rel, "/", -1);
-	int fd = fcntl(dr->pairs[pair].inbox_fd, F_DUPFD_CLOEXEC, 0);
+	/* opened anew, not dup'ed: a dup would share the read offset of the
+	 * folder with every earlier read of it */
+	int fd = openat(dr->pairs[pair].inbox_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	for (size_t i = 0; fd >= 0 && parts[i] != NULL; i++) {
 		int next;
