@@ -46,5 +46,6 @@ check "no inbox file received twice (audit log)" sh -c \
 echo "# after the restart: $(grep -c 'taken before the stop' "$T/daemon.log" || true) inbox files found taken already," \
      "$(grep -o 'drop: [0-9]* finished jobs* written to the outbox after the stop' "$T/daemon.log" || echo 'no finished job') "
 stop
+check "no sanitizer report" sh -c "! grep -q Sanitizer '$T/daemon.log'"
 [ "$FAILS" -eq 0 ] || { diff "$T/want" "$T/got" | head; tail -30 "$T/daemon.log"; }
 finish
