@@ -87,19 +87,6 @@ struct drop {
 	int watches_full;             /* logged once */
 };
 
-struct daemon *drop_daemon(const struct drop *dr)
-{
-	return dr->d;
-}
-
-const struct drop_pair *drop_pair_named(const struct drop *dr, const char *name)
-{
-	for (unsigned i = 0; i < dr->npairs; i++)
-		if (strcmp(dr->pairs[i].name, name) == 0)
-			return &dr->pairs[i];
-	return NULL;
-}
-
 /* names that staff's programs use for files being written, and hidden ones */
 static int drop_ignored(const char *name)
 {
@@ -661,6 +648,8 @@ struct drop *drop_start(struct daemon *d, char *err, size_t errlen)
 	dr->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, drop_pending_free);
 	dr->noted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	dr->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	dr->oo.d = d;
+	dr->oo.pairs = dr->pairs;
 	dr->oo.report_suffix = c->drop_report_suffix;
 	dr->oo.mode = (mode_t)c->drop_outbox_mode;
 	dr->oo.gid = (gid_t)-1;
@@ -681,6 +670,7 @@ struct drop *drop_start(struct daemon *d, char *err, size_t errlen)
 		if (drop_open_pair(dr, c->drop_pairs[i].name, c->drop_pairs[i].inbox,
 				   c->drop_pairs[i].outbox, err, errlen) != 0)
 			goto fail;
+	dr->oo.npairs = dr->npairs;
 	/* jobs taken before the stop: their inbox files are not taken again,
 	 * and the finished ones not yet in their outbox are written there now */
 	k.dr = dr;
@@ -691,7 +681,7 @@ struct drop *drop_start(struct daemon *d, char *err, size_t errlen)
 		spool_list(d->spool, SIZE_MAX, drop_known_job, &k, &truncated);
 	}
 	for (guint i = 0; i < k.undelivered->len; i++)
-		drop_outbox_deliver(dr, &dr->oo, k.undelivered->pdata[i]);
+		drop_outbox_deliver(&dr->oo, k.undelivered->pdata[i]);
 	if (k.undelivered->len > 0)
 		log_info("drop: %u finished job%s written to the outbox after the stop",
 			 k.undelivered->len, k.undelivered->len == 1 ? "" : "s");
@@ -751,6 +741,6 @@ void drop_free(struct drop *dr)
 
 void drop_job_done(struct drop *dr, const char *id)
 {
-	if (dr != NULL && drop_outbox_deliver(dr, &dr->oo, id) != 0)
+	if (dr != NULL && drop_outbox_deliver(&dr->oo, id) != 0)
 		log_warnx("job %s: not written to the outbox; tried again at the next start", id);
 }

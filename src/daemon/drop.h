@@ -46,17 +46,18 @@ void drop_free(struct drop *dr);
 /* the worker_notify callback (beside wait_job_done): a finished drop job
  * to its outbox */
 void drop_job_done(struct drop *dr, const char *id);
-const struct drop_pair *drop_pair_named(const struct drop *dr, const char *name);
-struct daemon *drop_daemon(const struct drop *dr);
 
 /* drop_outbox.c */
 struct drop_outbox_opts {
+	struct daemon *d;
+	const struct drop_pair *pairs; /* where a job's "drop" name is looked up */
+	unsigned npairs;
 	const char *report_suffix;
 	gid_t gid;                    /* (gid_t)-1: not changed */
 	mode_t mode;
 };
 /* write the job's result to the outbox of its pair: 0 (also when it is
  * not a drop job, or already written), -1 (tried again at the next start) */
-int drop_outbox_deliver(struct drop *dr, const struct drop_outbox_opts *o, const char *id);
+int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id);
 
 #endif

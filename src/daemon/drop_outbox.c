@@ -284,9 +284,17 @@ static int outbox_mark(struct daemon *d, const char *id, json_t *res)
 	return rc;
 }
 
-int drop_outbox_deliver(struct drop *dr, const struct drop_outbox_opts *o, const char *id)
+static const struct drop_pair *outbox_pair(const struct drop_outbox_opts *o, const char *name)
 {
-	struct daemon *d = drop_daemon(dr);
+	for (unsigned i = 0; name != NULL && i < o->npairs; i++)
+		if (strcmp(o->pairs[i].name, name) == 0)
+			return &o->pairs[i];
+	return NULL;
+}
+
+int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id)
+{
+	struct daemon *d = o->d;
 	char *text = spool_result_load(d->spool, id);
 	json_t *res = text != NULL ? json_loads(text, 0, NULL) : NULL, *a;
 	const char *source = json_string_value(json_object_get(res, "source"));
@@ -304,7 +312,7 @@ int drop_outbox_deliver(struct drop *dr, const struct drop_outbox_opts *o, const
 		rc = 0;
 		goto out;
 	}
-	p = pname != NULL ? drop_pair_named(dr, pname) : NULL;
+	p = outbox_pair(o, pname);
 	if (p == NULL || rel == NULL) {
 		log_warnx("job %s: drop folder \"%s\" is no longer configured: not written to "
 			  "an outbox", id, pname != NULL ? pname : "?");
