@@ -27,12 +27,17 @@ done
 ln -s "$T/secret.txt" "$IB/link.txt"
 mkfifo "$IB/pipe.txt"
 
-drop_conf "$T/mugai.conf" "$IB" "$OB" "settle_ms = 1000"
+# as root, the outbox group is one mugaid is not in
+grp=$(id -gn)
+[ "$(id -u)" -eq 0 ] && getent group nogroup > /dev/null && grp=nogroup
+drop_conf "$T/mugai.conf" "$IB" "$OB" "settle_ms = 1000" "outbox_group = $grp" "outbox_mode = 0640"
 start --config "$T/mugai.conf" --spool "$T/spool" --database "$T/db" --workers 2
 
 check "files present at start reach the outbox" \
     wait_for 60 test -f "$OB/pre.txt" -a -f "$OB/sub/pre2.txt"
 check "... and left the inbox" test ! -e "$IB/pre.txt" -a ! -e "$IB/sub/pre2.txt"
+check "outbox files: [drop] outbox_group and outbox_mode" test "$(stat -c '%G %a' "$OB/sub/pre2.txt")" = "$grp 640"
+check "outbox folders made: that group, x where r" test "$(stat -c '%G %a' "$OB/sub")" = "$grp 750"
 
 # a text file, a PDF with JavaScript, EICAR in a zip, a PPAP zip
 mkdir "$IB/tanaka"
