@@ -9,7 +9,7 @@
 # same signatures, file by file, each clean one copied to a second outbox.
 # Prints files/s of both and their ratio (mugai / scan-and-copy; the target
 # for text is at least 0.5: mugai rebuilds every file, the copy does not).
-# Needs clamd and clamdscan (Debian clamav-daemon) for the comparison.
+# Needs clamd and clamdscan (Debian clamav-daemon, clamdscan) for the comparison.
 set -eu
 build=${1:?usage: bench_drop.sh BUILD_DIR [NTEXT] [NPDF]}
 ntext=${2:-1000}
