@@ -87,6 +87,12 @@ touch "$T/stop-watch"; wait "$WATCHER"
 check "... never a part of it (looked $(cat "$T/seen") times)" test ! -e "$T/partial"
 check "... taken once" test "$(grep -c '^chunk-1' "$OB/slow.txt")" -eq 1 -a ! -e "$OB/slow (2).txt"
 
+# a name already taken in the outbox: "name (2).ext", the first one kept
+printf 'second one\n' > "$IB/pre.txt"
+check "a name taken: the second as 'pre (2).txt'" wait_for 60 test -f "$OB/pre (2).txt"
+check "... with its own text, the first kept" sh -c \
+    "grep -q 'second one' '$OB/pre (2).txt' && grep -q 'before the start' '$OB/pre.txt'"
+
 check "ignored names left in the inbox" sh -c \
     "cd '$IB' && test -f '~\$報告書.docx' -a -f '.~lock.報告書.odt#' -a -f .hidden.txt -a -f a.tmp -a -f b.part -a -f c.crdownload"
 check "symlink and FIFO left in the inbox" test -L "$IB/link.txt" -a -p "$IB/pipe.txt"
