@@ -10,7 +10,7 @@
 . "$(dirname "$0")/drop.sh"
 
 N=${DROP_BACKLOG:-10000}
-RSS_MAX_KB=${DROP_RSS_MAX_KB:-262144}
+RSS_MAX_KB=${DROP_RSS_MAX_KB:-131072}
 cp -r "$MUGAI_TESTDB" "$T/db"
 IB="$T/inbox"; OB="$T/outbox"
 mkdir -p "$IB" "$OB"
