@@ -367,17 +367,19 @@ static int drop_same(const struct stat *st, const struct drop_pending *pe)
 	       st->st_mtim.tv_sec == pe->mtime.tv_sec && st->st_mtim.tv_nsec == pe->mtime.tv_nsec;
 }
 
-static int drop_copy(int in, int out)
+/* copy in to out, at most size bytes: -1 when more are there (it grew) */
+static int drop_copy(int in, int out, off_t size)
 {
 	char buf[DROP_COPY_BUF];
 	ssize_t n;
+	off_t done = 0;
 
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		char *p = buf;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0 || (done += n) > size)
 			return -1;
 		while (n > 0) {
 			ssize_t w = write(out, p, (size_t)n);
@@ -458,7 +460,7 @@ static int drop_take(struct drop *dr, struct drop_pending *pe)
 		rc = TAKE_AGAIN;
 		goto out;
 	}
-	if (drop_copy(fd, ofd) != 0 || fstat(fd, &after) != 0 || !drop_same(&after, pe)) {
+	if (drop_copy(fd, ofd, st.st_size) != 0 || fstat(fd, &after) != 0 || !drop_same(&after, pe)) {
 		/* a writer came back while it was copied: settle again */
 		spool_intake_abort(d->spool, id);
 		rc = TAKE_AGAIN;
@@ -597,6 +599,8 @@ static void drop_known_job(void *arg, const char *id, enum spool_state state, js
 	if (state == SPOOL_DONE && result != NULL &&
 	    !json_is_true(json_object_get(result, "drop_delivered")))
 		g_ptr_array_add(k->undelivered, g_strdup(id));
+	else if (state == SPOOL_DONE && result != NULL)
+		drop_outbox_sweep(&k->dr->oo, id, result);
 }
 
 static int drop_open_pair(struct drop *dr, const char *name, const char *inbox,

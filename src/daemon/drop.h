@@ -59,5 +59,8 @@ struct drop_outbox_opts {
 /* write the job's result to the outbox of its pair: 0 (also when it is
  * not a drop job, or already written), -1 (tried again at the next start) */
 int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id);
+/* a delivered job (res its result): the temporaries a crash may have left
+ * between the delivery's record and their removal are removed */
+void drop_outbox_sweep(const struct drop_outbox_opts *o, const char *id, json_t *res);
 
 #endif

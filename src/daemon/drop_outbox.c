@@ -91,6 +91,15 @@ static int outbox_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* where the temporary tmp of relpath is, below the outbox root */
+static gchar *outbox_tmp_path(const char *relpath, const char *tmp)
+{
+	const char *slash = strrchr(relpath, '/');
+
+	return slash != NULL ? g_strdup_printf("%.*s/%s", (int)(slash - relpath), relpath, tmp)
+			     : g_strdup(tmp);
+}
+
 /* one file, relpath below the outbox root: from src (an fd, from offset 0)
  * or text; tmp its temporary name there */
 static int outbox_put(int root, const char *relpath, const char *tmp, int src, const char *text,
@@ -107,7 +116,7 @@ static int outbox_put(int root, const char *relpath, const char *tmp, int src, c
 		log_warn("outbox folder %s", reldir);
 		goto out;
 	}
-	g_ptr_array_add(tmps, g_strdup_printf("%s/%s", reldir, tmp));
+	g_ptr_array_add(tmps, outbox_tmp_path(relpath, tmp));
 	if (fstatat(dir, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_nlink >= 2) {
 		rc = 0; /* named before a crash */
@@ -292,11 +301,12 @@ static const struct drop_pair *outbox_pair(const struct drop_outbox_opts *o, con
 	return NULL;
 }
 
-int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id)
+/* Write the job's result res to its outbox; or, sweep set, only remove
+ * the temporaries a crash left of a delivered one. */
+static int outbox_job(const struct drop_outbox_opts *o, const char *id, json_t *res, int sweep)
 {
 	struct daemon *d = o->d;
-	char *text = spool_result_load(d->spool, id);
-	json_t *res = text != NULL ? json_loads(text, 0, NULL) : NULL, *a;
+	json_t *a;
 	const char *source = json_string_value(json_object_get(res, "source"));
 	const char *pname = json_string_value(json_object_get(res, "drop"));
 	const char *rel = json_string_value(json_object_get(res, "path"));
@@ -306,14 +316,15 @@ int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id)
 	size_t i, n = 0;
 	int rc = -1;
 
-	free(text);
 	if (source == NULL || strcmp(source, "drop") != 0 ||
-	    json_is_true(json_object_get(res, "drop_delivered"))) {
+	    json_is_true(json_object_get(res, "drop_delivered")) != sweep) {
 		rc = 0;
 		goto out;
 	}
 	p = outbox_pair(o, pname);
 	if (p == NULL || rel == NULL) {
+		if (sweep)
+			goto out;
 		log_warnx("job %s: drop folder \"%s\" is no longer configured: not written to "
 			  "an outbox", id, pname != NULL ? pname : "?");
 		goto out;
@@ -332,8 +343,19 @@ int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id)
 		json_array_foreach(json_object_get(res, "artefacts"), i, a) {
 			const char *ap = json_string_value(json_object_get(a, "path"));
 			gchar *orel, *tmp;
-			int src = spool_artefact_open(d->spool, id, i), prc;
+			int src, prc;
 
+			if (sweep) {
+				if (ap != NULL) {
+					orel = g_strdup_printf("%s%s", reldir, ap);
+					tmp = g_strdup_printf("%s-%zu.tmp", try_tag, n++);
+					g_ptr_array_add(tmps, outbox_tmp_path(orel, tmp));
+					g_free(orel);
+					g_free(tmp);
+				}
+				continue;
+			}
+			src = spool_artefact_open(d->spool, id, i);
 			if (ap == NULL || src < 0) {
 				if (src >= 0)
 					close(src);
@@ -349,6 +371,18 @@ int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id)
 			if (prc != 0)
 				goto out;
 		}
+	}
+	if (sweep) {
+		if (outbox_wants_report(res)) {
+			gchar *orel = g_strdup_printf("%s%s", rel, o->report_suffix);
+			gchar *tmp = g_strdup_printf("%s-%zu.tmp", try_tag, n++);
+
+			g_ptr_array_add(tmps, outbox_tmp_path(orel, tmp));
+			g_free(orel);
+			g_free(tmp);
+		}
+		rc = 0;
+		goto out;
 	}
 	if (outbox_wants_report(res)) {
 		char *report = outbox_report(res, id, rel);
@@ -373,11 +407,26 @@ out:
 		for (guint k = 0; k < tmps->len; k++) {
 			const char *t = tmps->pdata[k];
 
-			unlinkat(p->outbox_fd, t[0] == '/' ? t + 1 : t, 0);
+			unlinkat(p->outbox_fd, t, 0);
 		}
 	g_ptr_array_free(tmps, TRUE);
 	g_free(reldir);
 	g_free(try_tag);
+	return rc;
+}
+
+int drop_outbox_deliver(const struct drop_outbox_opts *o, const char *id)
+{
+	char *text = spool_result_load(o->d->spool, id);
+	json_t *res = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	int rc = outbox_job(o, id, res, 0);
+
+	free(text);
 	json_decref(res);
 	return rc;
+}
+
+void drop_outbox_sweep(const struct drop_outbox_opts *o, const char *id, json_t *res)
+{
+	outbox_job(o, id, res, 1);
 }

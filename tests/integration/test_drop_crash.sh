@@ -46,6 +46,28 @@ check "no inbox file received twice (audit log)" sh -c \
 echo "# after the restart: $(grep -c 'taken before the stop' "$T/daemon.log" || true) inbox files found taken already," \
      "$(grep -o 'drop: [0-9]* finished jobs* written to the outbox after the stop' "$T/daemon.log" || echo 'no finished job') "
 stop
+
+# hand-made: the stop fell after a delivery was recorded and before its
+# temporary was removed (a second link of the outbox file): the next start
+# removes the temporary, the file stays, once
+tmp=$(python3 - "$T/spool/done" "$OB" <<'PY'
+import json, os, sys
+done, ob = sys.argv[1], sys.argv[2]
+for job in sorted(os.listdir(done)):
+    r = json.load(open(os.path.join(done, job, "result.json")))
+    if r.get("drop_delivered") and r.get("artefacts"):
+        d = os.path.dirname(r["path"])
+        tmp = os.path.join(ob, d, ".mugai-%s-%d-%d-0.tmp" % (job, r["finished"], r["processing_ms"]))
+        os.link(os.path.join(ob, d, r["artefacts"][0]["path"]), tmp)
+        print(tmp)
+        break
+PY
+)
+check "hand-made leftover temporary: a second link of an outbox file" test "$(stat -c %h "$tmp")" -eq 2
+start --config "$T/mugai.conf" --spool "$T/spool" --database "$T/db" --workers 2
+check "... removed at the next start, the outbox file kept" sh -c \
+    "[ ! -e '$tmp' ] && [ \"\$(cd '$OB' && find . -type f ! -name '.*' | grep -c .)\" -eq 200 ]"
+stop
 check "no sanitizer report" sh -c "! grep -q Sanitizer '$T/daemon.log'"
 [ "$FAILS" -eq 0 ] || { diff "$T/want" "$T/got" | head; tail -30 "$T/daemon.log"; }
 finish
