@@ -68,6 +68,32 @@ start --config "$T/mugai.conf" --spool "$T/spool" --database "$T/db" --workers 2
 check "... removed at the next start, the outbox file kept" sh -c \
     "[ ! -e '$tmp' ] && [ \"\$(cd '$OB' && find . -type f ! -name '.*' | grep -c .)\" -eq 200 ]"
 stop
+
+# hand-made: the stop fell after a job was made durable and before its
+# inbox file was removed.  A file is put back in the inbox and a job's meta
+# made to name it (its dev, ino, size, mtime): the next start removes it
+# from the inbox and takes it no second time
+printf 'file 7 of 200\n' > "$IB/dept2/課1/f7.txt"
+python3 - "$T/spool/done" "$IB" <<'PY'
+import json, os, sys
+done, ib = sys.argv[1], sys.argv[2]
+rel = "dept2/課1/f7.txt"
+st = os.stat(os.path.join(ib, rel), follow_symlinks=False)
+for job in sorted(os.listdir(done)):
+    mp = os.path.join(done, job, "meta.json")
+    m = json.load(open(mp))
+    if m.get("path") == rel:
+        m["inbox"] = "drop|%s|%d|%d|%d|%d.%09d" % (rel, st.st_dev, st.st_ino, st.st_size,
+                                                  st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9)
+        open(mp, "w").write(json.dumps(m, ensure_ascii=False))
+        break
+PY
+start --config "$T/mugai.conf" --spool "$T/spool" --database "$T/db" --workers 2
+check "an inbox file whose job was durable before the stop: removed at the next start" \
+    wait_for 60 test ! -e "$IB/dept2/課1/f7.txt"
+check "... and not taken twice" sh -c \
+    "grep -q 'f7.txt was taken before the stop' '$T/daemon.log' && [ \"\$(cd '$OB' && find . -type f ! -name '.*' | grep -c .)\" -eq 200 ] && [ ! -e '$OB/dept2/課1/f7 (2).txt' ]"
+stop
 check "no sanitizer report" sh -c "! grep -q Sanitizer '$T/daemon.log'"
 [ "$FAILS" -eq 0 ] || { diff "$T/want" "$T/got" | head; tail -30 "$T/daemon.log"; }
 finish
