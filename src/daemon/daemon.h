@@ -13,6 +13,8 @@
  *   http.c     router + auth; reply.c answers; upload.c the streaming
  *              upload; form.c the small form/JSON bodies
  *   listen.c   listeners, TLS, the admin socket
+ *   drop.c     the drop folders (drop.h): inboxes watched, files taken as
+ *              jobs; drop_outbox.c writes finished ones to the outboxes
  *
  * Calls go one way: http -> upload/form -> reply -> worker/wait/spool;
  * admin -> worker -> spool; nothing below calls up (the worker reaches the
