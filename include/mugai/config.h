@@ -16,6 +16,15 @@
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_ERR_MAX 512
 
+/* [drop] / [drop.NAME]: inbox/outbox pairs (src/daemon/drop.c) */
+#define CONFIG_DROP_PAIRS_MAX 16      /* [drop] itself plus [drop.NAME] sections */
+#define CONFIG_DROP_NAME_MAX 32       /* bytes of NAME in [drop.NAME] */
+struct config_drop_pair {
+	char name[CONFIG_DROP_NAME_MAX + 1]; /* "drop" for [drop] itself */
+	char inbox[CONFIG_PATH_MAX];
+	char outbox[CONFIG_PATH_MAX];
+};
+
 enum policy_action {
 	ACTION_BLOCK = 0,
 	ACTION_TEXT,
@@ -109,6 +118,19 @@ struct mugai_config {
 	uint32_t milter_max_inflight;             /* messages at mugaid at once, then tempfail */
 	uint32_t milter_progress_interval;        /* seconds between smfi_progress calls */
 	uint64_t milter_message_max_size;         /* a larger message: tempfail (452) */
+	/* [drop]: inbox, outbox here are the pair "drop"; [drop.NAME] adds more */
+	char drop_inbox[CONFIG_PATH_MAX];
+	char drop_outbox[CONFIG_PATH_MAX];
+	uint32_t drop_settle_ms;      /* quiet this long (size and mtime) before taken */
+	char drop_report_suffix[CONFIG_PATH_MAX]; /* "<name><suffix>": the report */
+	char drop_outbox_group[CONFIG_PATH_MAX];  /* "" = mugaid's own group */
+	uint32_t drop_outbox_mode;    /* of files written to the outbox (octal) */
+	uint32_t drop_max_watches;    /* inotify watches (folders) over every inbox */
+	uint32_t drop_max_pending;    /* files seen but not yet taken, at once */
+	uint32_t drop_max_depth;      /* folder levels below an inbox that are watched */
+	uint32_t drop_max_queued;     /* jobs queued before the inbox waits */
+	unsigned drop_npairs;         /* [drop.NAME] sections, in drop_pairs[] */
+	struct config_drop_pair drop_pairs[CONFIG_DROP_PAIRS_MAX - 1];
 };
 
 /* fill cfg with the embedded defaults */

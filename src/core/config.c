@@ -60,8 +60,17 @@
 #define CONFIG_DEF_MILTER_PROGRESS        10  /* Postfix milter_content_timeout: 300 s */
 #define CONFIG_DEF_MILTER_MESSAGE_MAX     (64 * MIB)
 
+#define CONFIG_DEF_DROP_SETTLE_MS         1500  /* quiet before a drop file is taken */
+#define CONFIG_MAX_DROP_SETTLE_MS         600000
+#define CONFIG_DEF_DROP_REPORT_SUFFIX     ".mugai.txt"
+#define CONFIG_DEF_DROP_OUTBOX_MODE       0640
+#define CONFIG_DEF_DROP_MAX_WATCHES       8192  /* folders watched over every inbox */
+#define CONFIG_DEF_DROP_MAX_PENDING       4096  /* files seen, not yet taken */
+#define CONFIG_DEF_DROP_MAX_DEPTH         16    /* folder levels below an inbox */
+#define CONFIG_DEF_DROP_MAX_QUEUED        64    /* queued jobs before the inbox waits */
+
 enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML,
-		KT_TEXTLAYER, KT_OCR, KT_LANGS };
+		KT_TEXTLAYER, KT_OCR, KT_LANGS, KT_OCTAL };
 
 struct key_def {
 	const char *group;
@@ -149,6 +158,16 @@ static const struct key_def config_keys[] = {
 	{ "milter", "max_inflight", KT_U32, O(milter_max_inflight), 1, 100000 },
 	{ "milter", "progress_interval", KT_U32, O(milter_progress_interval), 1, 300 },
 	{ "milter", "message_max_size", KT_U64, O(milter_message_max_size), 1 * MIB, 4 * GIB },
+	{ "drop", "inbox", KT_STR, O(drop_inbox), 0, 0 },
+	{ "drop", "outbox", KT_STR, O(drop_outbox), 0, 0 },
+	{ "drop", "settle_ms", KT_U32, O(drop_settle_ms), 0, CONFIG_MAX_DROP_SETTLE_MS },
+	{ "drop", "report_suffix", KT_STR, O(drop_report_suffix), 0, 0 },
+	{ "drop", "outbox_group", KT_STR, O(drop_outbox_group), 0, 0 },
+	{ "drop", "outbox_mode", KT_OCTAL, O(drop_outbox_mode), 0, 0777 },
+	{ "drop", "max_watches", KT_U32, O(drop_max_watches), 1, 1000000 },
+	{ "drop", "max_pending", KT_U32, O(drop_max_pending), 1, 1000000 },
+	{ "drop", "max_depth", KT_U32, O(drop_max_depth), 0, 64 },
+	{ "drop", "max_queued", KT_U32, O(drop_max_queued), 1, 100000 },
 };
 
 static const char *const action_names[] = {
@@ -254,6 +273,14 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->milter_max_inflight = CONFIG_DEF_MILTER_MAX_INFLIGHT;
 	cfg->milter_progress_interval = CONFIG_DEF_MILTER_PROGRESS;
 	cfg->milter_message_max_size = CONFIG_DEF_MILTER_MESSAGE_MAX;
+	cfg->drop_settle_ms = CONFIG_DEF_DROP_SETTLE_MS;
+	g_strlcpy(cfg->drop_report_suffix, CONFIG_DEF_DROP_REPORT_SUFFIX,
+		  sizeof(cfg->drop_report_suffix));
+	cfg->drop_outbox_mode = CONFIG_DEF_DROP_OUTBOX_MODE;
+	cfg->drop_max_watches = CONFIG_DEF_DROP_MAX_WATCHES;
+	cfg->drop_max_pending = CONFIG_DEF_DROP_MAX_PENDING;
+	cfg->drop_max_depth = CONFIG_DEF_DROP_MAX_DEPTH;
+	cfg->drop_max_queued = CONFIG_DEF_DROP_MAX_QUEUED;
 }
 
 /* Line of "key" inside "[group]" in the file text, 0 when not found. */
@@ -441,6 +468,20 @@ static int config_set(struct mugai_config *cfg, const struct key_def *k, const c
 		}
 		g_strlcpy(base, val, CONFIG_PATH_MAX);
 		return 0;
+	case KT_OCTAL: {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(val, &end, 8);
+		if (val[0] < '0' || val[0] > '7' || *end != '\0' || errno != 0 || v > k->max) {
+			snprintf(why, whylen, "'%s' is not an octal mode of 0 to %llo", val,
+				 (unsigned long long)k->max);
+			return -1;
+		}
+		*(uint32_t *)(void *)base = (uint32_t)v;
+		return 0;
+	}
 	case KT_IMGFMT:
 		if (strcmp(val, "jpeg") == 0)
 			*(int *)(void *)base = FILTER_IMG_JPEG;
@@ -474,6 +515,68 @@ static bool config_group_known(const char *group)
 	return false;
 }
 
+/* [drop.NAME]: one more inbox/outbox pair, keys inbox and outbox only */
+static int config_drop_section(struct mugai_config *cfg, GKeyFile *kf, const char *text,
+			       const char *path, const char *group, char *err, size_t errlen)
+{
+	const char *name = group + strlen("drop.");
+	int line = config_find_line(text, group, NULL);
+	struct config_drop_pair *p;
+	gchar **keys;
+	int rc = 0;
+
+	if (name[0] == '\0' || strlen(name) > CONFIG_DROP_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+	    strlen(name)) {
+		snprintf(err, errlen, "%s:%d: [%s]: NAME must be 1 to %d letters, digits, _ or -",
+			 path, line, group, CONFIG_DROP_NAME_MAX);
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->drop_npairs; i++)
+		if (strcmp(cfg->drop_pairs[i].name, name) == 0) {
+			snprintf(err, errlen, "%s:%d: [%s] given twice", path, line, group);
+			return -1;
+		}
+	if (cfg->drop_npairs >= G_N_ELEMENTS(cfg->drop_pairs)) {
+		snprintf(err, errlen, "%s:%d: more than %zu [drop.NAME] sections", path, line,
+			 G_N_ELEMENTS(cfg->drop_pairs));
+		return -1;
+	}
+	p = &cfg->drop_pairs[cfg->drop_npairs];
+	memset(p, 0, sizeof(*p));
+	g_strlcpy(p->name, name, sizeof(p->name));
+	keys = g_key_file_get_keys(kf, group, NULL, NULL);
+	for (size_t i = 0; rc == 0 && keys != NULL && keys[i] != NULL; i++) {
+		gchar *val = g_key_file_get_string(kf, group, keys[i], NULL);
+		char *dst = strcmp(keys[i], "inbox") == 0 ? p->inbox :
+			    strcmp(keys[i], "outbox") == 0 ? p->outbox : NULL;
+
+		line = config_find_line(text, group, keys[i]);
+		if (dst == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown key '%s' in [%s] (inbox, outbox)",
+				 path, line, keys[i], group);
+			rc = -1;
+		} else if (val == NULL || strlen(g_strstrip(val)) >= CONFIG_PATH_MAX ||
+			   val[0] != '/') {
+			snprintf(err, errlen, "%s:%d: [%s] %s: an absolute path shorter than %d bytes",
+				 path, line, group, keys[i], CONFIG_PATH_MAX);
+			rc = -1;
+		} else {
+			g_strlcpy(dst, val, CONFIG_PATH_MAX);
+		}
+		g_free(val);
+	}
+	g_strfreev(keys);
+	if (rc == 0 && (p->inbox[0] == '\0' || p->outbox[0] == '\0')) {
+		snprintf(err, errlen, "%s:%d: [%s] wants both inbox and outbox", path,
+			 config_find_line(text, group, NULL), group);
+		rc = -1;
+	}
+	if (rc == 0)
+		cfg->drop_npairs++;
+	return rc;
+}
+
 int config_load(struct mugai_config *cfg, const char *path, char *err, size_t errlen)
 {
 	GKeyFile *kf = g_key_file_new();
@@ -500,6 +603,11 @@ int config_load(struct mugai_config *cfg, const char *path, char *err, size_t er
 	for (size_t g = 0; groups[g] != NULL; g++) {
 		gchar **keys;
 
+		if (strncmp(groups[g], "drop.", 5) == 0) {
+			if (config_drop_section(cfg, kf, text, path, groups[g], err, errlen) != 0)
+				goto out;
+			continue;
+		}
 		if (!config_group_known(groups[g])) {
 			snprintf(err, errlen, "%s:%d: unknown section [%s]", path,
 				 config_find_line(text, groups[g], NULL), groups[g]);
@@ -579,6 +687,10 @@ void config_dump(const struct mugai_config *cfg, void *stdio_file)
 		case KT_HTML:
 			fprintf(f, "%s\n", *(const int *)(const void *)base ? "drop" : "text");
 			break;
+		case KT_OCTAL: fprintf(f, "%04o\n", *(const uint32_t *)(const void *)base); break;
 		}
 	}
+	for (unsigned i = 0; i < cfg->drop_npairs; i++)
+		fprintf(f, "\n[drop.%s]\ninbox = %s\noutbox = %s\n", cfg->drop_pairs[i].name,
+			cfg->drop_pairs[i].inbox, cfg->drop_pairs[i].outbox);
 }

@@ -13,6 +13,8 @@
  *   http.c     router + auth; reply.c answers; upload.c the streaming
  *              upload; form.c the small form/JSON bodies
  *   listen.c   listeners, TLS, the admin socket
+ *   drop.c     the drop folders (drop.h): inboxes watched, files taken as
+ *              jobs; drop_outbox.c writes finished ones to the outboxes
  *
  * Calls go one way: http -> upload/form -> reply -> worker/wait/spool;
  * admin -> worker -> spool; nothing below calls up (the worker reaches the
@@ -41,6 +43,7 @@
 #define DAEMON_PURGE_INTERVAL 3600 /* seconds between retention purges */
 #define DAEMON_FILTER_FAILURE_KINDS 8 /* see metrics_filter_failures[] */
 #define DAEMON_VERDICTS 5         /* released blocked held failed other */
+#define DAEMON_SOURCES 2          /* api drop */
 #define DAEMON_HIST_BUCKETS 8     /* le 0.05 0.1 0.25 0.5 1 2.5 10 +Inf s */
 
 enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
@@ -50,7 +53,7 @@ enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4 };
 /* metrics.c: every counter /metrics shows, under its own lock */
 struct metrics {
 	pthread_mutex_t mu;
-	uint64_t jobs_by_verdict[DAEMON_VERDICTS];
+	uint64_t jobs_by_verdict[DAEMON_SOURCES][DAEMON_VERDICTS];
 	uint64_t bytes_in, bytes_out;
 	uint64_t reloads_ok, reloads_failed;
 	uint64_t processing_ms_sum, processing_count;
@@ -151,6 +154,10 @@ void worker_enqueue(struct daemon *d, const char *id);
 /* an upload written to ofd (not yet synced) made a durable, queued job:
  * 0; -1 when it failed (the job is removed) */
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd);
+/* the same, its meta (and "received" audit line) with the members of from
+ * (a drop-folder job: source, drop, path, inbox) */
+int worker_submit_from(struct daemon *d, const char *id, const char *name, int mode, int ofd,
+		       json_t *from);
 /* a worker has the job, handed over at intake, though it is queued */
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */

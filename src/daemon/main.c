@@ -16,6 +16,7 @@
  * without stopping; SIGTERM/SIGINT stop it (queued jobs stay queued).
  */
 #include "daemon.h"
+#include "drop.h"
 #include "mugai/log.h"
 #include "mugai/sdnotify.h"
 #include "mugai/numparse.h"
@@ -36,6 +37,21 @@
 /* descriptors beside the parked ?wait connections: listeners, other
  * connections, spool, workers and their filter pipes */
 #define DAEMON_FD_HEADROOM 1024
+
+/* what a finished job is told to: the parked ?wait requests, the drop
+ * folders' outboxes */
+struct main_notify {
+	struct daemon *d;
+	struct drop *drop;
+};
+
+static void main_job_done(void *arg, const char *id)
+{
+	struct main_notify *n = arg;
+
+	wait_job_done(&n->d->wait, id);
+	drop_job_done(n->drop, id);
+}
 
 static void usage(FILE *f)
 {
@@ -123,6 +139,7 @@ int main(int argc, char **argv)
 	time_t last_purge;
 	int admin_fd;
 	pthread_t *workers = NULL;
+	struct main_notify notify = { &d, NULL };
 	sigset_t set;
 	int c, level = LOG_LVL_INFO;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -226,10 +243,15 @@ int main(int argc, char **argv)
 	/* the workers tell the parked ?wait requests when a job is done */
 	if (wait_start(&d.wait, d.cfg.max_waiters) != 0)
 		fatalx("cannot start the ?wait deadline thread");
-	d.notify.job_done = wait_job_done;
-	d.notify.arg = &d.wait;
+	d.notify.job_done = main_job_done;
+	d.notify.arg = &notify;
 	if (worker_recover(&d) != 0)
 		fatalx("spool %s: cannot recover", d.spool_path);
+	/* the drop folders, before the workers: finished jobs not yet in their
+	 * outbox are written there first */
+	notify.drop = drop_start(&d, err, sizeof(err));
+	if (notify.drop == NULL && err[0] != '\0')
+		fatalx("%s", err);
 	if (worker_start(&d, &workers) != 0)
 		fatalx("cannot start the workers");
 	{
@@ -296,11 +318,13 @@ int main(int argc, char **argv)
 	log_info("stopping");
 	/* MHD_stop_daemon() wants no suspended connection left */
 	wait_stop(&d.wait);
+	drop_stop(notify.drop);
 	MHD_stop_daemon(intake);
 	MHD_stop_daemon(release);
 	MHD_stop_daemon(adm);
 	unlink(d.admin_path);
 	worker_stop(&d, workers);
+	drop_free(notify.drop);
 	engine_release(&d, d.engine);
 	audit_close(d.audit);
 	spool_close(d.spool);

@@ -12,6 +12,8 @@ const char *const metrics_filter_failures[DAEMON_FILTER_FAILURE_KINDS] = {
 	"filter-killed", "filter-output-too-large", "filter-spawn", "other",
 };
 
+static const char *const metrics_sources[DAEMON_SOURCES] = { "api", "drop" };
+
 static const char *const metrics_verdicts[DAEMON_VERDICTS] = {
 	"released", "blocked", "held", "failed", "other",
 };
@@ -55,13 +57,14 @@ static void metrics_filter_failed(struct metrics *m, json_t *report)
 void metrics_job(struct metrics *m, json_t *report, uint64_t in, uint64_t out, int64_t ms)
 {
 	const char *verdict = json_string_value(json_object_get(report, "verdict"));
-	size_t i;
+	const char *source = json_string_value(json_object_get(report, "source"));
+	size_t i, src = source != NULL && strcmp(source, "drop") == 0 ? 1 : 0;
 
 	pthread_mutex_lock(&m->mu);
 	for (i = 0; i + 1 < DAEMON_VERDICTS &&
 		    (verdict == NULL || strcmp(metrics_verdicts[i], verdict) != 0); i++)
 		;
-	m->jobs_by_verdict[i]++;
+	m->jobs_by_verdict[src][i]++;
 	m->bytes_in += in;
 	m->bytes_out += out;
 	m->processing_ms_sum += (uint64_t)ms;
@@ -91,10 +94,11 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	pthread_mutex_lock(&m->mu);
 	g_string_append(s, "# HELP mugai_jobs_total Jobs finished, by verdict.\n"
 			   "# TYPE mugai_jobs_total counter\n");
-	for (int i = 0; i < DAEMON_VERDICTS; i++)
-		g_string_append_printf(s, "mugai_jobs_total{verdict=\"%s\",source=\"api\"} %llu\n",
-				       metrics_verdicts[i],
-				       (unsigned long long)m->jobs_by_verdict[i]);
+	for (int k = 0; k < DAEMON_SOURCES; k++)
+		for (int i = 0; i < DAEMON_VERDICTS; i++)
+			g_string_append_printf(s, "mugai_jobs_total{verdict=\"%s\",source=\"%s\"} "
+					       "%llu\n", metrics_verdicts[i], metrics_sources[k],
+					       (unsigned long long)m->jobs_by_verdict[k][i]);
 	g_string_append_printf(s, "# TYPE mugai_bytes_in_total counter\nmugai_bytes_in_total %llu\n"
 			       "# TYPE mugai_bytes_out_total counter\nmugai_bytes_out_total %llu\n"
 			       "# TYPE mugai_queue_depth gauge\nmugai_queue_depth %u\n"

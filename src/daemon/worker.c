@@ -90,6 +90,11 @@ static json_t *worker_verdict_event(const char *id, const char *name, json_t *re
 
 	if (ev != NULL && type != NULL)
 		json_object_set(ev, "type", json_object_get(type, "mime"));
+	/* a drop-folder job (drop.c): where it came from */
+	if (ev != NULL && json_is_string(json_object_get(report, "source"))) {
+		json_object_set(ev, "source", json_object_get(report, "source"));
+		json_object_set(ev, "path", json_object_get(report, "path"));
+	}
 	return ev;
 }
 
@@ -166,24 +171,40 @@ static int worker_intake_wait(struct daemon *d, struct worker_intake *in)
 
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
 {
+	return worker_submit_from(d, id, name, mode, ofd, NULL);
+}
+
+int worker_submit_from(struct daemon *d, const char *id, const char *name, int mode, int ofd,
+		       json_t *from)
+{
 	struct spool_job *j = spool_intake_open(d->spool, id);
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
 				 config_mode_name(mode), "received", (json_int_t)time(NULL));
-	char *text = json_dumps(meta, JSON_COMPACT);
+	char *text;
 	struct worker_intake *in = NULL;
 	struct stat st;
 	int rc = -1;
 
+	if (from != NULL)
+		json_object_update(meta, from);
+	text = json_dumps(meta, JSON_COMPACT);
 	if (j == NULL || text == NULL || fstat(ofd, &st) != 0)
 		goto out;
 	/* the worker starts on the original now, with the name and mode from
-	 * here: the commit runs beside its detection and scan */
-	in = worker_hand_over(d, id, j, name, mode);
+	 * here: the commit runs beside its detection and scan (an API upload
+	 * only: a drop job's worker reads where it came from in the meta) */
+	if (from == NULL)
+		in = worker_hand_over(d, id, j, name, mode);
 	if (spool_intake_commit(j, text, ofd) != 0)
 		goto out;
 	{
 		json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event", "received",
 			"job", id, "source", "api", "name", name, "size", (json_int_t)st.st_size);
+
+		if (ev != NULL && from != NULL) {
+			json_object_set(ev, "source", json_object_get(from, "source"));
+			json_object_set(ev, "path", json_object_get(from, "path"));
+		}
 
 		/* durable with the verdict's line, or before the 202 (reply.c) */
 		if (audit_append_lazy(d->audit, ev) != 0)
@@ -415,6 +436,12 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
 	json_object_set_new(report, "processing_ms", json_integer(mugai_now_ms() - t0));
+	if (meta != NULL && json_is_string(json_object_get(meta, "source"))) {
+		/* a drop-folder job: the outbox writer (drop_outbox.c) reads these */
+		json_object_set(report, "source", json_object_get(meta, "source"));
+		json_object_set(report, "drop", json_object_get(meta, "drop"));
+		json_object_set(report, "path", json_object_get(meta, "path"));
+	}
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)
 		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
 	if (worker_commit(d, id, name, in, j, report, out, &later) != 0)
