@@ -145,8 +145,10 @@ struct daemon {
 void worker_init(struct daemon *d);
 int worker_start(struct daemon *d, pthread_t **threads);
 void worker_stop(struct daemon *d, pthread_t *threads);
-/* the spool after a crash: recovered verdicts audited, the rest queued */
-int worker_recover(struct daemon *d);
+/* the spool after a crash: recovered verdicts audited, the rest queued,
+ * interrupted release-originals settled by release_interrupted */
+int worker_recover(struct daemon *d,
+		   int (*release_interrupted)(void *, const char *, json_t *, json_t *));
 void worker_enqueue(struct daemon *d, const char *id);
 /* an upload written to ofd (not yet synced) made a durable, queued job:
  * 0; -1 when it failed (the job is removed) */
@@ -180,6 +182,8 @@ enum spool_err admin_password(struct daemon *d, const char *id, const char *pass
 enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *approver, const char *reason,
 				      const char *via, char *why, size_t whylen);
+/* the spool_recover_cb release_interrupted callback (arg: the daemon) */
+int admin_release_interrupted(void *arg, const char *id, json_t *result, json_t *marker);
 /* delete finished jobs whose verdict is older than retention_days */
 int admin_purge(struct daemon *d, uint32_t retention_days, const char *via,
 		unsigned *purged);

@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 		fatalx("cannot start the ?wait deadline thread");
 	d.notify.job_done = wait_job_done;
 	d.notify.arg = &d.wait;
-	if (worker_recover(&d) != 0)
+	if (worker_recover(&d, admin_release_interrupted) != 0)
 		fatalx("spool %s: cannot recover", d.spool_path);
 	if (worker_start(&d, &workers) != 0)
 		fatalx("cannot start the workers");

@@ -112,9 +112,10 @@ static void worker_requeue(void *arg, const char *id)
 	worker_enqueue(arg, id);
 }
 
-int worker_recover(struct daemon *d)
+int worker_recover(struct daemon *d,
+		   int (*release_interrupted)(void *, const char *, json_t *, json_t *))
 {
-	struct spool_recover_cb cb = { worker_recovered, worker_requeue, d };
+	struct spool_recover_cb cb = { worker_recovered, worker_requeue, d, release_interrupted };
 
 	return spool_recover(d->spool, &cb);
 }

@@ -361,11 +361,13 @@ struct purged {
 	GPtrArray *ids;
 };
 
-static void on_purged(void *arg, const char *id, json_t *result, time_t finished)
+static int on_purged(void *arg, const char *id, json_t *result, time_t finished, int resumed)
 {
 	(void)result;
 	(void)finished;
+	(void)resumed;
 	g_ptr_array_add(((struct purged *)arg)->ids, g_strdup(id));
+	return 0;
 }
 
 /* Finished jobs at or before the cutoff go, whole; newer ones and jobs
