@@ -56,6 +56,9 @@ struct metrics {
 	uint64_t processing_ms_sum, processing_count;
 	uint64_t processing_hist[DAEMON_HIST_BUCKETS];
 	uint64_t filter_failures[DAEMON_FILTER_FAILURE_KINDS];
+	uint64_t audit_failures;      /* audit records that could not be written */
+	uint64_t commit_retries;      /* jobs whose verdict was not committed, run again */
+	int audit_down;               /* the last audit write failed: /readyz 503 */
 };
 
 /* the gauges /metrics shows beside the counters, gathered by its caller */
@@ -122,6 +125,8 @@ struct daemon {
 	pthread_cond_t queue_cv;
 	GQueue *queue;                /* char *id */
 	GHashTable *intake;           /* id -> struct worker_intake (under mu) */
+	GQueue *retry;                /* struct worker_retry *, by due time (under mu) */
+	GHashTable *backoff;          /* id -> seconds of its next wait (under mu) */
 	pthread_cond_t intake_cv;     /* an intake finished */
 	int stopping;
 	unsigned active;
@@ -157,6 +162,7 @@ int worker_submit(struct daemon *d, const char *id, const char *name, int mode, 
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */
 enum spool_state worker_state(struct daemon *d, const char *id);
+/* queue_depth: jobs waiting, those waiting to be tried again included */
 void worker_gauges(struct daemon *d, unsigned *queue_depth, unsigned *active);
 
 /* wait.c */
@@ -193,6 +199,11 @@ extern const char *const metrics_filter_failures[DAEMON_FILTER_FAILURE_KINDS];
 void metrics_init(struct metrics *m);
 void metrics_job(struct metrics *m, json_t *report, uint64_t in, uint64_t out, int64_t ms);
 void metrics_reload(struct metrics *m, int ok);
+/* an audit record written (ok) or not */
+void metrics_audit(struct metrics *m, int ok);
+/* 1 while the last audit record could not be written */
+int metrics_audit_down(struct metrics *m);
+void metrics_commit_retry(struct metrics *m);
 /* the Prometheus text of m and g (g_free it) */
 char *metrics_render(struct metrics *m, const struct metrics_gauges *g);
 
