@@ -3,8 +3,8 @@
  * by $MUGAI_FAILFS (read on every call, so a test can change the fault
  * while the daemon runs).  Its first line is either
  *
- *   NAME               fsync() of a file whose name (last component) is
- *                      NAME fails with EIO
+ *   NAME               fsync() or fdatasync() of a file whose name (last
+ *                      component) is NAME fails with EIO
  *   kill OP NAME [N]   the process kills itself (SIGKILL, as kill -9) right
  *                      after the Nth (default 1st) successful OP on NAME:
  *                      OP is fsync (fsync or fdatasync of a file NAME),
@@ -138,6 +138,10 @@ int fdatasync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+	if (failfs_eio(fd)) {
+		errno = EIO;
+		return -1;
+	}
 	rc = real(fd);
 	if (rc == 0)
 		failfs_after_fd(fd);
