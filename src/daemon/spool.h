@@ -61,8 +61,9 @@ struct spool_job {
 
 /* what spool_recover() hands back to its caller */
 struct spool_recover_cb {
-	/* a job whose result was recorded before the stop, now done */
-	void (*recovered)(void *arg, const char *id, json_t *result);
+	/* a job whose result was recorded before the stop: 0 when its record
+	 * is durable, and it goes to done; else it runs again (queued) */
+	int (*recovered)(void *arg, const char *id, json_t *result);
 	/* a job to process (again) */
 	void (*queued)(void *arg, const char *id);
 	void *arg;

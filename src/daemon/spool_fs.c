@@ -468,10 +468,11 @@ static int fs_recover(void *be, const struct spool_recover_cb *cb)
 		int jd = fs_opendir_at(q, id);
 		json_t *res = jd >= 0 ? fs_committed(jd) : NULL;
 
-		if (res != NULL && renameat(q, id, done, id) == 0) {
-			/* the verdict was durable; only its move to done/ was not */
+		/* the verdict was durable, its move to done/ was not; its audit
+		 * line may not be: no record, no release */
+		if (res != NULL && cb->recovered(cb->arg, id, res) == 0 &&
+		    renameat(q, id, done, id) == 0) {
 			log_info("job %s: its verdict was recorded before the stop", id);
-			cb->recovered(cb->arg, id, res);
 			json_decref(res);
 			close(jd);
 			finished++;

@@ -163,17 +163,21 @@ static json_t *worker_verdict_event(const char *id, const char *name, json_t *re
 }
 
 /* a verdict recorded before the stop, whose move to done was not: its
- * audit line may not have been written; one more, marked */
-static void worker_recovered(void *arg, const char *id, json_t *res)
+ * audit line may not have been written; one more, marked; when it cannot
+ * be written, the job runs again */
+static int worker_recovered(void *arg, const char *id, json_t *res)
 {
 	struct daemon *d = arg;
 	json_t *ev = worker_verdict_event(id, json_string_value(json_object_get(res, "name")),
 					  res);
+	int rc = ev != NULL && json_object_set_new(ev, "recovered", json_true()) == 0 &&
+		 audit_append(d->audit, ev) == 0 ? 0 : -1;
 
-	if (ev == NULL || json_object_set_new(ev, "recovered", json_true()) != 0 ||
-	    audit_append(d->audit, ev) != 0)
-		log_warnx("job %s: cannot write the audit record", id);
+	metrics_audit(&d->metrics, rc == 0);
+	if (rc != 0)
+		log_warnx("job %s: cannot write the audit record: it runs again", id);
 	json_decref(ev);
+	return rc;
 }
 
 static void worker_requeue(void *arg, const char *id)

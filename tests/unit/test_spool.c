@@ -85,12 +85,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void on_recovered(void *arg, const char *id, json_t *result)
+static int on_recovered(void *arg, const char *id, json_t *result)
 {
 	struct fixture *f = arg;
 
 	assert_string_equal(json_string_value(json_object_get(result, "state")), "done");
 	g_ptr_array_add(f->recovered, g_strdup(id));
+	return 0;
 }
 
 static void on_queued(void *arg, const char *id)
