@@ -7,7 +7,7 @@
 # with its verdict line, and /readyz is 200 again.  Needs root (mount).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
-trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; wait; umount "$T/aud" 2>/dev/null || true; rm -rf "$T" || true' EXIT
+trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; wait; umount -l "$T/aud" 2>/dev/null || true; rm -rf "$T" || true' EXIT
 metric() { curl -s "$U/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 # until_metric NAME MIN: true once metric NAME >= MIN (polled, at most 30 s)
 until_metric() {

@@ -8,7 +8,7 @@
 # (needs root for the mount).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
-trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; wait; umount "$T/sp" 2>/dev/null || true; rm -rf "$T" || true' EXIT
+trap 'for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; wait; umount -l "$T/sp" 2>/dev/null || true; rm -rf "$T" || true' EXIT
 metric() { curl -s "$U/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 # until_metric NAME MIN: true once metric NAME >= MIN (polled, at most 30 s)
 until_metric() {
