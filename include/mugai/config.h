@@ -99,6 +99,9 @@ struct mugai_config {
 	char admin_socket[CONFIG_PATH_MAX]; /* "" = $STATE_DIRECTORY/admin.sock, else <spool>/admin.sock */
 	uint32_t retention_days;      /* finished jobs (and held originals) are purged after this */
 	bool allow_release_original;  /* may an administrator release an original at all */
+	bool allow_release_uninspected; /* ... of a held or failed job, or one with items not inspected */
+	uint32_t commit_retry_min;    /* seconds before a job whose commit failed runs again */
+	uint32_t commit_retry_max;    /* the backoff doubles up to this */
 	uint32_t max_waiters;         /* ?wait requests parked at once; over it: 202 at once */
 	char tls_cert[CONFIG_PATH_MAX];  /* PEM; "" = plain HTTP on the intake listener */
 	char tls_key[CONFIG_PATH_MAX];

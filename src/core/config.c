@@ -49,6 +49,9 @@
 #define CONFIG_DEF_RETENTION_DAYS         30  /* held originals and finished jobs */
 #define CONFIG_MAX_RETENTION_DAYS         36500
 #define CONFIG_DEF_MAX_WAITERS            1024 /* ?wait requests parked at once */
+#define CONFIG_DEF_COMMIT_RETRY_MIN       1    /* s before a failed commit runs again */
+#define CONFIG_DEF_COMMIT_RETRY_MAX       60   /* s: the backoff doubles up to this */
+#define CONFIG_MAX_COMMIT_RETRY           3600
 #define CONFIG_MAX_MAX_WAITERS            65536
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
@@ -141,6 +144,9 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "admin_socket", KT_STR, O(admin_socket), 0, 0 },
 	{ "daemon", "retention_days", KT_U32, O(retention_days), 0, CONFIG_MAX_RETENTION_DAYS },
 	{ "daemon", "allow_release_original", KT_BOOL, O(allow_release_original), 0, 0 },
+	{ "daemon", "allow_release_uninspected", KT_BOOL, O(allow_release_uninspected), 0, 0 },
+	{ "daemon", "commit_retry_min", KT_U32, O(commit_retry_min), 1, CONFIG_MAX_COMMIT_RETRY },
+	{ "daemon", "commit_retry_max", KT_U32, O(commit_retry_max), 1, CONFIG_MAX_COMMIT_RETRY },
 	{ "daemon", "max_waiters", KT_U32, O(max_waiters), 0, CONFIG_MAX_MAX_WAITERS },
 	{ "daemon", "tls_cert", KT_STR, O(tls_cert), 0, 0 },
 	{ "daemon", "tls_key", KT_STR, O(tls_key), 0, 0 },
@@ -264,6 +270,9 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->admin_socket[0] = '\0';
 	cfg->retention_days = CONFIG_DEF_RETENTION_DAYS;
 	cfg->allow_release_original = false;
+	cfg->allow_release_uninspected = false;
+	cfg->commit_retry_min = CONFIG_DEF_COMMIT_RETRY_MIN;
+	cfg->commit_retry_max = CONFIG_DEF_COMMIT_RETRY_MAX;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
 	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,

@@ -5,9 +5,10 @@
  *   list              every job with its state, verdict, name, receipt time
  *   password          a held job (encrypted archive or PDF) back into the
  *                     queue with a password for its filter
- *   release-original  copy the original of a finished, not blocked job into
- *                     its release area (原本取り出し), approver and reason
- *                     recorded in the audit log
+ *   release-original  copy the original of a finished job into its release
+ *                     area (原本取り出し), approver and reason recorded in
+ *                     the audit log (the commit point); never for a blocked
+ *                     job or item, for an uninspected one only when allowed
  *   purge             delete finished jobs older than [daemon] retention_days
  *
  * These run under d->jmu, so two of them never move the same job at once;
@@ -224,20 +225,98 @@ static enum spool_err admin_rescan(struct daemon *d, int fd, const char *name, c
 	return SPOOL_OK;
 }
 
+/* Would releasing this job's original hand over content mugai refused or
+ * never saw?  A blocked item: always refused.  A held or failed job, or a
+ * held or failed item (an encrypted member, a filter that crashed): refused
+ * unless [daemon] allow_release_uninspected, then *uninspected is set. */
+static enum spool_err admin_inspected(struct daemon *d, json_t *res, const char *verdict,
+				      int *uninspected, char *why, size_t whylen)
+{
+	const char *what = NULL, *wv = NULL;
+	json_t *it;
+	size_t i;
+
+	*uninspected = strcmp(verdict, "held") == 0 || strcmp(verdict, "failed") == 0;
+	json_array_foreach(json_object_get(res, "items"), i, it) {
+		const char *v = json_string_value(json_object_get(it, "verdict"));
+		const char *path = json_string_value(json_object_get(it, "path"));
+		const char *r = json_string_value(json_object_get(it, "reason"));
+
+		if (v == NULL)
+			continue;
+		if (strcmp(v, "blocked") == 0)
+			return admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "item '%s' was blocked (%s): "
+					  "the original is never released", path ? path : "?",
+					  r ? r : "");
+		if ((strcmp(v, "held") == 0 || strcmp(v, "failed") == 0) && what == NULL) {
+			what = path ? path : "?";
+			wv = v;
+			*uninspected = 1;
+		}
+	}
+	if (*uninspected && !d->cfg.allow_release_uninspected) {
+		if (what != NULL)
+			return admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "item '%s' is %s: mugai "
+					  "could not inspect all of the original ([daemon] "
+					  "allow_release_uninspected = false)", what, wv);
+		return admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is %s: mugai could "
+				  "not inspect the original ([daemon] allow_release_uninspected = "
+				  "false)", verdict);
+	}
+	return SPOOL_OK;
+}
+
+/* the record that a release-original did not happen after all */
+static int admin_withdrawn(struct daemon *d, const char *id, json_t *res, const char *approver,
+			   const char *why)
+{
+	json_t *ev = json_pack("{s:s, s:s, s:O?, s:s, s:s}", "event", "original release withdrawn",
+			       "job", id, "name", json_object_get(res, "name"),
+			       "approver", approver ? approver : "", "reason", why);
+	int rc = ev != NULL ? audit_append(d->audit, ev) : -1;
+
+	json_decref(ev);
+	return rc;
+}
+
+int admin_release_interrupted(void *arg, const char *id, json_t *res, json_t *marker)
+{
+	struct daemon *d = arg;
+
+	if (admin_original_artefact(res) >= 0) {
+		/* listed only after its record was durable: complete */
+		log_info("job %s: its interrupted release-original was complete", id);
+		return 0;
+	}
+	log_warnx("job %s: its release-original was interrupted: withdrawn", id);
+	if (admin_withdrawn(d, id, res, json_string_value(json_object_get(marker, "approver")),
+			    "interrupted by a stop before the release was complete: nothing is "
+			    "released (ask again)") != 0) {
+		log_warnx("job %s: cannot write the audit record; settled at the next start", id);
+		return -1;
+	}
+	return 0;
+}
+
+/* The durable `original released` record is the commit point: a marker
+ * first (so that a crash at any later step is settled at start), then the
+ * copy (in the release area, but listed nowhere, so served by nothing),
+ * the record, and only then the result that lists it. */
 enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *approver, const char *reason,
 				      const char *via, char *why, size_t whylen)
 {
 	struct spool_job *j = NULL;
-	int out = -1, orig = -1;
+	int out = -1, orig = -1, uninspected = 0, marked = 0;
 	enum spool_err rc;
-	json_t *res = NULL, *arts, *art = NULL;
+	json_t *res = NULL, *arts, *art = NULL, *ev = NULL;
 	const char *verdict, *name, *sha;
-	char *old = NULL, *text = NULL, safe[ADMIN_NAME_BUF], final[RELEASE_PATH_MAX];
+	char *text = NULL, safe[ADMIN_NAME_BUF], final[RELEASE_PATH_MAX];
 	char hex[65], err[256];
 	uint64_t size = 0;
 	long k;
 
+	final[0] = '\0';
 	pthread_mutex_lock(&d->jmu);
 	rc = admin_done_job(d, id, &res, why, whylen);
 	if (rc != SPOOL_OK)
@@ -254,6 +333,9 @@ enum spool_err admin_release_original(struct daemon *d, const char *id,
 				"as artefact %ld", k);
 		goto out;
 	}
+	rc = admin_inspected(d, res, verdict, &uninspected, why, whylen);
+	if (rc != SPOOL_OK)
+		goto out;
 	name = json_string_value(json_object_get(res, "name"));
 	sha = json_string_value(json_object_get(res, "sha256"));
 	if (!json_is_array(arts) || name == NULL || sha == NULL) {
@@ -271,53 +353,69 @@ enum spool_err admin_release_original(struct daemon *d, const char *id,
 	rc = admin_rescan(d, orig, name, why, whylen);
 	if (rc != SPOOL_OK)
 		goto out;
+	ev = json_pack("{s:s, s:s, s:s}", "approver", approver, "reason", reason, "via", via);
+	text = ev != NULL ? json_dumps(ev, JSON_COMPACT) : NULL;
+	json_decref(ev);
+	ev = NULL;
+	if (text == NULL || spool_job_release_begin(j, text) != 0) {
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot record that a release begins: "
+				"nothing released");
+		goto out;
+	}
+	marked = 1;
+	free(text);
+	text = NULL;
 	job_release_name(name, safe, sizeof(safe));
 	if (release_copy(out, safe, orig, final, sizeof(final), hex, &size, NULL, err,
 			 sizeof(err)) != 0) {
+		final[0] = '\0';
 		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "%s", err);
 		goto out;
 	}
 	if (strcmp(hex, sha) != 0) {
 		/* not the bytes that were received and inspected */
-		release_unlink(out, final);
 		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "the original's SHA-256 changed in the "
 				"spool");
 		goto out;
 	}
-	old = json_dumps(res, JSON_COMPACT);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}",
+		       "event", "original released", "job", id, "name", name,
+		       "sha256", hex, "size", (json_int_t)size, "artefact", final,
+		       "verdict", verdict, "approver", approver, "reason", reason, "via", via);
+	if (ev != NULL && uninspected)
+		json_object_set_new(ev, "uninspected", json_true());
+	/* no audit record, no release */
+	if (ev == NULL || audit_append(d->audit, ev) != 0) {
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot write the audit record: "
+				"nothing released");
+		goto out;
+	}
 	art = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "path", final, "sha256", hex,
 			"size", (json_int_t)size, "mode", "original", "item", name,
 			"original", 1);
-	if (old == NULL || art == NULL || json_array_append(arts, art) != 0 ||
+	if (art == NULL || json_array_append(arts, art) != 0 ||
 	    (text = json_dumps(res, JSON_COMPACT)) == NULL || spool_job_rewrite(j, text) != 0) {
+		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot list the released original: "
+				"withdrawn, nothing released");
 		release_unlink(out, final);
-		rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot record the released original");
+		final[0] = '\0';
+		/* recorded, then not done: say so, or leave it to the start */
+		if (admin_withdrawn(d, id, res, approver, "the job's result could not be "
+				    "written: nothing is released") != 0)
+			marked = 0;
 		goto out;
 	}
-	{
-		json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}",
-				       "event", "original released", "job", id, "name", name,
-				       "sha256", hex, "size", (json_int_t)size, "artefact", final,
-				       "verdict", verdict, "approver", approver, "reason", reason,
-				       "via", via);
-
-		/* no audit record, no release */
-		if (ev == NULL || audit_append(d->audit, ev) != 0) {
-			json_decref(ev);
-			if (spool_job_rewrite(j, old) != 0)
-				log_warnx("job %s: cannot restore its result", id);
-			release_unlink(out, final);
-			rc = admin_fail(why, whylen, SPOOL_ERR_IO, "cannot write the audit record: "
-					"nothing released");
-			goto out;
-		}
-		json_decref(ev);
-	}
-	log_info("job %s: original released as %s (approver %s)", id, final, approver);
+	final[0] = '\0'; /* listed: it stays */
+	log_info("job %s: original released (approver %s%s)", id, approver,
+		 uninspected ? ", uninspected" : "");
 out:
+	if (final[0] != '\0')
+		release_unlink(out, final);
+	if (marked && spool_job_release_end(j) != 0)
+		log_warnx("job %s: cannot remove the release marker; settled at the next start", id);
 	pthread_mutex_unlock(&d->jmu);
-	free(old);
 	free(text);
+	json_decref(ev);
 	json_decref(art);
 	json_decref(res);
 	if (orig >= 0)
@@ -334,18 +432,27 @@ struct admin_purged {
 	const char *via;
 };
 
-static void admin_purged_one(void *arg, const char *id, json_t *res, time_t fin)
+/* the record first: the job is deleted only once it is durable */
+static int admin_purged_one(void *arg, const char *id, json_t *res, time_t fin, int resumed)
 {
 	struct admin_purged *p = arg;
+	json_t *ev = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:I, s:I, s:s}",
+			       "event", "purged", "job", id,
+			       "name", json_object_get(res, "name"),
+			       "sha256", json_object_get(res, "sha256"),
+			       "verdict", json_object_get(res, "verdict"),
+			       "finished", (json_int_t)fin,
+			       "retention_days", (json_int_t)p->retention_days,
+			       "via", p->via);
+	int rc;
 
-	admin_audit(p->d, json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:I, s:I, s:s}",
-				    "event", "purged", "job", id,
-				    "name", json_object_get(res, "name"),
-				    "sha256", json_object_get(res, "sha256"),
-				    "verdict", json_object_get(res, "verdict"),
-				    "finished", (json_int_t)fin,
-				    "retention_days", (json_int_t)p->retention_days,
-				    "via", p->via));
+	if (ev != NULL && resumed)
+		json_object_set_new(ev, "resumed", json_true());
+	rc = ev != NULL ? audit_append(p->d->audit, ev) : -1;
+	if (rc != 0)
+		log_warnx("job %s: cannot write the audit record 'purged'", id);
+	json_decref(ev);
+	return rc;
 }
 
 int admin_purge(struct daemon *d, uint32_t retention_days, const char *via, unsigned *purged)

@@ -59,6 +59,9 @@ struct metrics {
 	uint64_t processing_ms_sum, processing_count;
 	uint64_t processing_hist[DAEMON_HIST_BUCKETS];
 	uint64_t filter_failures[DAEMON_FILTER_FAILURE_KINDS];
+	uint64_t audit_failures;      /* audit records that could not be written */
+	uint64_t commit_retries;      /* jobs whose verdict was not committed, run again */
+	int audit_down;               /* the last audit write failed: /readyz 503 */
 };
 
 /* the gauges /metrics shows beside the counters, gathered by its caller */
@@ -125,6 +128,8 @@ struct daemon {
 	pthread_cond_t queue_cv;
 	GQueue *queue;                /* char *id */
 	GHashTable *intake;           /* id -> struct worker_intake (under mu) */
+	GQueue *retry;                /* struct worker_retry *, by due time (under mu) */
+	GHashTable *backoff;          /* id -> seconds of its next wait (under mu) */
 	pthread_cond_t intake_cv;     /* an intake finished */
 	int stopping;
 	unsigned active;
@@ -148,8 +153,10 @@ struct daemon {
 void worker_init(struct daemon *d);
 int worker_start(struct daemon *d, pthread_t **threads);
 void worker_stop(struct daemon *d, pthread_t *threads);
-/* the spool after a crash: recovered verdicts audited, the rest queued */
-int worker_recover(struct daemon *d);
+/* the spool after a crash: recovered verdicts audited, the rest queued,
+ * interrupted release-originals settled by release_interrupted */
+int worker_recover(struct daemon *d,
+		   int (*release_interrupted)(void *, const char *, json_t *, json_t *));
 void worker_enqueue(struct daemon *d, const char *id);
 /* an upload written to ofd (not yet synced) made a durable, queued job:
  * 0; -1 when it failed (the job is removed) */
@@ -162,6 +169,7 @@ int worker_submit_from(struct daemon *d, const char *id, const char *name, int m
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */
 enum spool_state worker_state(struct daemon *d, const char *id);
+/* queue_depth: jobs waiting, those waiting to be tried again included */
 void worker_gauges(struct daemon *d, unsigned *queue_depth, unsigned *active);
 
 /* wait.c */
@@ -187,6 +195,8 @@ enum spool_err admin_password(struct daemon *d, const char *id, const char *pass
 enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *approver, const char *reason,
 				      const char *via, char *why, size_t whylen);
+/* the spool_recover_cb release_interrupted callback (arg: the daemon) */
+int admin_release_interrupted(void *arg, const char *id, json_t *result, json_t *marker);
 /* delete finished jobs whose verdict is older than retention_days */
 int admin_purge(struct daemon *d, uint32_t retention_days, const char *via,
 		unsigned *purged);
@@ -196,6 +206,11 @@ extern const char *const metrics_filter_failures[DAEMON_FILTER_FAILURE_KINDS];
 void metrics_init(struct metrics *m);
 void metrics_job(struct metrics *m, json_t *report, uint64_t in, uint64_t out, int64_t ms);
 void metrics_reload(struct metrics *m, int ok);
+/* an audit record written (ok) or not */
+void metrics_audit(struct metrics *m, int ok);
+/* 1 while the last audit record could not be written */
+int metrics_audit_down(struct metrics *m);
+void metrics_commit_retry(struct metrics *m);
 /* the Prometheus text of m and g (g_free it) */
 char *metrics_render(struct metrics *m, const struct metrics_gauges *g);
 

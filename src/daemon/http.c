@@ -137,11 +137,13 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 		return reply_text(c, MHD_HTTP_OK, "text/plain", g_strdup("ok\n"));
 	if (!l->release_only && strcmp(url, "/readyz") == 0) {
 		struct engine_ref *er = engine_acquire(d);
-		int ready = er != NULL;
+		int ready = er != NULL, audit = !metrics_audit_down(&d->metrics);
 
 		engine_release(d, er);
-		return reply_text(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-				  g_strdup(ready ? "ready\n" : "no signature database loaded\n"));
+		return reply_text(c, ready && audit ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "text/plain", g_strdup(!ready ? "no signature database loaded\n" :
+							 !audit ? "the audit log cannot be written\n" :
+							 "ready\n"));
 	}
 	if (!l->release_only && strcmp(url, "/metrics") == 0)
 		return http_metrics(d, c);

@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 		fatalx("cannot start the ?wait deadline thread");
 	d.notify.job_done = main_job_done;
 	d.notify.arg = &notify;
-	if (worker_recover(&d) != 0)
+	if (worker_recover(&d, admin_release_interrupted) != 0)
 		fatalx("spool %s: cannot recover", d.spool_path);
 	/* the drop folders, before the workers: finished jobs not yet in their
 	 * outbox are written there first */

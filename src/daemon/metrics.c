@@ -86,6 +86,32 @@ void metrics_reload(struct metrics *m, int ok)
 	pthread_mutex_unlock(&m->mu);
 }
 
+void metrics_audit(struct metrics *m, int ok)
+{
+	pthread_mutex_lock(&m->mu);
+	if (!ok)
+		m->audit_failures++;
+	m->audit_down = !ok;
+	pthread_mutex_unlock(&m->mu);
+}
+
+int metrics_audit_down(struct metrics *m)
+{
+	int down;
+
+	pthread_mutex_lock(&m->mu);
+	down = m->audit_down;
+	pthread_mutex_unlock(&m->mu);
+	return down;
+}
+
+void metrics_commit_retry(struct metrics *m)
+{
+	pthread_mutex_lock(&m->mu);
+	m->commit_retries++;
+	pthread_mutex_unlock(&m->mu);
+}
+
 char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 {
 	GString *s = g_string_new(NULL);
@@ -127,6 +153,19 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 		g_string_append_printf(s, "mugai_filter_failures_total{reason=\"%s\"} %llu\n",
 				       metrics_filter_failures[i],
 				       (unsigned long long)m->filter_failures[i]);
+	g_string_append_printf(s, "# HELP mugai_audit_write_failures_total Audit records that "
+			       "could not be written (a verdict among them is not given: its job "
+			       "runs again).\n# TYPE mugai_audit_write_failures_total counter\n"
+			       "mugai_audit_write_failures_total %llu\n"
+			       "# HELP mugai_audit_writable 0 while the last audit record could not "
+			       "be written.\n# TYPE mugai_audit_writable gauge\n"
+			       "mugai_audit_writable %d\n"
+			       "# HELP mugai_commit_retries_total Jobs whose verdict could not be "
+			       "committed (disk full or failing, audit log not writable), queued "
+			       "to run again.\n# TYPE mugai_commit_retries_total counter\n"
+			       "mugai_commit_retries_total %llu\n",
+			       (unsigned long long)m->audit_failures, !m->audit_down,
+			       (unsigned long long)m->commit_retries);
 	pthread_mutex_unlock(&m->mu);
 	g_string_append_printf(s, "# TYPE mugai_signatures gauge\nmugai_signatures %u\n"
 			       "# HELP mugai_signature_db_version The database version (daily.cvd's "

@@ -183,6 +183,21 @@ int spool_job_finish(struct spool_job *j)
 	return j->ops->job_finish(j);
 }
 
+int spool_job_retry(struct spool_job *j)
+{
+	return j->ops->job_retry(j);
+}
+
+int spool_job_release_begin(struct spool_job *j, const char *marker)
+{
+	return j->ops->job_release_begin(j, marker);
+}
+
+int spool_job_release_end(struct spool_job *j)
+{
+	return j->ops->job_release_end(j);
+}
+
 void spool_job_close(struct spool_job *j)
 {
 	if (j != NULL)

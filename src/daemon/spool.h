@@ -61,19 +61,31 @@ struct spool_job {
 
 /* what spool_recover() hands back to its caller */
 struct spool_recover_cb {
-	/* a job whose result was recorded before the stop, now done */
-	void (*recovered)(void *arg, const char *id, json_t *result);
+	/* a job whose result was recorded before the stop: 0 when its record
+	 * is durable, and it goes to done; else it runs again (queued) */
+	int (*recovered)(void *arg, const char *id, json_t *result);
 	/* a job to process (again) */
 	void (*queued)(void *arg, const char *id);
 	void *arg;
+	/* a done job whose release-original was interrupted (a marker left by
+	 * spool_job_release_begin): every file its result does not list is
+	 * gone from its release area already; the callback audits the outcome
+	 * (the result lists the original: completed; else withdrawn) and
+	 * answers 0 to clear the marker, -1 to keep it for the next start.
+	 * NULL: cleared. */
+	int (*release_interrupted)(void *arg, const char *id, json_t *result, json_t *marker);
 };
 
 /* one job seen by spool_list(): meta and result may be NULL (result is
  * only read for a done job) */
 typedef void (*spool_list_fn)(void *arg, const char *id, enum spool_state state,
 			      json_t *meta, json_t *result, time_t received);
-/* a finished job that spool_purge() removed */
-typedef void (*spool_purge_fn)(void *arg, const char *id, json_t *result, time_t finished);
+/* a finished job that spool_purge() is removing, out of sight already
+ * (resumed: an earlier purge was interrupted, its record may exist): 0 when
+ * its record is durable, and then it is deleted; else it is kept for the
+ * next purge */
+typedef int (*spool_purge_fn)(void *arg, const char *id, json_t *result, time_t finished,
+			      int resumed);
 
 /* The backend.  Every call gets the backend's own state; job handles are
  * the backend's.  Ids are checked (jobid_valid) before any call reaches
@@ -105,6 +117,9 @@ struct spool_ops {
 	int (*job_rewrite)(struct spool_job *j, const char *result);
 	int (*job_drop_password)(struct spool_job *j);
 	int (*job_finish)(struct spool_job *j);
+	int (*job_retry)(struct spool_job *j);
+	int (*job_release_begin)(struct spool_job *j, const char *marker);
+	int (*job_release_end)(struct spool_job *j);
 	void (*job_close)(struct spool_job *j);
 };
 
@@ -137,7 +152,8 @@ int spool_artefact_open(struct spool *s, const char *id, size_t n);
 int spool_recover(struct spool *s, const struct spool_recover_cb *cb);
 /* every job in a state but intake, at most max (*truncated then set) */
 int spool_list(struct spool *s, size_t max, spool_list_fn fn, void *arg, int *truncated);
-/* remove the done jobs that finished at or before cutoff */
+/* remove the done jobs that finished at or before cutoff, each after fn
+ * recorded it (and first those an interrupted purge left) */
 int spool_purge(struct spool *s, time_t cutoff, spool_purge_fn fn, void *arg,
 		unsigned *purged);
 /* a held job, done, back to queued with a password for its next try */
@@ -166,6 +182,14 @@ int spool_job_rewrite(struct spool_job *j, const char *result);
 int spool_job_drop_password(struct spool_job *j);
 /* the job to done: 0, -1 (it is then finished at the next start) */
 int spool_job_finish(struct spool_job *j);
+/* a job whose verdict was not committed back to queued, its partial output
+ * and result gone, to run again: 0, -1 (it then runs at the next start) */
+int spool_job_retry(struct spool_job *j);
+/* a release-original of this done job begins: marker (JSON text) durably
+ * beside it until spool_job_release_end(); a crash in between is settled
+ * by spool_recover() (struct spool_recover_cb).  0, -1 */
+int spool_job_release_begin(struct spool_job *j, const char *marker);
+int spool_job_release_end(struct spool_job *j);
 void spool_job_close(struct spool_job *j);
 
 #endif

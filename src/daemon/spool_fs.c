@@ -10,6 +10,11 @@
  *   done/<id>/      result.json and out/ (released artefacts); the original
  *                   stays until the retention purge
  *   <job>/password  (0600) a password for the next try of a held job
+ *   <job>/release-original.json  a release-original under way (admin.c):
+ *                   settled at start (spool_fs_settle_release)
+ *   purging/<id>/   out of sight, being purged: deleted only once its
+ *                   `purged` record is durable; an interrupted purge is
+ *                   finished by the next one (at start)
  *
  * The commit point of a verdict is result.json, written in place (its name
  * made durable at intake) and fsync'ed; the rename into done/ needs no
@@ -37,11 +42,14 @@
 #define FS_META "meta.json"
 #define FS_ORIGINAL "original"
 #define FS_OUT "out"
+#define FS_RELEASING "release-original.json"
+#define FS_MARKER_MAX 4096
 #define FS_PATH_MAX 4096
 
-enum fs_dir { FS_INCOMING = 0, FS_QUEUE, FS_ACTIVE, FS_DONE, FS_NDIRS };
+enum fs_dir { FS_INCOMING = 0, FS_QUEUE, FS_ACTIVE, FS_DONE, FS_PURGING, FS_NDIRS };
 
-static const char *const fs_dirs[FS_NDIRS] = { "incoming", "queue", "active", "done" };
+static const char *const fs_dirs[FS_NDIRS] = { "incoming", "queue", "active", "done",
+						  "purging" };
 
 struct fs {
 	char path[FS_PATH_MAX];
@@ -326,19 +334,101 @@ static void fs_empty_result(int jd)
 	}
 }
 
-/* the valid ids in dir (names first: entries move out of it meanwhile) */
-static GPtrArray *fs_ids(int dir)
+/* the names in dir, every one but . and .. (all) or the valid ids only
+ * (names first: entries move out of it meanwhile) */
+static GPtrArray *fs_names(int dir, int all)
 {
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 	DIR *dp = fdopendir(dup(dir));
 	struct dirent *e;
 
 	while (dp != NULL && (e = readdir(dp)) != NULL)
-		if (jobid_valid(e->d_name))
+		if (all ? strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0
+			: jobid_valid(e->d_name))
 			g_ptr_array_add(ids, g_strdup(e->d_name));
 	if (dp != NULL)
 		closedir(dp);
 	return ids;
+}
+
+static GPtrArray *fs_ids(int dir)
+{
+	return fs_names(dir, 0);
+}
+
+static GPtrArray *fs_ids_all(int dir)
+{
+	return fs_names(dir, 1);
+}
+
+/* every top-level entry of out/ that no artefact of res lives under goes
+ * (a released original not yet listed, a temporary file), durably */
+static int fs_withdraw_unlisted(int jd, json_t *res)
+{
+	json_t *arts = json_object_get(res, "artefacts"), *a;
+	int out = fs_opendir_at(jd, FS_OUT), rc = 0;
+	GPtrArray *names;
+	size_t i;
+
+	if (out < 0)
+		return errno == ENOENT ? 0 : -1;
+	names = fs_ids_all(out);
+	for (guint k = 0; k < names->len; k++) {
+		const char *n = names->pdata[k];
+		size_t len = strlen(n);
+		int listed = 0;
+
+		json_array_foreach(arts, i, a) {
+			const char *p = json_string_value(json_object_get(a, "path"));
+
+			if (p != NULL && strncmp(p, n, len) == 0 && (p[len] == '\0' || p[len] == '/'))
+				listed = 1;
+		}
+		if (!listed) {
+			log_warnx("removing '%s', released but never listed", n);
+			release_remove_tree(out, n, SPOOL_RM_DEPTH);
+			rc = 1;
+		}
+	}
+	g_ptr_array_free(names, TRUE);
+	if (rc > 0 && fsync(out) != 0)
+		rc = -1;
+	close(out);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A release-original interrupted by a stop: what its result does not list
+ * is withdrawn, the daemon audits the outcome, then the marker goes. */
+static void fs_settle_releases(int done, const struct spool_recover_cb *cb)
+{
+	GPtrArray *ids = fs_ids(done);
+
+	for (guint k = 0; k < ids->len; k++) {
+		const char *id = ids->pdata[k];
+		int jd = fs_opendir_at(done, id);
+		json_t *res, *marker;
+		struct stat st;
+
+		if (jd < 0)
+			continue;
+		if (fstatat(jd, FS_RELEASING, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			close(jd);
+			continue;
+		}
+		marker = spool_file_json(jd, FS_RELEASING, FS_MARKER_MAX);
+		res = spool_file_json(jd, FS_RESULT, SPOOL_RESULT_MAX);
+		if (res == NULL || fs_withdraw_unlisted(jd, res) != 0) {
+			log_warnx("job %s: cannot settle its interrupted release-original", id);
+		} else if (cb->release_interrupted == NULL ||
+			   cb->release_interrupted(cb->arg, id, res, marker) == 0) {
+			if (unlinkat(jd, FS_RELEASING, 0) != 0 || fsync(jd) != 0)
+				log_warn("job %s: cannot remove its release marker", id);
+		}
+		json_decref(res);
+		json_decref(marker);
+		close(jd);
+	}
+	g_ptr_array_free(ids, TRUE);
 }
 
 /* After a crash: uploads never acknowledged (incoming/) are dropped; jobs
@@ -378,10 +468,11 @@ static int fs_recover(void *be, const struct spool_recover_cb *cb)
 		int jd = fs_opendir_at(q, id);
 		json_t *res = jd >= 0 ? fs_committed(jd) : NULL;
 
-		if (res != NULL && renameat(q, id, done, id) == 0) {
-			/* the verdict was durable; only its move to done/ was not */
+		/* the verdict was durable, its move to done/ was not; its audit
+		 * line may not be: no record, no release */
+		if (res != NULL && cb->recovered(cb->arg, id, res) == 0 &&
+		    renameat(q, id, done, id) == 0) {
 			log_info("job %s: its verdict was recorded before the stop", id);
-			cb->recovered(cb->arg, id, res);
 			json_decref(res);
 			close(jd);
 			finished++;
@@ -401,6 +492,7 @@ static int fs_recover(void *be, const struct spool_recover_cb *cb)
 	}
 	if (finished > 0 && (fs_sync_dir(done, "done") != 0 || fs_sync_dir(q, "queue") != 0))
 		log_warnx("the spool after recovery may not be durable");
+	fs_settle_releases(done, cb);
 	if (n > 0)
 		log_info("%u job(s) in the queue after start", n);
 	rc = 0;
@@ -482,19 +574,53 @@ static time_t fs_finished(int jd, json_t *res)
 	return 0;
 }
 
+/* purging/<id>: fn records it, then it is deleted; 0, -1 when kept */
+static int fs_purge_one(int purging, const char *id, spool_purge_fn fn, void *arg, int resumed)
+{
+	int jd = fs_opendir_at(purging, id);
+	json_t *res = jd >= 0 ? spool_file_json(jd, FS_RESULT, SPOOL_RESULT_MAX) : NULL;
+	time_t fin = jd >= 0 ? fs_finished(jd, res) : 0;
+	int rc;
+
+	if (jd >= 0)
+		close(jd);
+	rc = fn(arg, id, res, fin, resumed);
+	json_decref(res);
+	if (rc != 0) {
+		log_warnx("job %s: its purge is not recorded: kept for the next purge", id);
+		return -1;
+	}
+	release_remove_tree(purging, id, SPOOL_RM_DEPTH);
+	return 0;
+}
+
+/* Record first, delete second: a job leaves done/ for purging/ in one
+ * rename (a reader sees the job or nothing), is recorded, then deleted.
+ * Jobs an interrupted purge left in purging/ are finished first (their
+ * record may have been written: then there are two). */
 static int fs_purge(void *be, time_t cutoff, spool_purge_fn fn, void *arg, unsigned *purged)
 {
 	struct fs *fs = be;
-	int done = fs_sub(fs, FS_DONE), inc = fs_sub(fs, FS_INCOMING), rc = 0;
+	int done = fs_sub(fs, FS_DONE), purging = fs_sub(fs, FS_PURGING), rc = 0;
 	GPtrArray *ids;
 
-	if (done < 0 || inc < 0) {
+	if (done < 0 || purging < 0) {
 		if (done >= 0)
 			close(done);
-		if (inc >= 0)
-			close(inc);
+		if (purging >= 0)
+			close(purging);
 		return -1;
 	}
+	ids = fs_ids(purging);
+	for (guint i = 0; i < ids->len; i++) {
+		if (fs_purge_one(purging, ids->pdata[i], fn, arg, 1) != 0) {
+			rc = -1;
+			continue;
+		}
+		log_info("job %s: its interrupted purge finished", (char *)ids->pdata[i]);
+		(*purged)++;
+	}
+	g_ptr_array_free(ids, TRUE);
 	ids = fs_ids(done);
 	for (guint i = 0; i < ids->len; i++) {
 		const char *id = ids->pdata[i];
@@ -507,28 +633,29 @@ static int fs_purge(void *be, time_t cutoff, spool_purge_fn fn, void *arg, unsig
 		res = spool_file_json(jd, FS_RESULT, SPOOL_RESULT_MAX);
 		fin = fs_finished(jd, res);
 		close(jd);
-		if (fin > cutoff) {
-			json_decref(res);
+		json_decref(res);
+		if (fin > cutoff)
 			continue;
-		}
-		/* out of done/ in one rename (a reader sees the job or nothing),
-		 * then deleted; incoming/ is emptied at start should we crash */
-		if (renameat(done, id, inc, id) != 0) {
+		if (renameat(done, id, purging, id) != 0) {
 			log_warn("job %s: cannot purge", id);
-			json_decref(res);
 			rc = -1;
 			continue;
 		}
-		if (fs_sync_dir(done, "done") != 0)
-			rc = -1; /* it may come back after a crash: purged again then */
-		release_remove_tree(inc, id, SPOOL_RM_DEPTH);
-		fn(arg, id, res, fin);
-		json_decref(res);
+		/* where it is now must be durable before its record: else a
+		 * crash could bring back a job recorded as purged */
+		if (fs_sync_dir(purging, "purging") != 0 || fs_sync_dir(done, "done") != 0) {
+			rc = -1;
+			continue; /* finished by the next purge */
+		}
+		if (fs_purge_one(purging, id, fn, arg, 0) != 0) {
+			rc = -1;
+			continue;
+		}
 		(*purged)++;
 	}
 	g_ptr_array_free(ids, TRUE);
 	close(done);
-	close(inc);
+	close(purging);
 	return rc;
 }
 
@@ -700,6 +827,52 @@ static int fs_job_finish(struct spool_job *sj)
 	return rc;
 }
 
+/* back to queue/ (from active/, or in it when handed over at intake), the
+ * try's output and result gone first, so that neither is taken for this
+ * job's at the next start */
+static int fs_job_retry(struct spool_job *sj)
+{
+	struct fs_job *j = (struct fs_job *)sj;
+	int act, q, rc = -1;
+
+	if (j->where == FS_DONE)
+		return -1;
+	release_remove_tree(j->jd, FS_OUT, SPOOL_RM_DEPTH);
+	unlinkat(j->jd, FS_RESULT ".tmp", 0);
+	fs_empty_result(j->jd);
+	if (j->where != FS_ACTIVE) {
+		j->where = FS_QUEUE;
+		return 0;
+	}
+	act = fs_sub(j->fs, FS_ACTIVE);
+	q = fs_sub(j->fs, FS_QUEUE);
+	if (act >= 0 && q >= 0 && renameat(act, j->id, q, j->id) == 0) {
+		j->where = FS_QUEUE;
+		rc = 0;
+	}
+	if (act >= 0)
+		close(act);
+	if (q >= 0)
+		close(q);
+	return rc;
+}
+
+static int fs_job_release_begin(struct spool_job *sj, const char *marker)
+{
+	struct fs_job *j = (struct fs_job *)sj;
+
+	return spool_file_replace(j->jd, FS_RELEASING, marker, strlen(marker), 0640);
+}
+
+static int fs_job_release_end(struct spool_job *sj)
+{
+	struct fs_job *j = (struct fs_job *)sj;
+
+	if (unlinkat(j->jd, FS_RELEASING, 0) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return fsync(j->jd) == 0 ? 0 : -1;
+}
+
 static void fs_job_close(struct spool_job *sj)
 {
 	struct fs_job *j = (struct fs_job *)sj;
@@ -734,5 +907,8 @@ const struct spool_ops spool_fs_ops = {
 	.job_rewrite = fs_job_rewrite,
 	.job_drop_password = fs_job_drop_password,
 	.job_finish = fs_job_finish,
+	.job_retry = fs_job_retry,
+	.job_release_begin = fs_job_release_begin,
+	.job_release_end = fs_job_release_end,
 	.job_close = fs_job_close,
 };

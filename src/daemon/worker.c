@@ -6,6 +6,12 @@
  * the fsyncs of the released directories and the verdict's audit line side
  * by side, then moves the job to done and tells d->notify.
  *
+ * A verdict that cannot be committed — its result not durable (disk full or
+ * failing) or its audit line not written (no record, no release) — gives
+ * nothing: the job goes back to the queue with its output gone and runs
+ * again after [daemon] commit_retry_min seconds, the wait doubling up to
+ * commit_retry_max, until the disk and the audit log take it.
+ *
  * When a worker is idle, a new upload is handed to it as soon as it is
  * written, while the intake makes it durable (worker_submit): the two run
  * side by side, and the worker finishes the job only once the intake has
@@ -39,6 +45,12 @@ struct worker_intake {
 	int mode;
 };
 
+/* a job waiting to be tried again */
+struct worker_retry {
+	int64_t due_ms;               /* CLOCK_MONOTONIC */
+	char id[JOBID_LEN + 1];
+};
+
 static void worker_intake_free(void *p)
 {
 	struct worker_intake *in = p;
@@ -49,10 +61,17 @@ static void worker_intake_free(void *p)
 
 void worker_init(struct daemon *d)
 {
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->queue_cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the retries' due times */
+	pthread_cond_init(&d->queue_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&d->intake_cv, NULL);
 	d->queue = g_queue_new();
+	d->retry = g_queue_new();
+	d->backoff = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	d->intake = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, worker_intake_free);
 }
 
@@ -72,9 +91,59 @@ void worker_enqueue(struct daemon *d, const char *id)
 void worker_gauges(struct daemon *d, unsigned *queue_depth, unsigned *active)
 {
 	pthread_mutex_lock(&d->mu);
-	*queue_depth = g_queue_get_length(d->queue);
+	*queue_depth = g_queue_get_length(d->queue) + g_queue_get_length(d->retry);
 	*active = d->active;
 	pthread_mutex_unlock(&d->mu);
+}
+
+static gint worker_by_due(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	const struct worker_retry *x = a, *y = b;
+
+	(void)unused;
+	return x->due_ms < y->due_ms ? -1 : x->due_ms > y->due_ms;
+}
+
+/* the job, back in the queue of the spool, runs again after its backoff */
+static void worker_retry_later(struct daemon *d, const char *id)
+{
+	struct worker_retry *r = calloc(1, sizeof(*r));
+	uint32_t delay, max = d->cfg.commit_retry_max;
+
+	if (r == NULL) {
+		log_warnx("job %s: left in the queue for the next start", id);
+		return;
+	}
+	g_strlcpy(r->id, id, sizeof(r->id));
+	pthread_mutex_lock(&d->mu);
+	delay = GPOINTER_TO_UINT(g_hash_table_lookup(d->backoff, id));
+	if (delay == 0)
+		delay = d->cfg.commit_retry_min;
+	if (delay > max)
+		delay = max;
+	r->due_ms = mugai_now_ms() + (int64_t)delay * 1000;
+	g_queue_insert_sorted(d->retry, r, worker_by_due, NULL);
+	g_hash_table_replace(d->backoff, g_strdup(id),
+			     GUINT_TO_POINTER(delay < max / 2 ? delay * 2 : max));
+	pthread_cond_signal(&d->queue_cv);
+	pthread_mutex_unlock(&d->mu);
+	metrics_commit_retry(&d->metrics);
+	log_warnx("job %s: its verdict was not committed: it runs again in %u s", id, delay);
+}
+
+/* under d->mu: the retries that are due into the queue; the time until the
+ * next one (ms), -1 when none waits */
+static int64_t worker_due_locked(struct daemon *d)
+{
+	struct worker_retry *r;
+	int64_t now = mugai_now_ms();
+
+	while ((r = g_queue_peek_head(d->retry)) != NULL && r->due_ms <= now) {
+		g_queue_pop_head(d->retry);
+		g_queue_push_tail(d->queue, g_strdup(r->id));
+		free(r);
+	}
+	return r != NULL ? r->due_ms - now : -1;
 }
 
 /* the verdict's audit line */
@@ -99,17 +168,21 @@ static json_t *worker_verdict_event(const char *id, const char *name, json_t *re
 }
 
 /* a verdict recorded before the stop, whose move to done was not: its
- * audit line may not have been written; one more, marked */
-static void worker_recovered(void *arg, const char *id, json_t *res)
+ * audit line may not have been written; one more, marked; when it cannot
+ * be written, the job runs again */
+static int worker_recovered(void *arg, const char *id, json_t *res)
 {
 	struct daemon *d = arg;
 	json_t *ev = worker_verdict_event(id, json_string_value(json_object_get(res, "name")),
 					  res);
+	int rc = ev != NULL && json_object_set_new(ev, "recovered", json_true()) == 0 &&
+		 audit_append(d->audit, ev) == 0 ? 0 : -1;
 
-	if (ev == NULL || json_object_set_new(ev, "recovered", json_true()) != 0 ||
-	    audit_append(d->audit, ev) != 0)
-		log_warnx("job %s: cannot write the audit record", id);
+	metrics_audit(&d->metrics, rc == 0);
+	if (rc != 0)
+		log_warnx("job %s: cannot write the audit record: it runs again", id);
 	json_decref(ev);
+	return rc;
 }
 
 static void worker_requeue(void *arg, const char *id)
@@ -117,9 +190,10 @@ static void worker_requeue(void *arg, const char *id)
 	worker_enqueue(arg, id);
 }
 
-int worker_recover(struct daemon *d)
+int worker_recover(struct daemon *d,
+		   int (*release_interrupted)(void *, const char *, json_t *, json_t *))
 {
-	struct spool_recover_cb cb = { worker_recovered, worker_requeue, d };
+	struct spool_recover_cb cb = { worker_recovered, worker_requeue, d, release_interrupted };
 
 	return spool_recover(d->spool, &cb);
 }
@@ -207,7 +281,10 @@ int worker_submit_from(struct daemon *d, const char *id, const char *name, int m
 		}
 
 		/* durable with the verdict's line, or before the 202 (reply.c) */
-		if (audit_append_lazy(d->audit, ev) != 0)
+		int arc = audit_append_lazy(d->audit, ev);
+
+		metrics_audit(&d->metrics, arc == 0);
+		if (arc != 0)
 			log_warnx("job %s: cannot write the audit record", id);
 		json_decref(ev);
 	}
@@ -259,8 +336,10 @@ static void *worker_verdict_line(void *arg)
 
 	if (v->in != NULL && worker_intake_wait(v->d, v->in) < 0)
 		v->rc = 1;
-	else
+	else {
 		v->rc = v->ev != NULL && audit_append(v->d->audit, v->ev) == 0 ? 0 : -1;
+		metrics_audit(&v->d->metrics, v->rc == 0);
+	}
 	return NULL;
 }
 
@@ -269,7 +348,7 @@ static void worker_audit_unrecorded(struct daemon *d, const char *id)
 {
 	json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "verdict not recorded", "job", id,
 			       "reason", "result.json could not be written; the job runs again "
-			       "at the next start");
+			       "([daemon] commit_retry_min)");
 
 	if (ev == NULL || audit_append(d->audit, ev) != 0)
 		log_warnx("job %s: cannot write the audit record", id);
@@ -355,7 +434,8 @@ static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool
  * not taken for recorded (the spool's recovery).  A crash in between
  * leaves a verdict line for a job that runs again at the next start, which
  * then has two; a release directory that cannot be made durable fails the
- * job, and a second line says so.  0 when the verdict is recorded. */
+ * job, and a second line says so.  0 when the verdict is recorded and its
+ * line written; -1 (nothing may be released) else. */
 static int worker_commit(struct daemon *d, const char *id, const char *name,
 			 struct worker_intake *in, struct spool_job *j, json_t *report, int out,
 			 struct release_sync *later)
@@ -394,6 +474,12 @@ static int worker_commit(struct daemon *d, const char *id, const char *name,
 			worker_audit_unrecorded(d, id);
 		return -1;
 	}
+	if (vl.rc < 0) {
+		/* no record, no release: the result goes again (worker_process
+		 * takes the job back to the queue) */
+		log_warnx("job %s: its verdict's audit line cannot be written: nothing released", id);
+		return -1;
+	}
 	return 0;
 }
 
@@ -403,7 +489,7 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 			   struct worker_intake *in)
 {
 	struct spool_job *j;
-	int infd = -1, out = -1, committed = 0;
+	int infd = -1, out = -1, committed = 0, retry = 0;
 	json_t *meta = NULL, *report = NULL, *a;
 	const char *name = "file", *mode = "auto";
 	int64_t t0 = mugai_now_ms();
@@ -444,8 +530,10 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	}
 	json_array_foreach(json_object_get(report, "artefacts"), i, a)
 		out_bytes += (uint64_t)json_integer_value(json_object_get(a, "size"));
-	if (worker_commit(d, id, name, in, j, report, out, &later) != 0)
+	if (worker_commit(d, id, name, in, j, report, out, &later) != 0) {
+		retry = 1;
 		goto out;
+	}
 	/* one try per password given: the next one comes over the API.  Once
 	 * the verdict is durable, so that a crash in between tries again; and
 	 * durably gone before anyone hears of the verdict, so that a crash
@@ -459,6 +547,9 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 		goto out;
 	}
 	committed = 1;
+	pthread_mutex_lock(&d->mu);
+	g_hash_table_remove(d->backoff, id);
+	pthread_mutex_unlock(&d->mu);
 	log_info("job %s: %s %s%s%s", id, json_string_value(json_object_get(report, "verdict")),
 		 name, *json_string_value(json_object_get(report, "reason")) ? ": " : "",
 		 json_string_value(json_object_get(report, "reason")));
@@ -470,12 +561,19 @@ out:
 		if (worker_intake_wait(d, in) < 0) {
 			spool_intake_abort(d->spool, id);
 			log_warnx("job %s: the upload could not be queued; removed", id);
-		} else if (!committed) {
+			retry = 0;
+		} else if (!committed && !retry) {
 			log_warnx("job %s: left in the queue for the next start", id);
 		}
 		pthread_mutex_lock(&d->mu);
 		g_hash_table_remove(d->intake, id); /* frees in */
 		pthread_mutex_unlock(&d->mu);
+	}
+	if (retry) {
+		if (spool_job_retry(j) == 0)
+			worker_retry_later(d, id);
+		else
+			log_warnx("job %s: left in the queue for the next start", id);
 	}
 	release_sync_run(&later); /* closes what an early exit left held */
 	json_decref(report);
@@ -502,8 +600,25 @@ static void *worker_thread(void *arg)
 		struct worker_intake *in;
 
 		pthread_mutex_lock(&d->mu);
-		while (!d->stopping && g_queue_is_empty(d->queue))
-			pthread_cond_wait(&d->queue_cv, &d->mu);
+		for (;;) {
+			int64_t wait_ms = worker_due_locked(d);
+			struct timespec ts;
+
+			if (d->stopping || !g_queue_is_empty(d->queue))
+				break;
+			if (wait_ms < 0) {
+				pthread_cond_wait(&d->queue_cv, &d->mu);
+				continue;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += wait_ms / 1000;
+			ts.tv_nsec += (wait_ms % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&d->queue_cv, &d->mu, &ts);
+		}
 		if (d->stopping) {
 			pthread_mutex_unlock(&d->mu);
 			break;
@@ -557,4 +672,7 @@ void worker_stop(struct daemon *d, pthread_t *threads)
 	for (guint i = 0; i < failed->len; i++)
 		spool_intake_abort(d->spool, failed->pdata[i]);
 	g_ptr_array_free(failed, TRUE);
+	/* waiting to be tried again: in the spool's queue, run at the next start */
+	g_queue_free_full(d->retry, free);
+	d->retry = g_queue_new();
 }

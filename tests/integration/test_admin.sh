@@ -116,7 +116,9 @@ submit_tok=t-submit; fetch_tok=t-fetch; admin_tok=t-admin
 { echo "submit $(printf %s $submit_tok | sha256sum | cut -d' ' -f1)"
   echo "fetch $(printf %s $fetch_tok | sha256sum | cut -d' ' -f1)"
   echo "admin $(printf %s $admin_tok | sha256sum | cut -d' ' -f1)"; } > "$T/tokens"
-printf '[daemon]\nallow_release_original = true\n' > "$T/enabled.conf"
+# held jobs were never inspected inside: their originals need
+# allow_release_uninspected (test_release_refusals.sh shows the refusals)
+printf '[daemon]\nallow_release_original = true\nallow_release_uninspected = true\n' > "$T/enabled.conf"
 start --spool "$T/a/spool" --database "$T/db" --workers 2 --config "$T/enabled.conf" --tokens "$T/tokens"
 ppap2=$(curl -s -H "Authorization: Bearer $submit_tok" -X POST --data-binary @"$T/ppap2.zip" "$U/v1/jobs?filename=ppap2.zip&wait=30" | json 'd["id"]')
 check "second PPAP zip held" test "$(curl -s -H "Authorization: Bearer $fetch_tok" "$R/v1/jobs/$ppap2" | json 'd["verdict"]')" = held
@@ -155,6 +157,7 @@ mine = [e for e in ro if e["job"] == sys.argv[2]]
 ok = len(ro) == 3 and len(mine) == 1
 ok &= mine[0]["approver"] == "山田 太郎" and mine[0]["reason"].startswith("取引先に")
 ok &= mine[0]["via"] == "admin-socket" and len(mine[0]["sha256"]) == 64
+ok &= mine[0].get("uninspected") is True
 sys.exit(0 if ok else 1)
 PY
 "$MUGAI" admin list --socket "$SOCK" > "$T/list2.txt"

@@ -15,7 +15,10 @@ cp -r "$MUGAI_TESTDB" "$T/db"
 # the shim is not built with the sanitizers: let ASan builds load it first
 MUGAID_ENV="MUGAI_FAILFS=$T/fail LD_PRELOAD=$MUGAI_BIN/mugai_failfs.so \
 ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-start --spool "$T/spool" --database "$T/db" --workers 1
+# a job whose verdict is not committed runs again only after an hour here
+# (test_commit_retry.sh shows the retries)
+printf '[daemon]\ncommit_retry_min = 3600\ncommit_retry_max = 3600\n' > "$T/late.conf"
+start --spool "$T/spool" --database "$T/db" --workers 1 --config "$T/late.conf"
 printf '会議資料 memo\n' > "$T/memo.txt"
 
 # the worker is idle, so it gets each upload before the intake is durable

@@ -85,12 +85,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void on_recovered(void *arg, const char *id, json_t *result)
+static int on_recovered(void *arg, const char *id, json_t *result)
 {
 	struct fixture *f = arg;
 
 	assert_string_equal(json_string_value(json_object_get(result, "state")), "done");
 	g_ptr_array_add(f->recovered, g_strdup(id));
+	return 0;
 }
 
 static void on_queued(void *arg, const char *id)
@@ -361,11 +362,13 @@ struct purged {
 	GPtrArray *ids;
 };
 
-static void on_purged(void *arg, const char *id, json_t *result, time_t finished)
+static int on_purged(void *arg, const char *id, json_t *result, time_t finished, int resumed)
 {
 	(void)result;
 	(void)finished;
+	(void)resumed;
 	g_ptr_array_add(((struct purged *)arg)->ids, g_strdup(id));
+	return 0;
 }
 
 /* Finished jobs at or before the cutoff go, whole; newer ones and jobs
@@ -391,6 +394,58 @@ static void test_purge(void **state)
 	assert_int_equal(spool_state(f->s, waiting), SPOOL_QUEUED);
 	assert_int_equal(entries(f, "incoming"), 0);
 	g_ptr_array_free(p.ids, TRUE);
+}
+
+static int on_purged_refused(void *arg, const char *id, json_t *result, time_t finished,
+			     int resumed)
+{
+	(void)arg;
+	(void)id;
+	(void)result;
+	(void)finished;
+	(void)resumed;
+	return -1; /* the record could not be written */
+}
+
+struct resumed {
+	int resumed;
+	unsigned calls;
+};
+
+static int on_purged_resumed(void *arg, const char *id, json_t *result, time_t finished,
+			     int resumed)
+{
+	struct resumed *r = arg;
+
+	(void)id;
+	(void)finished;
+	assert_string_equal(json_string_value(json_object_get(result, "verdict")), "released");
+	r->resumed = resumed;
+	r->calls++;
+	return 0;
+}
+
+/* Record first, delete second: a job whose record cannot be written is
+ * out of sight but kept, and the next purge records it (resumed) and
+ * deletes it. */
+static void test_purge_record_first(void **state)
+{
+	struct fixture *f = *state;
+	char old[JOBID_LEN + 1];
+	struct resumed r = { 0, 0 };
+	time_t now = time(NULL);
+	unsigned n;
+
+	done_job(f, old, "released", (json_int_t)(now - 10 * 86400));
+	assert_int_equal(spool_purge(f->s, now - 86400, on_purged_refused, NULL, &n), -1);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_state(f->s, old), SPOOL_NONE);
+	assert_int_equal(entries(f, "purging"), 1);
+	assert_int_equal(spool_purge(f->s, now - 86400, on_purged_resumed, &r, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(r.calls, 1);
+	assert_true(r.resumed);
+	assert_int_equal(entries(f, "purging"), 0);
 }
 
 /* An intake whose data, meta or queue entry cannot be made durable is not
@@ -440,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recover_rerun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_record_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
 	};
 
