@@ -90,6 +90,10 @@ struct mugai_config {
 	char tls_key[CONFIG_PATH_MAX];
 	char release_tls_cert[CONFIG_PATH_MAX]; /* "" = tls_cert / tls_key */
 	char release_tls_key[CONFIG_PATH_MAX];
+	uint32_t per_address_connections; /* connections from one address at once */
+	uint32_t connection_timeout;  /* seconds a connection may send nothing */
+	uint32_t password_tries_per_minute; /* password tries of one job in a minute */
+	uint32_t password_tries_max;  /* tries of one job in all, then locked */
 };
 
 /* fill cfg with the embedded defaults */

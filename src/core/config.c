@@ -47,6 +47,13 @@
 #define CONFIG_MAX_RETENTION_DAYS         36500
 #define CONFIG_DEF_MAX_WAITERS            1024 /* ?wait requests parked at once */
 #define CONFIG_MAX_MAX_WAITERS            65536
+#define CONFIG_DEF_PER_ADDRESS_CONNECTIONS 64  /* from one client address at once */
+#define CONFIG_MAX_PER_ADDRESS_CONNECTIONS 65536
+#define CONFIG_DEF_CONNECTION_TIMEOUT     30   /* seconds without a byte */
+#define CONFIG_MAX_CONNECTION_TIMEOUT     3600
+#define CONFIG_DEF_PASSWORD_TRIES_PER_MINUTE 5 /* of one held job */
+#define CONFIG_DEF_PASSWORD_TRIES_MAX     20   /* of one held job, then locked */
+#define CONFIG_MAX_PASSWORD_TRIES         100000
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
 
@@ -121,6 +128,10 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "tls_key", KT_STR, O(tls_key), 0, 0 },
 	{ "daemon", "release_tls_cert", KT_STR, O(release_tls_cert), 0, 0 },
 	{ "daemon", "release_tls_key", KT_STR, O(release_tls_key), 0, 0 },
+	{ "daemon", "per_address_connections", KT_U32, O(per_address_connections), 1, CONFIG_MAX_PER_ADDRESS_CONNECTIONS },
+	{ "daemon", "connection_timeout", KT_U32, O(connection_timeout), 1, CONFIG_MAX_CONNECTION_TIMEOUT },
+	{ "daemon", "password_tries_per_minute", KT_U32, O(password_tries_per_minute), 1, CONFIG_MAX_PASSWORD_TRIES },
+	{ "daemon", "password_tries_max", KT_U32, O(password_tries_max), 1, CONFIG_MAX_PASSWORD_TRIES },
 };
 
 static const char *const action_names[] = {
@@ -213,6 +224,10 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->retention_days = CONFIG_DEF_RETENTION_DAYS;
 	cfg->allow_release_original = false;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
+	cfg->per_address_connections = CONFIG_DEF_PER_ADDRESS_CONNECTIONS;
+	cfg->connection_timeout = CONFIG_DEF_CONNECTION_TIMEOUT;
+	cfg->password_tries_per_minute = CONFIG_DEF_PASSWORD_TRIES_PER_MINUTE;
+	cfg->password_tries_max = CONFIG_DEF_PASSWORD_TRIES_MAX;
 }
 
 /* Line of "key" inside "[group]" in the file text, 0 when not found. */

@@ -166,9 +166,16 @@ static int worker_intake_wait(struct daemon *d, struct worker_intake *in)
 
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
 {
+	return worker_submit_owned(d, id, name, mode, NULL, ofd);
+}
+
+int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
+			const char *owner, int ofd)
+{
 	struct spool_job *j = spool_intake_open(d->spool, id);
-	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
-				 config_mode_name(mode), "received", (json_int_t)time(NULL));
+	json_t *meta = json_pack("{s:s, s:s, s:s, s:I, s:s?}", "id", id, "name", name, "mode",
+				 config_mode_name(mode), "received", (json_int_t)time(NULL),
+				 "owner", owner);
 	char *text = json_dumps(meta, JSON_COMPACT);
 	struct worker_intake *in = NULL;
 	struct stat st;
