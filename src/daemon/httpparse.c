@@ -120,9 +120,10 @@ char *httpparse_attachment(const char *name)
 	const char *base = strrchr(name, '/');
 
 	base = base != NULL ? base + 1 : name;
-	/* the ASCII fallback: printable ASCII but the quote and backslash */
+	/* the ASCII fallback: printable ASCII (and space) but the quote and
+	 * backslash */
 	for (const char *p = base; *p != '\0'; p++)
-		g_string_append_c(v, (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p
+		g_string_append_c(v, (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p
 									       : '_');
 	g_string_append(v, "\"; filename*=UTF-8''");
 	/* RFC 5987 attr-char stays, the rest percent-encoded */
