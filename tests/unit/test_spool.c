@@ -455,6 +455,21 @@ static void unswap(const char *path)
 	rename(real, path);
 }
 
+/* artefact 0 of id refused while path is a link to target: 1, else 0 */
+static int refused_with(struct fixture *f, const char *id, const char *path,
+			const char *target)
+{
+	int fd;
+
+	if (swap(path, target) != 0)
+		return 0;
+	fd = spool_artefact_open(f->s, id, 0);
+	unswap(path);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0;
+}
+
 /* artefact 0 of id refused while out/, then the artefact itself, is a link
  * to what the mugaid user may read, and served once undone: 0, else the
  * step that failed (a child's exit status) */
@@ -470,22 +485,10 @@ static int open_links(struct fixture *f, const char *id)
 	if ((mkdir(secret, 0700) != 0 && errno != EEXIST) ||
 	    !g_file_set_contents(sfile, "SECRET", -1, NULL))
 		return 9;
-	if (swap(out, secret) != 0)
-		return 9;
-	fd = spool_artefact_open(f->s, id, 0);
-	unswap(out);
-	if (fd >= 0) {
-		close(fd);
+	if (!refused_with(f, id, out, secret))
 		return 1;
-	}
-	if (swap(leaf, sfile) != 0)
-		return 9;
-	fd = spool_artefact_open(f->s, id, 0);
-	unswap(leaf);
-	if (fd >= 0) {
-		close(fd);
+	if (!refused_with(f, id, leaf, sfile))
 		return 2;
-	}
 	fd = spool_artefact_open(f->s, id, 0);
 	if (fd < 0)
 		rc = 3;
