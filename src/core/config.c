@@ -53,6 +53,13 @@
 #define CONFIG_DEF_COMMIT_RETRY_MAX       60   /* s: the backoff doubles up to this */
 #define CONFIG_MAX_COMMIT_RETRY           3600
 #define CONFIG_MAX_MAX_WAITERS            65536
+#define CONFIG_DEF_PER_ADDRESS_CONNECTIONS 64  /* from one client address at once */
+#define CONFIG_MAX_PER_ADDRESS_CONNECTIONS 65536
+#define CONFIG_DEF_CONNECTION_TIMEOUT     30   /* seconds without a byte */
+#define CONFIG_MAX_CONNECTION_TIMEOUT     3600
+#define CONFIG_DEF_PASSWORD_TRIES_PER_MINUTE 5 /* of one held job */
+#define CONFIG_DEF_PASSWORD_TRIES_MAX     20   /* of one held job, then locked */
+#define CONFIG_MAX_PASSWORD_TRIES         100000
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
 #define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* = mime-unpack's MIME_UNPACK_MAX_DEPTH */
@@ -174,6 +181,10 @@ static const struct key_def config_keys[] = {
 	{ "drop", "max_pending", KT_U32, O(drop_max_pending), 1, 1000000 },
 	{ "drop", "max_depth", KT_U32, O(drop_max_depth), 0, 64 },
 	{ "drop", "max_queued", KT_U32, O(drop_max_queued), 1, 100000 },
+	{ "daemon", "per_address_connections", KT_U32, O(per_address_connections), 1, CONFIG_MAX_PER_ADDRESS_CONNECTIONS },
+	{ "daemon", "connection_timeout", KT_U32, O(connection_timeout), 1, CONFIG_MAX_CONNECTION_TIMEOUT },
+	{ "daemon", "password_tries_per_minute", KT_U32, O(password_tries_per_minute), 1, CONFIG_MAX_PASSWORD_TRIES },
+	{ "daemon", "password_tries_max", KT_U32, O(password_tries_max), 1, CONFIG_MAX_PASSWORD_TRIES },
 };
 
 static const char *const action_names[] = {
@@ -290,6 +301,10 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->drop_max_pending = CONFIG_DEF_DROP_MAX_PENDING;
 	cfg->drop_max_depth = CONFIG_DEF_DROP_MAX_DEPTH;
 	cfg->drop_max_queued = CONFIG_DEF_DROP_MAX_QUEUED;
+	cfg->per_address_connections = CONFIG_DEF_PER_ADDRESS_CONNECTIONS;
+	cfg->connection_timeout = CONFIG_DEF_CONNECTION_TIMEOUT;
+	cfg->password_tries_per_minute = CONFIG_DEF_PASSWORD_TRIES_PER_MINUTE;
+	cfg->password_tries_max = CONFIG_DEF_PASSWORD_TRIES_MAX;
 }
 
 /* Line of "key" inside "[group]" in the file text, 0 when not found. */

@@ -160,6 +160,47 @@ static enum spool_err admin_done_job(struct daemon *d, const char *id, json_t **
 	return SPOOL_OK;
 }
 
+/* one password try of a held job counted: SPOOL_OK, or SPOOL_ERR_LIMIT
+ * (audited the first time in its minute, or once locked) */
+static enum spool_err admin_try(struct daemon *d, const char *id, const char *name,
+				const char *via, char *why, size_t whylen)
+{
+	int first, t = tries_take(&d->tries, id, time(NULL), &first);
+
+	if (t == TRIES_OK)
+		return SPOOL_OK;
+	if (first)
+		admin_audit(d, json_pack("{s:s, s:s, s:s, s:s, s:I}", "event",
+					 t == TRIES_LOCKED ? "password locked"
+							   : "password tries limited",
+					 "job", id, "name", name, "via", via, "limit",
+					 (json_int_t)(t == TRIES_LOCKED ? d->tries.max
+									: d->tries.per_minute)));
+	if (t == TRIES_LOCKED)
+		return admin_fail(why, whylen, SPOOL_ERR_LIMIT, "locked: %u password tries, "
+				  "the most a job takes ([daemon] password_tries_max); an "
+				  "administrator can reset them", d->tries.max);
+	return admin_fail(why, whylen, SPOOL_ERR_LIMIT, "%u password tries in a minute "
+			  "already ([daemon] password_tries_per_minute): try again later",
+			  d->tries.per_minute);
+}
+
+enum spool_err admin_password_reset(struct daemon *d, const char *id, const char *via,
+				    char *why, size_t whylen)
+{
+	int had;
+
+	if (worker_state(d, id) == SPOOL_NONE)
+		return admin_fail(why, whylen, SPOOL_ERR_NOT_FOUND, "no such job");
+	pthread_mutex_lock(&d->jmu);
+	had = tries_reset(&d->tries, id);
+	pthread_mutex_unlock(&d->jmu);
+	admin_audit(d, json_pack("{s:s, s:s, s:s, s:b}", "event", "password tries reset",
+				 "job", id, "via", via, "had_tries", had));
+	log_info("job %s: password tries reset", id);
+	return SPOOL_OK;
+}
+
 enum spool_err admin_password(struct daemon *d, const char *id, const char *password,
 			      const char *via, char *why, size_t whylen)
 {
@@ -186,13 +227,16 @@ enum spool_err admin_password(struct daemon *d, const char *id, const char *pass
 				"the original was released already");
 		goto out;
 	}
+	name = json_string_value(json_object_get(res, "name"));
+	rc = admin_try(d, id, name ? name : "", via, why, whylen);
+	if (rc != SPOOL_OK)
+		goto out;
 	rc = spool_password(d->spool, id, password, len);
 	if (rc != SPOOL_OK) {
 		rc = admin_fail(why, whylen, rc, "cannot store the password and queue the job "
 				"again");
 		goto out;
 	}
-	name = json_string_value(json_object_get(res, "name"));
 	/* never the password itself */
 	admin_audit(d, json_pack("{s:s, s:s, s:s, s:s, s:O?}", "event", "password tried",
 				 "job", id, "name", name ? name : "", "via", via, "reason",

@@ -48,7 +48,7 @@
 
 enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
 
-enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4 };
+enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4, ROLE_METRICS = 8 };
 
 /* metrics.c: every counter /metrics shows, under its own lock */
 struct metrics {
@@ -99,6 +99,18 @@ struct waitlist {
 };
 
 /* worker.c: told that a job reached its end (done, or gone) */
+/* tries.c: one job's password tries */
+#define TRIES_WINDOW 60               /* seconds of password_tries_per_minute */
+struct tries_count {
+	time_t window;                /* start of the current minute */
+	uint32_t in_window, total;
+	int rate_told, lock_told;     /* refusals audited once */
+};
+struct tries {
+	GHashTable *jobs;             /* id -> struct tries_count */
+	uint32_t per_minute, max;
+};
+
 struct worker_notify {
 	void (*job_done)(void *arg, const char *id);
 	void *arg;
@@ -140,6 +152,7 @@ struct daemon {
 	/* job transitions outside the workers: password (done -> queued),
 	 * release-original, purge (done -> gone) */
 	pthread_mutex_t jmu;
+	struct tries tries;           /* password tries per job (under jmu) */
 
 	pthread_mutex_t emu;
 	struct engine_ref *engine;    /* current engine, NULL when none */
@@ -165,6 +178,9 @@ int worker_submit(struct daemon *d, const char *id, const char *name, int mode, 
  * (a drop-folder job: source, drop, path, inbox) */
 int worker_submit_from(struct daemon *d, const char *id, const char *name, int mode, int ofd,
 		       json_t *from);
+/* the same, the job owned by owner (its meta's "owner", see http.h) */
+int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
+			const char *owner, int ofd);
 /* a worker has the job, handed over at intake, though it is queued */
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */
@@ -197,9 +213,27 @@ enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *via, char *why, size_t whylen);
 /* the spool_recover_cb release_interrupted callback (arg: the daemon) */
 int admin_release_interrupted(void *arg, const char *id, json_t *result, json_t *marker);
+/* the password tries of a job counted from zero again (a locked job
+ * unlocked), audited */
+enum spool_err admin_password_reset(struct daemon *d, const char *id, const char *via,
+				    char *why, size_t whylen);
 /* delete finished jobs whose verdict is older than retention_days */
 int admin_purge(struct daemon *d, uint32_t retention_days, const char *via,
 		unsigned *purged);
+
+/* tries.c: password tries of held jobs, at most [daemon]
+ * password_tries_per_minute in a minute and password_tries_max in all,
+ * then the job is locked until an administrator resets it */
+enum { TRIES_OK = 0, TRIES_RATE, TRIES_LOCKED };
+void tries_init(struct tries *t, uint32_t per_minute, uint32_t max);
+/* one try of job id at now: TRIES_*; *first set when this is the first
+ * refusal of its kind (for the window, or since the lock) */
+int tries_take(struct tries *t, const char *id, time_t now, int *first);
+/* the tries of id forgotten: 1 when there were any */
+int tries_reset(struct tries *t, const char *id);
+/* pure: one try counted into c (a job's count) */
+int tries_step(struct tries_count *c, time_t now, uint32_t per_minute, uint32_t max,
+	       int *first);
 
 /* metrics.c */
 extern const char *const metrics_filter_failures[DAEMON_FILTER_FAILURE_KINDS];

@@ -13,9 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* role bits of the caller's bearer token; -1 when a token was given but is
- * unknown.  The admin socket is the admin role: its file mode decides. */
-static int http_role(const struct listener *l, struct MHD_Connection *c)
+/* who is calling: role bits of the bearer token (-1 when a token was
+ * given but is unknown, 0 when none), and the identity that owns the jobs
+ * it submits (see http.h) */
+struct caller {
+	int role;
+	char owner[HTTP_OWNER_MAX];
+};
+
+static void http_caller(const struct listener *l, struct MHD_Connection *c, struct caller *who)
 {
 	struct daemon *d = l->d;
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -23,35 +29,94 @@ static int http_role(const struct listener *l, struct MHD_Connection *c)
 	gchar *hex;
 	gpointer v;
 
-	if (l->kind == LISTEN_ADMIN)
-		return ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH;
-	if (d->open_access)
-		return ROLE_SUBMIT | ROLE_FETCH;
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
-		return 0;
+	who->role = 0;
+	who->owner[0] = '\0';
+	if (l->kind == LISTEN_ADMIN) {
+		who->role = ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS;
+		g_strlcpy(who->owner, HTTP_OWNER_ADMIN, sizeof(who->owner));
+		return;
+	}
+	if (d->open_access) {
+		who->role = ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS;
+		g_strlcpy(who->owner, HTTP_OWNER_OPEN, sizeof(who->owner));
+		return;
+	}
+	/* an empty bearer is no token at all */
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || auth[7] == '\0')
+		return;
 	hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256, auth + 7, -1);
 	v = g_hash_table_lookup(d->tokens, hex);
+	who->role = v != NULL ? GPOINTER_TO_INT(v) : -1;
+	if (v != NULL)
+		snprintf(who->owner, sizeof(who->owner), "%s%s", HTTP_OWNER_TOKEN, hex);
 	g_free(hex);
-	return v != NULL ? GPOINTER_TO_INT(v) : -1;
 }
 
 /* 0 when allowed, else a 401/403 was queued into *ret */
-static int http_auth(const struct listener *l, struct MHD_Connection *c, int need,
+static int http_auth(const struct caller *who, struct MHD_Connection *c, int need,
 		     enum MHD_Result *ret)
 {
-	int role = http_role(l, c);
-
-	if (role == 0 || role == -1) {
+	if (who->role == 0 || who->role == -1) {
 		*ret = reply_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-				   role == 0 ? "a bearer token is required" : "unknown token");
+				   who->role == 0 ? "a bearer token is required" : "unknown token");
 		return -1;
 	}
-	if ((role & need) == 0) {
+	if ((who->role & need) == 0) {
 		*ret = reply_error(c, MHD_HTTP_FORBIDDEN, "forbidden",
 				   "this token's role may not do that");
 		return -1;
 	}
 	return 0;
+}
+
+/* A job belongs to whoever submitted it: an administrator sees every job,
+ * a fetch token may read (never change) any job, the owner its own; to
+ * anyone else the job does not exist.  1 when who may, 0 */
+static int http_owns(struct daemon *d, const struct caller *who, const char *id, int change)
+{
+	json_t *meta;
+	const char *owner;
+	int mine;
+
+	/* no tokens (loopback only): one identity, whoever calls */
+	if ((who->role & ROLE_ADMIN) || d->open_access)
+		return 1;
+	if (!change && (who->role & ROLE_FETCH))
+		return 1;
+	meta = spool_meta_load(d->spool, id);
+	owner = json_string_value(json_object_get(meta, "owner"));
+	/* a job without an owner (older, or from elsewhere) is the admin's */
+	mine = owner != NULL && who->owner[0] != '\0' && strcmp(owner, who->owner) == 0;
+	json_decref(meta);
+	return mine;
+}
+
+/* differing Content-Length headers (RFC 9110 8.6): 1 */
+static enum MHD_Result http_count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+					 const char *value)
+{
+	const char **first = cls;
+
+	(void)kind;
+	if (g_ascii_strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+		return MHD_YES;
+	if (*first == NULL) {
+		*first = value;
+		return MHD_YES;
+	}
+	if (strcmp(*first, value) != 0) {
+		*first = "";
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static int http_lengths_differ(struct MHD_Connection *c)
+{
+	const char *first = NULL;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, http_count_length, &first);
+	return first != NULL && first[0] == '\0';
 }
 
 void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -67,6 +132,20 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	else if (kind != NULL)
 		form_completed(*con_cls);
 	*con_cls = NULL;
+}
+
+/* the Content-Disposition of artefact n: its name, else "artefact" */
+static char *http_artefact_disposition(struct daemon *d, const char *id, size_t n)
+{
+	char *text = spool_result_load(d->spool, id), *disp;
+	json_t *res = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	const char *path = json_string_value(json_object_get(
+		json_array_get(json_object_get(res, "artefacts"), n), "path"));
+
+	free(text);
+	disp = httpparse_attachment(path != NULL ? path : "artefact");
+	json_decref(res);
+	return disp;
 }
 
 /* released bytes only: the spool opens artefact n of a done job */
@@ -88,6 +167,14 @@ static enum MHD_Result http_artefact(struct daemon *d, struct MHD_Connection *c,
 	}
 	r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);
 	MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	{
+		char *disp = http_artefact_disposition(d, id, (size_t)n);
+
+		MHD_add_response_header(r, "Content-Disposition", disp);
+		g_free(disp);
+	}
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -124,8 +211,9 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	struct listener *l = cls;
 	struct daemon *d = l->d;
 	enum MHD_Result ret;
+	struct caller who;
 	char id[JOBID_LEN + 8];
-	const char *n;
+	const char *n, *te;
 	int route, is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
 	(void)version;
@@ -133,6 +221,15 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 		return form_request(*con_cls, c, upload_data, upload_data_size);
 	if (*con_cls != NULL)
 		return upload_request(*con_cls, c, upload_data, upload_data_size);
+	/* which body is meant must be unambiguous (request smuggling) */
+	if (http_lengths_differ(c))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+				   "differing Content-Length headers");
+	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te != NULL && g_ascii_strcasecmp(te, "chunked") != 0)
+		return reply_error(c, MHD_HTTP_NOT_IMPLEMENTED, "not-implemented",
+				   "only the chunked Transfer-Encoding is understood");
+	http_caller(l, c, &who);
 	if (strcmp(url, "/healthz") == 0)
 		return reply_text(c, MHD_HTTP_OK, "text/plain", g_strdup("ok\n"));
 	if (!l->release_only && strcmp(url, "/readyz") == 0) {
@@ -145,8 +242,11 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 							 !audit ? "the audit log cannot be written\n" :
 							 "ready\n"));
 	}
-	if (!l->release_only && strcmp(url, "/metrics") == 0)
+	if (!l->release_only && strcmp(url, "/metrics") == 0) {
+		if (http_auth(&who, c, ROLE_METRICS | ROLE_ADMIN, &ret) != 0)
+			return ret;
 		return http_metrics(d, c);
+	}
 	if (strcmp(url, "/v1/jobs") == 0) {
 		if (l->kind != LISTEN_INTAKE)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found",
@@ -154,16 +254,16 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 							   : "uploads go to the intake listener");
 		if (!is_post)
 			return http_method(c, "POST");
-		if (http_auth(l, c, ROLE_SUBMIT, &ret) != 0)
+		if (http_auth(&who, c, ROLE_SUBMIT, &ret) != 0)
 			return ret;
-		return upload_start(l, c, con_cls);
+		return upload_start(l, c, who.owner, con_cls);
 	}
 	if (!l->release_only && strncmp(url, "/v1/admin/", 10) == 0) {
 		int list = strcmp(url, "/v1/admin/jobs") == 0;
 
 		if (!list && strcmp(url, "/v1/admin/purge") != 0)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
-		if (http_auth(l, c, ROLE_ADMIN, &ret) != 0)
+		if (http_auth(&who, c, ROLE_ADMIN, &ret) != 0)
 			return ret;
 		if (list) {
 			if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -176,14 +276,28 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	}
 	if (httpparse_route_job(url, id, sizeof(id), &route, &n) != 0)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
-	if (route == ROUTE_PASSWORD || route == ROUTE_RELEASE_ORIGINAL) {
+	if (route == ROUTE_PASSWORD || route == ROUTE_RELEASE_ORIGINAL ||
+	    route == ROUTE_PASSWORD_RESET) {
 		/* the LGWAN side changes nothing */
 		if (l->release_only)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such resource");
 		if (!is_post)
 			return http_method(c, "POST");
-		if (http_auth(l, c, route == ROUTE_PASSWORD ? ROLE_SUBMIT : ROLE_ADMIN, &ret) != 0)
+		if (http_auth(&who, c, route == ROUTE_PASSWORD ? ROLE_SUBMIT : ROLE_ADMIN, &ret) != 0)
 			return ret;
+		if (!http_owns(d, &who, id, 1))
+			return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such job");
+		if (route == ROUTE_PASSWORD_RESET) {
+			char why[256];
+			enum spool_err rc = admin_password_reset(d, id, l->kind == LISTEN_ADMIN ?
+								 "admin-socket" : "intake",
+								 why, sizeof(why));
+
+			if (rc != SPOOL_OK)
+				return reply_refusal(c, rc, why);
+			return reply_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "id", id,
+								   "password_tries", "reset"));
+		}
 		if (route == ROUTE_RELEASE_ORIGINAL && !d->cfg.allow_release_original)
 			return reply_error(c, MHD_HTTP_FORBIDDEN, "release-original-disabled",
 					   "originals are not released here ([daemon] "
@@ -193,8 +307,10 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return http_method(c, "GET");
-	if (http_auth(l, c, l->release_only ? ROLE_FETCH : (ROLE_SUBMIT | ROLE_FETCH), &ret) != 0)
+	if (http_auth(&who, c, l->release_only ? ROLE_FETCH : (ROLE_SUBMIT | ROLE_FETCH), &ret) != 0)
 		return ret;
+	if (!http_owns(d, &who, id, 0))
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such job");
 	if (route == ROUTE_ARTEFACT) {
 		if (*n == '\0' || strchr(n, '/') != NULL)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "not-found", "no such artefact");

@@ -10,8 +10,12 @@
  *
  * intake:  POST /v1/jobs, GET /v1/jobs/{id}, GET /v1/jobs/{id}/artefacts/{n},
  *          POST /v1/jobs/{id}/password (submit token),
- *          POST /v1/jobs/{id}/release-original, GET /v1/admin/jobs,
- *          POST /v1/admin/purge (admin token), /healthz /readyz /metrics
+ *          POST /v1/jobs/{id}/release-original,
+ *          POST /v1/jobs/{id}/password-reset, GET /v1/admin/jobs,
+ *          POST /v1/admin/purge (admin token), /healthz /readyz,
+ *          /metrics (metrics or admin token)
+ * A job is its submitter's: another submit token gets 404 for it; a fetch
+ * token reads any job, an admin token or the admin socket does anything.
  * release: GET /v1/jobs/{id}, GET /v1/jobs/{id}/artefacts/{n}, /healthz —
  *          released artefacts only, never an original, never an upload.
  * admin:   a unix socket (mode 0660); whoever can connect is an
@@ -32,6 +36,13 @@ struct listener {
 	enum listener_kind kind;
 	int release_only;
 };
+
+/* who owns a job (its meta's "owner"): the submit token (its SHA-256),
+ * the admin socket, or anyone on an open (token-less, loopback) daemon */
+#define HTTP_OWNER_TOKEN "token:"
+#define HTTP_OWNER_ADMIN "admin-socket"
+#define HTTP_OWNER_OPEN "open"
+#define HTTP_OWNER_MAX 80
 
 /* what *con_cls points at: each begins with its kind */
 enum { REQ_UPLOAD = 1, REQ_FORM };
@@ -64,7 +75,8 @@ int reply_length_over(struct MHD_Connection *c, uint64_t max);
 
 /* upload.c */
 struct upload;
-enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, void **con_cls);
+enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const char *owner,
+			     void **con_cls);
 enum MHD_Result upload_request(struct upload *u, struct MHD_Connection *c, const char *data,
 			       size_t *size);
 void upload_completed(struct upload *u);

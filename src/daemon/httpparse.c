@@ -1,7 +1,8 @@
 /*
  * httpparse.c - the parts of HTTP request handling that are mugai's own
  * (libmicrohttpd parses the protocol and multipart bodies): the file name
- * from Content-Disposition and the job routes.  Fuzzed by fuzz_http.
+ * from Content-Disposition, a long name shortened, an artefact's
+ * Content-Disposition, and the job routes.  Fuzzed by fuzz_http.
  */
 #include "httpparse.h"
 #include "mugai/jobid.h"
@@ -64,6 +65,8 @@ int httpparse_route_job(const char *url, char *id, size_t idlen, int *route, con
 	if (slash != NULL) {
 		if (strcmp(slash, "/password") == 0) {
 			*route = ROUTE_PASSWORD;
+		} else if (strcmp(slash, "/password-reset") == 0) {
+			*route = ROUTE_PASSWORD_RESET;
 		} else if (strcmp(slash, "/release-original") == 0) {
 			*route = ROUTE_RELEASE_ORIGINAL;
 		} else if (strncmp(slash, "/artefacts/", 11) == 0) {
@@ -76,3 +79,59 @@ int httpparse_route_job(const char *url, char *id, size_t idlen, int *route, con
 	return jobid_valid(id) ? 0 : -1;
 }
 
+
+/* the start of the UTF-8 character at or before byte i of s */
+static size_t httpparse_char_start(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+int httpparse_name_fit(const char *in, char *out, size_t cap)
+{
+	size_t len = strlen(in), ext = 0, stem;
+	const char *dot = strrchr(in, '.');
+
+	if (cap == 0)
+		return -1;
+	out[0] = '\0';
+	if (!g_utf8_validate(in, (gssize)len, NULL))
+		return -1;
+	if (len < cap) {
+		memcpy(out, in, len + 1);
+		return 0;
+	}
+	/* an extension is a short tail after the last dot, not the whole name */
+	if (dot != NULL && dot != in && len - (size_t)(dot - in) <= HTTPPARSE_EXT_MAX + 1 &&
+	    len - (size_t)(dot - in) < cap - 1)
+		ext = len - (size_t)(dot - in);
+	/* the stem cut where a character starts: what is left is UTF-8 */
+	stem = httpparse_char_start(in, cap - 1 - ext);
+	memcpy(out, in, stem);
+	memcpy(out + stem, in + len - ext, ext);
+	out[stem + ext] = '\0';
+	return 0;
+}
+
+char *httpparse_attachment(const char *name)
+{
+	GString *v = g_string_new("attachment; filename=\"");
+	const char *base = strrchr(name, '/');
+
+	base = base != NULL ? base + 1 : name;
+	/* the ASCII fallback: printable ASCII (and space) but the quote and
+	 * backslash */
+	for (const char *p = base; *p != '\0'; p++)
+		g_string_append_c(v, (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p
+									       : '_');
+	g_string_append(v, "\"; filename*=UTF-8''");
+	/* RFC 5987 attr-char stays, the rest percent-encoded */
+	for (const unsigned char *p = (const unsigned char *)base; *p != '\0'; p++) {
+		if (g_ascii_isalnum(*p) || strchr("!#$&+-.^_`|~", *p) != NULL)
+			g_string_append_c(v, (char)*p);
+		else
+			g_string_append_printf(v, "%%%02X", *p);
+	}
+	return g_string_free(v, FALSE);
+}

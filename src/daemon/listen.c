@@ -230,7 +230,12 @@ struct MHD_Daemon *listen_start(struct daemon *d, const char *addr, enum listene
 			     MHD_OPTION_CONNECTION_LIMIT,
 			     (unsigned)(d->cfg.max_waiters + LISTEN_CONN_HEADROOM),
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LISTEN_CONN_MEMORY,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+			     /* one client cannot take every connection, nor hold one
+			      * by sending nothing (a parked ?wait is suspended: no
+			      * timeout runs for it) */
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			     (unsigned)d->cfg.per_address_connections,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->cfg.connection_timeout,
 			     MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 			     MHD_OPTION_END);
 	if (m == NULL && cert != NULL)

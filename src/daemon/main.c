@@ -60,7 +60,10 @@ static void usage(FILE *f)
 		   "              [--workers N] [--tokens FILE] [-v]\n");
 }
 
-/* "role sha256hex" per line; role: submit, fetch, admin */
+/* the SHA-256 of "", never a token's hash */
+#define MAIN_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* "role sha256hex" per line; role: submit, fetch, metrics, admin */
 static int load_tokens(struct daemon *d, const char *path)
 {
 	gchar *text = NULL, **lines;
@@ -82,10 +85,22 @@ static int load_tokens(struct daemon *d, const char *path)
 			continue;
 		}
 		role = strcmp(f[0], "submit") == 0 ? ROLE_SUBMIT : strcmp(f[0], "fetch") == 0 ?
-		       ROLE_FETCH : strcmp(f[0], "admin") == 0 ? (ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH) : 0;
+		       ROLE_FETCH : strcmp(f[0], "metrics") == 0 ? ROLE_METRICS :
+		       strcmp(f[0], "admin") == 0 ?
+		       (ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS) : 0;
 		if (role == 0 || f[1] == NULL || strlen(g_strstrip(f[1])) != 64 ||
 		    strspn(f[1], "0123456789abcdef") != 64) {
-			log_warnx("tokens %s:%d: want 'submit|fetch|admin SHA256HEX'", path, i + 1);
+			log_warnx("tokens %s:%d: want 'submit|fetch|metrics|admin SHA256HEX'", path, i + 1);
+			g_strfreev(f);
+			g_strfreev(lines);
+			g_free(text);
+			return -1;
+		}
+		/* what `printf '%s' "$TOKEN" | sha256sum` gives for an unset $TOKEN:
+		 * an empty Bearer would get this token's role */
+		if (strcmp(f[1], MAIN_EMPTY_SHA256) == 0) {
+			log_warnx("tokens %s:%d: this is the SHA-256 of the empty string (was "
+				  "the token unset when it was hashed?): refused", path, i + 1);
 			g_strfreev(f);
 			g_strfreev(lines);
 			g_free(text);
@@ -207,6 +222,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.emu, NULL);
 	pthread_mutex_init(&d.jmu, NULL);
 	metrics_init(&d.metrics);
+	tries_init(&d.tries, d.cfg.password_tries_per_minute, d.cfg.password_tries_max);
 	worker_init(&d);
 
 	/* signals are taken synchronously by the main thread below */

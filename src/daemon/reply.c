@@ -57,6 +57,8 @@ enum MHD_Result reply_refusal(struct MHD_Connection *c, enum spool_err err, cons
 		return reply_error(c, MHD_HTTP_CONFLICT, "conflict", why);
 	case SPOOL_ERR_INVALID:
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request", why);
+	case SPOOL_ERR_LIMIT:
+		return reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too-many-tries", why);
 	default:
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", why);
 	}

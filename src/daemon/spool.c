@@ -84,6 +84,11 @@ char *spool_result_load(struct spool *s, const char *id)
 	return jobid_valid(id) ? s->ops->result_load(s->be, id) : NULL;
 }
 
+json_t *spool_meta_load(struct spool *s, const char *id)
+{
+	return jobid_valid(id) ? s->ops->meta_load(s->be, id) : NULL;
+}
+
 int spool_artefact_open(struct spool *s, const char *id, size_t n)
 {
 	char *text;

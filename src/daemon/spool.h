@@ -49,6 +49,7 @@ enum spool_err {
 	SPOOL_ERR_CONFLICT,     /* the job is not in a state that allows it */
 	SPOOL_ERR_INVALID,      /* the request itself is wrong */
 	SPOOL_ERR_IO,           /* the spool could not do it: try later */
+	SPOOL_ERR_LIMIT,        /* too many tries: later, or never (locked) */
 };
 
 struct spool;           /* an open spool: its backend and the backend's state */
@@ -100,6 +101,7 @@ struct spool_ops {
 	void (*intake_abort)(void *be, const char *id);
 	enum spool_state (*state)(void *be, const char *id);
 	char *(*result_load)(void *be, const char *id);
+	json_t *(*meta_load)(void *be, const char *id);
 	int (*artefact_open)(void *be, const char *id, const char *path);
 	int (*recover)(void *be, const struct spool_recover_cb *cb);
 	int (*list)(void *be, size_t max, spool_list_fn fn, void *arg, int *truncated);
@@ -146,7 +148,11 @@ void spool_intake_abort(struct spool *s, const char *id);
 enum spool_state spool_state(struct spool *s, const char *id);
 /* the recorded result of a done job (NUL-terminated text), NULL when none */
 char *spool_result_load(struct spool *s, const char *id);
-/* artefact n of a done job, open for reading: its fd, -1 when none */
+/* the meta of a queued, active or done job (who submitted it, its name),
+ * NULL when none */
+json_t *spool_meta_load(struct spool *s, const char *id);
+/* artefact n of a done job, open for reading: its fd, -1 when none (no
+ * symbolic link is followed on the way, in any component) */
 int spool_artefact_open(struct spool *s, const char *id, size_t n);
 /* after a crash (see spool_fs.c for what becomes of each state) */
 int spool_recover(struct spool *s, const struct spool_recover_cb *cb);

@@ -34,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define FS_PASSWORD "password"
@@ -256,6 +258,85 @@ static char *fs_result_load(void *be, const char *id)
 	return spool_file_read(fs->fd, path, SPOOL_RESULT_MAX);
 }
 
+static json_t *fs_meta_load(void *be, const char *id)
+{
+	static const enum fs_dir dirs[] = { FS_DONE, FS_ACTIVE, FS_QUEUE };
+	struct fs *fs = be;
+	char path[128];
+
+	/* twice round: a job moving on meanwhile is found where it went */
+	for (size_t i = 0; i < 2 * G_N_ELEMENTS(dirs); i++) {
+		int jd;
+		json_t *meta;
+
+		snprintf(path, sizeof(path), "%s/%s", fs_dirs[dirs[i % G_N_ELEMENTS(dirs)]], id);
+		jd = openat(fs->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (jd < 0)
+			continue;
+		meta = spool_file_json(jd, FS_META, SPOOL_META_MAX);
+		close(jd);
+		if (meta != NULL)
+			return meta;
+	}
+	return NULL;
+}
+
+/* the walk of fs_open_beneath without openat2 */
+static int fs_open_walk(int dirfd, const char *path)
+{
+	char comp[FS_PATH_MAX];
+	const char *p = path;
+	int cur = -1, fd = -1;
+
+	if (*p == '/' || strlen(p) >= sizeof(comp))
+		return -1;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		int at = cur >= 0 ? cur : dirfd;
+
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		if (len == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
+			break;
+		if (slash == NULL) {
+			fd = openat(at, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			break;
+		}
+		fd = fs_opendir_at(at, comp);
+		if (cur >= 0)
+			close(cur);
+		cur = fd;
+		fd = -1;
+		if (cur < 0)
+			return -1;
+		p = slash + 1;
+	}
+	if (cur >= 0)
+		close(cur);
+	return fd;
+}
+
+/* path under dirfd without following a symbolic link in any component
+ * (nor "..", nor an absolute path): openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS where the kernel has it, else one component at a
+ * time, each opened with O_NOFOLLOW */
+static int fs_open_beneath(int dirfd, const char *path)
+{
+#ifdef SYS_openat2
+	struct open_how how;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+#endif
+	return fs_open_walk(dirfd, path);
+}
+
 /* only under done/<id>/out: released bytes, never the original */
 static int fs_artefact_open(void *be, const char *id, const char *rel)
 {
@@ -267,7 +348,7 @@ static int fs_artefact_open(void *be, const char *id, const char *rel)
 	if (release_path_check(rel, err, sizeof(err)) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s/%s/%s", fs_dirs[FS_DONE], id, FS_OUT, rel);
-	fd = openat(fs->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = fs_open_beneath(fs->fd, path);
 	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
 		close(fd);
 		fd = -1;
@@ -891,6 +972,7 @@ const struct spool_ops spool_fs_ops = {
 	.intake_abort = fs_intake_abort,
 	.state = fs_state,
 	.result_load = fs_result_load,
+	.meta_load = fs_meta_load,
 	.artefact_open = fs_artefact_open,
 	.recover = fs_recover,
 	.list = fs_list,

@@ -1,7 +1,9 @@
 /*
- * upload.c - POST /v1/jobs: the body (raw, or the first file of a
- * multipart/form-data body) streams into a new job of the spool, never
- * whole into memory.  A Content-Length over [limits] input_max_size is
+ * upload.c - POST /v1/jobs: the body (raw, or the one file of a
+ * multipart/form-data body: a second file part is 400, never merged into
+ * the first) streams into a new job of the spool, never whole into
+ * memory.  A name longer than DAEMON_NAME_MAX bytes is shortened at a
+ * character boundary, its extension kept; a name that is not UTF-8 is 400.  A Content-Length over [limits] input_max_size is
  * refused with 413 before the body is read; an upload that grows over it
  * is cut off.  Then the worker pool makes it a durable, queued job.
  */
@@ -13,18 +15,24 @@
 #include <string.h>
 #include <unistd.h>
 
+/* a name from Content-Disposition, before it is fitted to DAEMON_NAME_MAX */
+#define UPLOAD_DISPOSITION_MAX 4096
+
 struct upload {
 	int kind;                      /* REQ_UPLOAD */
 	char id[JOBID_LEN + 1];
 	int fd;                        /* the job's original; -2 once committed */
 	uint64_t size;
 	char name[DAEMON_NAME_MAX + 1];
+	char owner[HTTP_OWNER_MAX];
 	int mode;
 	int wait;
 	struct MHD_PostProcessor *pp;
 	int multipart;
 	int have_file;
 	int bad;                       /* malformed multipart */
+	int two_files;                 /* a second file part */
+	int bad_name;                  /* a part's file name is not UTF-8 */
 	int too_large;
 	int write_error;
 	struct listener *l;
@@ -65,15 +73,20 @@ static enum MHD_Result upload_post_iter(void *cls, enum MHD_ValueKind kind, cons
 	(void)kind;
 	(void)content_type;
 	(void)transfer_encoding;
-	(void)off;
 	if (filename == NULL || key == NULL)
 		return MHD_YES; /* plain form fields are ignored */
+	/* a part's first call has off 0: a second part is a second file */
+	if (u->have_file && off == 0) {
+		u->two_files = 1;
+		return MHD_NO;
+	}
 	if (u->have_file == 0) {
 		u->have_file = 1;
-		if (u->name[0] == '\0')
-			g_strlcpy(u->name, filename, sizeof(u->name));
-	} else if (u->have_file == 2) {
-		return MHD_YES; /* one file per job: the first */
+		if (u->name[0] == '\0' &&
+		    httpparse_name_fit(filename, u->name, sizeof(u->name)) != 0) {
+			u->bad_name = 1;
+			return MHD_NO;
+		}
 	}
 	if (size > 0 && upload_write(u, data, size) != 0)
 		return MHD_NO;
@@ -103,6 +116,11 @@ static enum MHD_Result upload_finish(struct upload *u, struct MHD_Connection *c)
 	struct daemon *d = u->l->d;
 	int rc;
 
+	if (u->two_files)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
+				   "one file per request: this body holds more than one file part");
+	if (u->bad_name)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-name", "the file name is not UTF-8");
 	if (u->bad || (u->multipart && !u->have_file))
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-request",
 				   u->bad ? "malformed multipart/form-data body"
@@ -112,7 +130,7 @@ static enum MHD_Result upload_finish(struct upload *u, struct MHD_Connection *c)
 				   "cannot write the upload to the spool");
 	if (u->name[0] == '\0')
 		g_strlcpy(u->name, "upload.bin", sizeof(u->name));
-	rc = worker_submit(d, u->id, u->name, u->mode, u->fd);
+	rc = worker_submit_owned(d, u->id, u->name, u->mode, u->owner, u->fd);
 	close(u->fd);
 	u->fd = -2; /* the spool's now: queued, or removed by worker_submit */
 	if (rc != 0)
@@ -128,9 +146,10 @@ enum MHD_Result upload_request(struct upload *u, struct MHD_Connection *c, const
 		return reply_wait_answer(u->l->d, c, &u->w, u->id, 0);
 	if (*size == 0)
 		return upload_finish(u, c);
-	if (!u->too_large && !u->bad) {
+	if (!u->too_large && !u->bad && !u->two_files && !u->bad_name) {
 		if (u->multipart) {
-			if (MHD_post_process(u->pp, data, *size) != MHD_YES && !u->too_large)
+			if (MHD_post_process(u->pp, data, *size) != MHD_YES && !u->too_large &&
+			    !u->two_files && !u->bad_name)
 				u->bad = 1;
 		} else {
 			upload_write(u, data, *size);
@@ -141,7 +160,8 @@ enum MHD_Result upload_request(struct upload *u, struct MHD_Connection *c, const
 	return u->too_large ? MHD_NO : MHD_YES;
 }
 
-enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, void **con_cls)
+enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const char *owner,
+			     void **con_cls)
 {
 	struct daemon *d = l->d;
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -151,7 +171,8 @@ enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, void 
 	const char *mode = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mode");
 	struct upload *u;
 	enum MHD_Result ret;
-	int wait;
+	char cdname[UPLOAD_DISPOSITION_MAX];
+	int wait, bad_name = 0;
 
 	if (reply_length_over(c, d->cfg.input_max_size))
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
@@ -169,11 +190,14 @@ enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, void 
 	u->l = l;
 	u->mode = mode == NULL ? 0 : config_parse_mode(mode);
 	u->wait = wait;
-	if (fn != NULL)
-		g_strlcpy(u->name, fn, sizeof(u->name));
-	else if (cd != NULL)
-		httpparse_disposition_name(cd, u->name, sizeof(u->name));
-	if (u->name[0] != '\0' && !g_utf8_validate(u->name, -1, NULL)) {
+	g_strlcpy(u->owner, owner, sizeof(u->owner));
+	cdname[0] = '\0';
+	if (fn == NULL && cd != NULL)
+		httpparse_disposition_name(cd, cdname, sizeof(cdname));
+	if (fn != NULL || cdname[0] != '\0')
+		bad_name = httpparse_name_fit(fn != NULL ? fn : cdname, u->name,
+					      sizeof(u->name)) != 0;
+	if (bad_name) {
 		free(u);
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-name", "the file name is not UTF-8");
 	}

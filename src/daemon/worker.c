@@ -245,15 +245,33 @@ static int worker_intake_wait(struct daemon *d, struct worker_intake *in)
 
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
 {
-	return worker_submit_from(d, id, name, mode, ofd, NULL);
+	return worker_submit_owned(d, id, name, mode, NULL, ofd);
+}
+
+/* the one intake commit: owner (NULL = none) and from (NULL = an API upload)
+ * go into the meta */
+static int worker_submit_meta(struct daemon *d, const char *id, const char *name, int mode,
+			      const char *owner, int ofd, json_t *from);
+
+int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
+			const char *owner, int ofd)
+{
+	return worker_submit_meta(d, id, name, mode, owner, ofd, NULL);
 }
 
 int worker_submit_from(struct daemon *d, const char *id, const char *name, int mode, int ofd,
 		       json_t *from)
 {
+	return worker_submit_meta(d, id, name, mode, NULL, ofd, from);
+}
+
+static int worker_submit_meta(struct daemon *d, const char *id, const char *name, int mode,
+			      const char *owner, int ofd, json_t *from)
+{
 	struct spool_job *j = spool_intake_open(d->spool, id);
-	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
-				 config_mode_name(mode), "received", (json_int_t)time(NULL));
+	json_t *meta = json_pack("{s:s, s:s, s:s, s:I, s:s?}", "id", id, "name", name, "mode",
+				 config_mode_name(mode), "received", (json_int_t)time(NULL),
+				 "owner", owner);
 	char *text;
 	struct worker_intake *in = NULL;
 	struct stat st;

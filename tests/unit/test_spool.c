@@ -14,8 +14,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "spool.h"
@@ -486,6 +491,103 @@ static void test_fsync_fails(void **state)
 	assert_false(has(f->recovered, id));
 }
 
+/* swap(path, target): path moved aside to path.real, a link to target in
+ * its place; unswap undoes it.  0, -1 */
+static int swap(const char *path, const char *target)
+{
+	char real[512];
+
+	snprintf(real, sizeof(real), "%s.real", path);
+	return rename(path, real) == 0 && symlink(target, path) == 0 ? 0 : -1;
+}
+
+static void unswap(const char *path)
+{
+	char real[512];
+
+	snprintf(real, sizeof(real), "%s.real", path);
+	unlink(path);
+	rename(real, path);
+}
+
+/* artefact 0 of id refused while path is a link to target: 1, else 0 */
+static int refused_with(struct fixture *f, const char *id, const char *path,
+			const char *target)
+{
+	int fd;
+
+	if (swap(path, target) != 0)
+		return 0;
+	fd = spool_artefact_open(f->s, id, 0);
+	unswap(path);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0;
+}
+
+/* artefact 0 of id refused while out/, then the artefact itself, is a link
+ * to what the mugaid user may read, and served once undone: 0, else the
+ * step that failed (a child's exit status) */
+static int open_links(struct fixture *f, const char *id)
+{
+	char out[256], leaf[300], secret[256], sfile[300];
+	int fd, rc = 0;
+
+	snprintf(out, sizeof(out), "%s/done/%s/out", f->dir, id);
+	snprintf(leaf, sizeof(leaf), "%s/memo.txt", out);
+	snprintf(secret, sizeof(secret), "%s/secret", f->dir);
+	snprintf(sfile, sizeof(sfile), "%s/memo.txt", secret);
+	if ((mkdir(secret, 0700) != 0 && errno != EEXIST) ||
+	    !g_file_set_contents(sfile, "SECRET", -1, NULL))
+		return 9;
+	if (!refused_with(f, id, out, secret))
+		return 1;
+	if (!refused_with(f, id, leaf, sfile))
+		return 2;
+	fd = spool_artefact_open(f->s, id, 0);
+	if (fd < 0)
+		rc = 3;
+	else
+		close(fd);
+	return rc;
+}
+
+/* No component of done/<id>/out/<path> is followed as a link (issue 13
+ * point 14): with openat2, and with the component walk that stands in
+ * where the kernel lacks it (openat2 made ENOSYS by a seccomp filter in a
+ * child) */
+static void test_artefact_links(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1];
+	int status;
+	pid_t pid;
+
+	done_job(f, id, "released", (json_int_t)time(NULL));
+	assert_int_equal(open_links(f, id), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_filter prog[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog fp = { (unsigned short)G_N_ELEMENTS(prog), prog };
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) != 0)
+			_exit(8);
+		if (syscall(SYS_openat2, AT_FDCWD, ".", NULL, 0) != -1 || errno != ENOSYS)
+			_exit(7);
+		_exit(open_links(f, id));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_record_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_artefact_links, setup, teardown),
 	};
 
 	log_init("test_spool", LOG_LVL_WARN);
