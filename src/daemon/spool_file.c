@@ -6,12 +6,15 @@
 #include "spool_file.h"
 #include "beside.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* read whole, at most max bytes (spool_file.h) */
@@ -119,3 +122,58 @@ int spool_file_sync_all(const int *fds, size_t n)
 	return rc;
 }
 
+/* the walk of spool_file_open_beneath without openat2 */
+static int spool_file_open_walk(int dirfd, const char *path)
+{
+	char comp[SPOOL_FILE_PATH_MAX];
+	const char *p = path;
+	int cur = -1, fd = -1;
+
+	if (*p == '/' || strlen(p) >= sizeof(comp))
+		return -1;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		int at = cur >= 0 ? cur : dirfd;
+
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		if (len == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
+			break;
+		if (slash == NULL) {
+			fd = openat(at, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			break;
+		}
+		fd = openat(at, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cur >= 0)
+			close(cur);
+		cur = fd;
+		fd = -1;
+		if (cur < 0)
+			return -1;
+		p = slash + 1;
+	}
+	if (cur >= 0)
+		close(cur);
+	return fd;
+}
+
+/* path under dirfd without following a symbolic link in any component
+ * (nor "..", nor an absolute path): openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS where the kernel has it, else one component at a
+ * time, each opened with O_NOFOLLOW */
+int spool_file_open_beneath(int dirfd, const char *path)
+{
+#ifdef SYS_openat2
+	struct open_how how;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+#endif
+	return spool_file_open_walk(dirfd, path);
+}

@@ -1,7 +1,7 @@
 /*
- * spool_fs.c - the spool's directory backend: the only file that knows the
- * layout.  Every move is a rename, so a crash at any point leaves a
- * consistent queue (after Postfix):
+ * spool_fs.c - the spool's directory backend; with spool_fs.h and
+ * spool_fs_scan.c the only files that know the layout.  Every move is a
+ * rename, so a crash at any point leaves a consistent queue (after Postfix):
  *
  *   incoming/<id>/  being received (never acknowledged: dropped at start)
  *   queue/<id>/     original + meta.json + empty result.json + out/,
@@ -24,6 +24,7 @@
  */
 #include "spool.h"
 #include "spool_file.h"
+#include "spool_fs.h"
 #include "mugai/log.h"
 #include "mugai/release.h"
 
@@ -34,29 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#define FS_PASSWORD "password"
-#define FS_RESULT "result.json"
-#define FS_META "meta.json"
-#define FS_ORIGINAL "original"
-#define FS_OUT "out"
-#define FS_RELEASING "release-original.json"
-#define FS_MARKER_MAX 4096
-#define FS_PATH_MAX 4096
-
-enum fs_dir { FS_INCOMING = 0, FS_QUEUE, FS_ACTIVE, FS_DONE, FS_PURGING, FS_NDIRS };
-
-static const char *const fs_dirs[FS_NDIRS] = { "incoming", "queue", "active", "done",
-						  "purging" };
-
-struct fs {
-	char path[FS_PATH_MAX];
-	int fd;
-};
 
 struct fs_job {
 	struct spool_job base;
@@ -65,25 +45,6 @@ struct fs_job {
 	int jd;
 	char id[JOBID_LEN + 1];
 };
-
-static int fs_sub(struct fs *fs, enum fs_dir d)
-{
-	return openat(fs->fd, fs_dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-static int fs_opendir_at(int dirfd, const char *name)
-{
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-/* fsync a directory, saying so when it fails: 0, -1 */
-static int fs_sync_dir(int fd, const char *what)
-{
-	if (fsync(fd) == 0)
-		return 0;
-	log_warn("fsync of the spool's %s", what);
-	return -1;
-}
 
 static void *fs_open(const char *where, char *err, size_t errlen)
 {
@@ -281,62 +242,6 @@ static json_t *fs_meta_load(void *be, const char *id)
 	return NULL;
 }
 
-/* the walk of fs_open_beneath without openat2 */
-static int fs_open_walk(int dirfd, const char *path)
-{
-	char comp[FS_PATH_MAX];
-	const char *p = path;
-	int cur = -1, fd = -1;
-
-	if (*p == '/' || strlen(p) >= sizeof(comp))
-		return -1;
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		int at = cur >= 0 ? cur : dirfd;
-
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		if (len == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0)
-			break;
-		if (slash == NULL) {
-			fd = openat(at, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			break;
-		}
-		fd = fs_opendir_at(at, comp);
-		if (cur >= 0)
-			close(cur);
-		cur = fd;
-		fd = -1;
-		if (cur < 0)
-			return -1;
-		p = slash + 1;
-	}
-	if (cur >= 0)
-		close(cur);
-	return fd;
-}
-
-/* path under dirfd without following a symbolic link in any component
- * (nor "..", nor an absolute path): openat2 RESOLVE_BENEATH |
- * RESOLVE_NO_SYMLINKS where the kernel has it, else one component at a
- * time, each opened with O_NOFOLLOW */
-static int fs_open_beneath(int dirfd, const char *path)
-{
-#ifdef SYS_openat2
-	struct open_how how;
-	long fd;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-		return (int)fd;
-#endif
-	return fs_open_walk(dirfd, path);
-}
-
 /* only under done/<id>/out: released bytes, never the original */
 static int fs_artefact_open(void *be, const char *id, const char *rel)
 {
@@ -348,7 +253,7 @@ static int fs_artefact_open(void *be, const char *id, const char *rel)
 	if (release_path_check(rel, err, sizeof(err)) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s/%s/%s", fs_dirs[FS_DONE], id, FS_OUT, rel);
-	fd = fs_open_beneath(fs->fd, path);
+	fd = spool_file_open_beneath(fs->fd, path);
 	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
 		close(fd);
 		fd = -1;
@@ -415,31 +320,14 @@ static void fs_empty_result(int jd)
 	}
 }
 
-/* the names in dir, every one but . and .. (all) or the valid ids only
- * (names first: entries move out of it meanwhile) */
-static GPtrArray *fs_names(int dir, int all)
-{
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	DIR *dp = fdopendir(dup(dir));
-	struct dirent *e;
-
-	while (dp != NULL && (e = readdir(dp)) != NULL)
-		if (all ? strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0
-			: jobid_valid(e->d_name))
-			g_ptr_array_add(ids, g_strdup(e->d_name));
-	if (dp != NULL)
-		closedir(dp);
-	return ids;
-}
-
 static GPtrArray *fs_ids(int dir)
 {
-	return fs_names(dir, 0);
+	return spool_fs_scan_names(dir, 0);
 }
 
 static GPtrArray *fs_ids_all(int dir)
 {
-	return fs_names(dir, 1);
+	return spool_fs_scan_names(dir, 1);
 }
 
 /* every top-level entry of out/ that no artefact of res lives under goes
@@ -588,155 +476,6 @@ out:
 		close(q);
 	if (done >= 0)
 		close(done);
-	return rc;
-}
-
-static int fs_list(void *be, size_t max, spool_list_fn fn, void *arg, int *truncated)
-{
-	static const enum fs_dir dirs[] = { FS_QUEUE, FS_ACTIVE, FS_DONE };
-	static const enum spool_state states[] = { SPOOL_QUEUED, SPOOL_ACTIVE, SPOOL_DONE };
-	struct fs *fs = be;
-	size_t seen = 0;
-
-	for (size_t k = 0; k < 3 && !*truncated; k++) {
-		int sub = fs_sub(fs, dirs[k]);
-		DIR *dp = sub >= 0 ? fdopendir(sub) : NULL;
-		struct dirent *e;
-
-		if (dp == NULL) {
-			if (sub >= 0)
-				close(sub);
-			continue;
-		}
-		while ((e = readdir(dp)) != NULL) {
-			json_t *meta, *res = NULL;
-			json_int_t received = 0;
-			struct stat st;
-			int jd;
-
-			if (!jobid_valid(e->d_name))
-				continue;
-			if (seen >= max) {
-				*truncated = 1;
-				break;
-			}
-			jd = fs_opendir_at(dirfd(dp), e->d_name);
-			if (jd < 0)
-				continue; /* moved on meanwhile */
-			meta = spool_file_json(jd, FS_META, SPOOL_META_MAX);
-			json_unpack(meta, "{s?I}", "received", &received);
-			if (received == 0 && fstat(jd, &st) == 0)
-				received = (json_int_t)st.st_mtime;
-			if (states[k] == SPOOL_DONE)
-				res = spool_file_json(jd, FS_RESULT, SPOOL_RESULT_MAX);
-			fn(arg, e->d_name, states[k], meta, res, (time_t)received);
-			seen++;
-			json_decref(res);
-			json_decref(meta);
-			close(jd);
-		}
-		closedir(dp);
-	}
-	return 0;
-}
-
-/* when the job got its verdict: result.json's "finished", else its mtime */
-static time_t fs_finished(int jd, json_t *res)
-{
-	json_t *f = json_object_get(res, "finished");
-	struct stat st;
-
-	if (json_is_integer(f))
-		return (time_t)json_integer_value(f);
-	if (fstatat(jd, FS_RESULT, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return st.st_mtime;
-	if (fstat(jd, &st) == 0)
-		return st.st_mtime;
-	return 0;
-}
-
-/* purging/<id>: fn records it, then it is deleted; 0, -1 when kept */
-static int fs_purge_one(int purging, const char *id, spool_purge_fn fn, void *arg, int resumed)
-{
-	int jd = fs_opendir_at(purging, id);
-	json_t *res = jd >= 0 ? spool_file_json(jd, FS_RESULT, SPOOL_RESULT_MAX) : NULL;
-	time_t fin = jd >= 0 ? fs_finished(jd, res) : 0;
-	int rc;
-
-	if (jd >= 0)
-		close(jd);
-	rc = fn(arg, id, res, fin, resumed);
-	json_decref(res);
-	if (rc != 0) {
-		log_warnx("job %s: its purge is not recorded: kept for the next purge", id);
-		return -1;
-	}
-	release_remove_tree(purging, id, SPOOL_RM_DEPTH);
-	return 0;
-}
-
-/* Record first, delete second: a job leaves done/ for purging/ in one
- * rename (a reader sees the job or nothing), is recorded, then deleted.
- * Jobs an interrupted purge left in purging/ are finished first (their
- * record may have been written: then there are two). */
-static int fs_purge(void *be, time_t cutoff, spool_purge_fn fn, void *arg, unsigned *purged)
-{
-	struct fs *fs = be;
-	int done = fs_sub(fs, FS_DONE), purging = fs_sub(fs, FS_PURGING), rc = 0;
-	GPtrArray *ids;
-
-	if (done < 0 || purging < 0) {
-		if (done >= 0)
-			close(done);
-		if (purging >= 0)
-			close(purging);
-		return -1;
-	}
-	ids = fs_ids(purging);
-	for (guint i = 0; i < ids->len; i++) {
-		if (fs_purge_one(purging, ids->pdata[i], fn, arg, 1) != 0) {
-			rc = -1;
-			continue;
-		}
-		log_info("job %s: its interrupted purge finished", (char *)ids->pdata[i]);
-		(*purged)++;
-	}
-	g_ptr_array_free(ids, TRUE);
-	ids = fs_ids(done);
-	for (guint i = 0; i < ids->len; i++) {
-		const char *id = ids->pdata[i];
-		int jd = fs_opendir_at(done, id);
-		json_t *res;
-		time_t fin;
-
-		if (jd < 0)
-			continue;
-		res = spool_file_json(jd, FS_RESULT, SPOOL_RESULT_MAX);
-		fin = fs_finished(jd, res);
-		close(jd);
-		json_decref(res);
-		if (fin > cutoff)
-			continue;
-		if (renameat(done, id, purging, id) != 0) {
-			log_warn("job %s: cannot purge", id);
-			rc = -1;
-			continue;
-		}
-		/* where it is now must be durable before its record: else a
-		 * crash could bring back a job recorded as purged */
-		if (fs_sync_dir(purging, "purging") != 0 || fs_sync_dir(done, "done") != 0) {
-			rc = -1;
-			continue; /* finished by the next purge */
-		}
-		if (fs_purge_one(purging, id, fn, arg, 0) != 0) {
-			rc = -1;
-			continue;
-		}
-		(*purged)++;
-	}
-	g_ptr_array_free(ids, TRUE);
-	close(done);
-	close(purging);
 	return rc;
 }
 
@@ -975,8 +714,8 @@ const struct spool_ops spool_fs_ops = {
 	.meta_load = fs_meta_load,
 	.artefact_open = fs_artefact_open,
 	.recover = fs_recover,
-	.list = fs_list,
-	.purge = fs_purge,
+	.list = spool_fs_scan_list,
+	.purge = spool_fs_scan_purge,
 	.password = fs_password,
 	.job_begin = fs_job_begin,
 	.job_done = fs_job_done,
