@@ -78,8 +78,8 @@ struct mr_part {            /* one rendered part, headers + body, in memory or a
 
 static bool mr_accepts(const char *mime)
 {
-	(void)mime;
-	return false; /* run by the core on a plan, never chosen by type */
+	/* run by the core on a plan, never chosen by a detected type */
+	return strcmp(mime, FILTERPROTO_MIME_REPACK_PLAN) == 0;
 }
 
 static void mr_part_free(gpointer p)

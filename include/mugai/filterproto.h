@@ -75,6 +75,8 @@ enum filter_image_format {
 #define FILTERPROTO_OUT_XLSX "out.xlsx"
 #define FILTERPROTO_OUT_PPTX "out.pptx"
 #define FILTERPROTO_OUT_EML "out.eml"   /* mime-repack: the rebuilt message */
+/* the type the core gives mime-repack's input (its plan), the one it reads */
+#define FILTERPROTO_MIME_REPACK_PLAN "application/x-mugai-repack-plan+json"
 #define FILTERPROTO_MANIFEST "manifest.jsonl"
 /* member files of an archive: "m" and six digits, counting from 1 */
 #define FILTERPROTO_MEMBER_FMT "m%06u"

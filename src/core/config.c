@@ -57,7 +57,7 @@
 #define CONFIG_DEF_MILTER_PROGRESS        10  /* Postfix milter_content_timeout: 300 s */
 #define CONFIG_DEF_MILTER_MESSAGE_MAX     (64 * MIB)
 
-enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML };
+enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML, KT_ONMAL };
 
 struct key_def {
 	const char *group;
@@ -131,6 +131,7 @@ static const struct key_def config_keys[] = {
 	{ "mail", "max_depth", KT_U32, O(mail_max_depth), 1, 64 },
 	{ "mail", "html", KT_HTML, O(mail_html_drop), 0, 0 },
 	{ "mail", "subject_tag", KT_STR, O(mail_subject_tag), 0, 0 },
+	{ "mail", "on_malware", KT_ONMAL, O(mail_on_malware_reject), 0, 0 },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
 	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
 	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
@@ -145,7 +146,7 @@ static const struct key_def config_keys[] = {
 static const char *const action_names[] = {
 	[ACTION_BLOCK] = "block", [ACTION_TEXT] = "text", [ACTION_IMAGE_PDF] = "image-pdf",
 	[ACTION_REENCODE] = "reencode", [ACTION_UNPACK] = "unpack", [ACTION_CDR] = "cdr",
-	[ACTION_SCAN] = "scan",
+	[ACTION_SCAN] = "scan", [ACTION_MAIL] = "mail",
 };
 
 int config_parse_action(const char *s)
@@ -175,6 +176,8 @@ int config_parse_mode(const char *s)
 		return ACTION_CDR;
 	if (strcmp(s, "scan") == 0)
 		return ACTION_SCAN;
+	if (strcmp(s, "mail") == 0)
+		return ACTION_MAIL;
 	return -1;
 }
 
@@ -378,13 +381,21 @@ static int config_set(struct mugai_config *cfg, const struct key_def *k, const c
 	case KT_MODE: {
 		int m = config_parse_mode(val);
 
-		if (m < 0) {
-			snprintf(why, whylen, "'%s' is not one of: " CONFIG_MODES, val);
+		if (m < 0 || m == ACTION_MAIL) { /* mail is asked for per job */
+			snprintf(why, whylen, "'%s' is not one of: auto, text, image-pdf, cdr, scan",
+				 val);
 			return -1;
 		}
 		*(int *)(void *)base = m;
 		return 0;
 	}
+	case KT_ONMAL:
+		if (strcmp(val, "remove") != 0 && strcmp(val, "reject") != 0) {
+			snprintf(why, whylen, "'%s' is not one of: remove, reject", val);
+			return -1;
+		}
+		*(int *)(void *)base = strcmp(val, "reject") == 0;
+		return 0;
 	case KT_HTML:
 		if (strcmp(val, "text") != 0 && strcmp(val, "drop") != 0) {
 			snprintf(why, whylen, "'%s' is not one of: text, drop", val);
@@ -524,6 +535,9 @@ void config_dump(const struct mugai_config *cfg, void *stdio_file)
 			break;
 		case KT_HTML:
 			fprintf(f, "%s\n", *(const int *)(const void *)base ? "drop" : "text");
+			break;
+		case KT_ONMAL:
+			fprintf(f, "%s\n", *(const int *)(const void *)base ? "reject" : "remove");
 			break;
 		}
 	}

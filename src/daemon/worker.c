@@ -293,7 +293,7 @@ static void worker_withdraw(json_t *report, int out)
 
 /* run job_process on the job: the report, NULL when none could be made */
 static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool_job *j,
-			  const char *name, const char *mode, int infd, int out,
+			  const char *id, const char *name, const char *mode, int infd, int out,
 			  struct release_sync *later)
 {
 	struct engine_ref *er = engine_acquire(d);
@@ -317,6 +317,7 @@ static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool
 		if (jo.mode < 0)
 			jo.mode = 0; /* the meta is ours; an unknown mode is auto */
 		jo.input = name;
+		jo.job_id = id;
 		jo.link_input = 1; /* the original is never written again */
 		jo.sync_later = later; /* made beside the result's fsync */
 		if (spool_job_password(j, password, sizeof(password)) == 0)
@@ -408,7 +409,7 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	}
 	infd = spool_job_original(j);
 	out = spool_job_out(j, in == NULL);
-	report = worker_run(d, det, j, name, mode, infd, out, &later);
+	report = worker_run(d, det, j, id, name, mode, infd, out, &later);
 	if (report == NULL)
 		goto out;
 	json_object_set_new(report, "id", json_string(id));
