@@ -42,6 +42,7 @@ struct job_state {
 	json_t *items;
 	json_t *findings;
 	json_t *held_items;                /* parts of a mail kept for their password */
+	json_t *mail;                      /* the input mail's {subject, message_id}, or NULL */
 	GArray *pending;
 	int blocked, held, failed;
 	char reason[JOB_REASON_MAX];
@@ -860,6 +861,30 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	json_decref(scratch);
 }
 
+/* what the job keeps of the message for a follow-up mail: the decoded
+ * Subject and the Message-ID (from the headers mime-unpack kept) */
+static json_t *job_mail_info(json_t *structure)
+{
+	json_t *info = json_object(), *h;
+	const char *subject = json_string_value(json_object_get(structure, "subject"));
+	size_t i;
+
+	json_object_set_new(info, "subject", json_string(subject != NULL ? subject : ""));
+	json_array_foreach(json_object_get(structure, "headers"), i, h) {
+		const char *name = json_string_value(json_array_get(h, 0));
+		const char *value = json_string_value(json_array_get(h, 1));
+
+		if (name != NULL && value != NULL && g_ascii_strcasecmp(name, "Message-ID") == 0) {
+			char *v = g_strstrip(g_strdup(value));
+
+			json_object_set_new(info, "message_id", json_string(v));
+			g_free(v);
+			break;
+		}
+	}
+	return info;
+}
+
 /* mime-unpack's structure.json, whole, or NULL */
 static json_t *job_mail_structure(int fdir)
 {
@@ -923,6 +948,8 @@ static int job_mail(struct job_state *st, struct job_item *it)
 			       job_top_failed(st, it));
 	mc.leaves = json_object();
 	job_mail_leaves(mc.structure, mc.leaves, 0);
+	if (it->depth == 0 && st->mail == NULL)
+		st->mail = job_mail_info(mc.structure);
 	if (job_filter_dir(st, &mc.rdir, mc.rname, sizeof(mc.rname)) != 0 ||
 	    (buf = job_manifest_load(st, it->fdir, it->depth, it->item, &len)) == NULL) {
 		rc = -1;
@@ -1182,7 +1209,10 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	/* a released mail still lists what it holds for a password */
 	if (report != NULL && json_array_size(st.held_items) > 0)
 		json_object_set(report, "held_items", st.held_items);
+	if (report != NULL && st.mail != NULL)
+		json_object_set(report, "mail", st.mail);
 	json_decref(st.held_items);
+	json_decref(st.mail);
 	log_debug("%s: %s at %lld ms", base, verdict, (long long)(mugai_now_ms() - st.t0));
 	if (st.work_fd >= 0) {
 		job_rm_work(st.work_path);

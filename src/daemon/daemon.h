@@ -34,6 +34,10 @@
 #include "spool.h"
 
 #define DAEMON_NAME_MAX 255       /* bytes of a submitted file name */
+#define DAEMON_ENVELOPE_ADDR_MAX 512  /* bytes of an X-Mugai-Envelope-* address
+				       * (RFC 5321 paths are at most 256) */
+#define DAEMON_ENVELOPE_RCPT_MAX 1000 /* recipients of a mail job (Postfix's
+				       * smtpd_recipient_limit default) */
 #define DAEMON_WAIT_MAX 600       /* ?wait= seconds at most */
 #define DAEMON_APPROVER_MAX 128   /* bytes of a release-original approver */
 #define DAEMON_NOTE_MAX 1024      /* bytes of a release-original reason */
@@ -151,6 +155,10 @@ void worker_enqueue(struct daemon *d, const char *id);
 /* an upload written to ofd (not yet synced) made a durable, queued job:
  * 0; -1 when it failed (the job is removed) */
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd);
+/* the same, keeping a mail's envelope {from, to[]} (or NULL) with the job:
+ * in its meta and in its result ("envelope") */
+int worker_submit_env(struct daemon *d, const char *id, const char *name, int mode, int ofd,
+		      json_t *envelope);
 /* a worker has the job, handed over at intake, though it is queued */
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */

@@ -37,6 +37,7 @@ struct worker_intake {
 	int started;                  /* a worker has it: state "processing" */
 	char name[DAEMON_NAME_MAX + 1]; /* what the meta will say */
 	int mode;
+	json_t *envelope;             /* a mail's, or NULL */
 };
 
 static void worker_intake_free(void *p)
@@ -44,6 +45,7 @@ static void worker_intake_free(void *p)
 	struct worker_intake *in = p;
 
 	spool_job_close(in->job);
+	json_decref(in->envelope);
 	free(in);
 }
 
@@ -122,7 +124,8 @@ int worker_recover(struct daemon *d)
 /* Hand the job to an idle worker now, before its intake is durable; NULL
  * when every worker is busy (it then waits its turn in the queue). */
 static struct worker_intake *worker_hand_over(struct daemon *d, const char *id,
-					      struct spool_job *j, const char *name, int mode)
+					      struct spool_job *j, const char *name, int mode,
+					      json_t *envelope)
 {
 	struct worker_intake *in = NULL;
 
@@ -131,6 +134,7 @@ static struct worker_intake *worker_hand_over(struct daemon *d, const char *id,
 	    (in = calloc(1, sizeof(*in))) != NULL && (in->job = spool_job_dup(j)) != NULL) {
 		g_strlcpy(in->name, name, sizeof(in->name));
 		in->mode = mode;
+		in->envelope = json_incref(envelope);
 		g_hash_table_insert(d->intake, g_strdup(id), in);
 		worker_enqueue_locked(d, id);
 	} else if (in != NULL) {
@@ -166,10 +170,20 @@ static int worker_intake_wait(struct daemon *d, struct worker_intake *in)
 
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
 {
+	return worker_submit_env(d, id, name, mode, ofd, NULL);
+}
+
+int worker_submit_env(struct daemon *d, const char *id, const char *name, int mode, int ofd,
+		      json_t *envelope)
+{
 	struct spool_job *j = spool_intake_open(d->spool, id);
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:I}", "id", id, "name", name, "mode",
 				 config_mode_name(mode), "received", (json_int_t)time(NULL));
-	char *text = json_dumps(meta, JSON_COMPACT);
+	char *text;
+
+	if (envelope != NULL)
+		json_object_set(meta, "envelope", envelope);
+	text = json_dumps(meta, JSON_COMPACT);
 	struct worker_intake *in = NULL;
 	struct stat st;
 	int rc = -1;
@@ -178,7 +192,7 @@ int worker_submit(struct daemon *d, const char *id, const char *name, int mode, 
 		goto out;
 	/* the worker starts on the original now, with the name and mode from
 	 * here: the commit runs beside its detection and scan */
-	in = worker_hand_over(d, id, j, name, mode);
+	in = worker_hand_over(d, id, j, name, mode, envelope);
 	if (spool_intake_commit(j, text, ofd) != 0)
 		goto out;
 	{
@@ -412,6 +426,9 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	report = worker_run(d, det, j, id, name, mode, infd, out, &later);
 	if (report == NULL)
 		goto out;
+	if (in != NULL ? in->envelope != NULL : json_object_get(meta, "envelope") != NULL)
+		json_object_set(report, "envelope", in != NULL ? in->envelope :
+				json_object_get(meta, "envelope"));
 	json_object_set_new(report, "id", json_string(id));
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
