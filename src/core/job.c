@@ -737,6 +737,25 @@ static const char *job_mail_type(const char *work_rel, json_t *item)
 	return mime != NULL ? mime : "application/octet-stream";
 }
 
+/* the name an artefact is attached under: the part's own name as the
+ * message gave it (two parts may share one), its extension changed with
+ * its type; an archive's members by their paths in it */
+static const char *job_mail_art_name(json_t *leaf, const struct job_pending *p, json_t *pitem,
+				     int whole_part, char *buf, size_t len)
+{
+	const char *name = json_string_value(json_object_get(leaf, "name"));
+	const char *filter = json_string_value(json_object_get(pitem, "filter"));
+	const char *base = strrchr(p->work_rel, '/');
+	char safe[NAMING_MAX + 8];
+
+	if (!whole_part || name == NULL || base == NULL || !filterproto_output_valid(base + 1))
+		return p->release_rel;
+	naming_safe(name, safe, sizeof(safe));
+	naming_output(safe, filter != NULL ? filter : "", filterproto_output_ext(base + 1), buf,
+		      len);
+	return buf;
+}
+
 /* copy src (under sdir) to a new dst (under ddir): 0 or -1 */
 static int job_copy_at(int sdir, const char *src, int ddir, const char *dst)
 {
@@ -826,7 +845,7 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 		for (guint k = p0; k < st->pending->len; k++) {
 			struct job_pending *p = &g_array_index(st->pending, struct job_pending, k);
 			json_t *pitem = json_array_get(st->items, p->item);
-			char aname[16], src[64];
+			char aname[16], src[64], nbuf[NAMING_BUF];
 
 			snprintf(aname, sizeof(aname), "a%06u", ++mc->n_art);
 			if (html_body)
@@ -837,8 +856,15 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 				job_item_verdict(pitem, "failed", "mail: cannot copy the artefact");
 				continue;
 			}
-			job_mail_add(leaf, "artefacts", json_pack("{s:s, s:s, s:s}", "file", aname,
-				"name", p->release_rel, "type", job_mail_type(p->work_rel, pitem)));
+			json_t *art = json_pack("{s:s, s:s, s:s}", "file", aname, "name",
+				job_mail_art_name(leaf, p, pitem, k == p0 && p->item == i0, nbuf,
+						  sizeof(nbuf)),
+				"type", job_mail_type(p->work_rel, pitem));
+
+			/* what the text filters write is UTF-8 */
+			if (g_str_has_suffix(p->work_rel, "/" FILTERPROTO_OUT_TXT))
+				json_object_set_new(art, "charset", json_string("UTF-8"));
+			job_mail_add(leaf, "artefacts", art);
 			job_item_verdict(pitem, "repacked", "");
 		}
 		/* what was not released of it (archive members): a notice each */

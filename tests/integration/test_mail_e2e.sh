@@ -86,4 +86,49 @@ check "plain: body intact" look "$DELIVERED" \
 check "plain: Subject and Message-ID kept" look "$DELIVERED" \
     'str(m["Subject"]) == "plain" and m["Message-ID"] == "<plain@example.jp>"'
 
+deliver budget
+check "budget: X-Mugai-Sanitized" look "$DELIVERED" "$sanitized"
+check "budget: the ISO-2022-JP body, UTF-8 now" look "$DELIVERED" \
+    'text(parts[0]).startswith("予算案を送ります。") and parts[0].get_content_charset().lower() == "utf-8"'
+check "budget: both names (RFC 2047 and RFC 2231) decode to 予算.*" look "$DELIVERED" \
+    '[p.get_filename() for p in parts if p.get_filename()] == ["予算.csv", "予算.csv"]'
+check "budget: the CSVs are UTF-8, ① kept" look "$DELIVERED" \
+    'all(p.get_payload(decode=True).decode("utf-8") == "項目,金額\n会議費①,12000\n" for p in parts if p.get_filename())'
+check "budget: Subject decoded and kept" look "$DELIVERED" 'str(m["Subject"]) == "予算"'
+
+deliver zip
+check "zip: X-Mugai-Sanitized" look "$DELIVERED" "$sanitized"
+check "zip: the CP932-named member sanitised, its name decoded" look "$DELIVERED" \
+    'any(p.get_filename() == "議事録.txt" and p.get_payload(decode=True).decode("utf-8") == "議事録の本文\n" for p in parts)'
+check "zip: the .exe member removed with a notice, no MZ bytes" look "$DELIVERED" \
+    'any("実行.exe" in text(p) and "削除しました" in text(p) for p in parts) and not any((p.get_filename() or "").endswith(".exe") for p in parts)'
+
+deliver docm
+check "docm: X-Mugai-Sanitized" look "$DELIVERED" "$sanitized"
+check "docm: no vbaProject, no macro anywhere in the message" look "$DELIVERED" \
+    'not any(b"vbaProject" in (p.get_payload(decode=True) or b"") or b"VB_Name" in (p.get_payload(decode=True) or b"") for p in parts)'
+check "docm: an image PDF of the same base name" look "$DELIVERED" \
+    'any(p.get_filename() == "申請書_docm.pdf" and p.get_payload(decode=True).startswith(b"%PDF-") for p in parts)'
+
+# the envelope mugai-milter sends is kept with the job, with Subject and Message-ID
+id=$(curl -s -X POST --data-binary @"$T/m/budget.eml" -H "X-Mugai-Envelope-From: sender@example.jp" \
+     -H "X-Mugai-Envelope-To: a@example.lg.jp" -H "X-Mugai-Envelope-To: b@example.lg.jp" \
+     "$U/v1/jobs?mode=mail&filename=message.eml&wait=60" | json 'd["id"]')
+check "envelope: kept with the job, subject and Message-ID too" sh -c "curl -s '$U/v1/jobs/$id' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d[\"envelope\"] == {\"from\": \"sender@example.jp\", \"to\": [\"a@example.lg.jp\", \"b@example.lg.jp\"]}
+         and d[\"mail\"] == {\"subject\": \"予算\", \"message_id\": \"<budget@example.jp>\"}
+         and d[\"artefacts\"][0][\"mode\"] == \"mail\" else 1)'"
+check "mode=mail on a PDF: blocked, not a message" sh -c "curl -s -X POST --data-binary @'$T/s/hostile.pdf' \
+    '$U/v1/jobs?mode=mail&filename=message.eml&wait=60' | grep -q not-a-message"
+
+# 15 MiB: the milter's memory stays flat (the message is in a file)
+deliver big
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$MILTER_PID/status")
+echo "  mugai-milter VmHWM: $hwm kB"
+check "big: milter VmHWM < 64 MiB" test "$hwm" -lt 65536
+check "big: the body kept, the unknown attachment removed with a notice" look "$DELIVERED" \
+    '"big one" in text(parts[0]) and any("r.bin" in text(p) for p in parts) and len(raw) < 100000'
+
 finish
