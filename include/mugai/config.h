@@ -95,6 +95,9 @@ struct mugai_config {
 	/* [mail] (mime-unpack / mime-repack) */
 	uint32_t mail_max_depth;      /* multipart and message/rfc822 nesting */
 	int mail_html_drop;           /* [mail] html = text (0) | drop (1) */
+	char mail_relay[CONFIG_PATH_MAX]; /* HOST:PORT for follow-up mails, "" = none */
+	uint32_t mail_relay_timeout;  /* seconds for one follow-up mail */
+	uint32_t mail_ppap_window;    /* seconds a held mail waits for a password mail */
 	int mail_on_malware_reject;   /* [mail] on_malware = remove (0: the part goes, a
 				       * notice instead) | reject (1: the mail is blocked) */
 	char mail_subject_tag[CONFIG_PATH_MAX]; /* "" = the Subject is not tagged */

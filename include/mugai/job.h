@@ -27,6 +27,7 @@
 #include "mugai/scan.h"
 
 struct release_sync;
+struct passcand;
 
 struct job_env {
 	const struct mugai_config *cfg;
@@ -39,6 +40,9 @@ struct job_opts {
 	const char *password;  /* for encrypted archives and PDFs, or NULL */
 	const char *input;     /* what the report calls the input (a path) */
 	const char *job_id;    /* mugaid's job id (a mail's held notices name it), or NULL */
+	struct passcand *candidates; /* or NULL: filled with the password candidates of
+				* a mail's subject and bodies (secrets: never in
+				* the report, never logged) */
 	int link_input;        /* in_fd is a file that is never written again and
 				* is durable (mugaid's spool): scan mode releases
 				* it by a hard link instead of a copy */

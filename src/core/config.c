@@ -50,6 +50,9 @@
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
 #define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* = mime-unpack's MIME_UNPACK_MAX_DEPTH */
+#define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
+#define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
+#define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
 #define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
 #define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
@@ -132,6 +135,9 @@ static const struct key_def config_keys[] = {
 	{ "mail", "html", KT_HTML, O(mail_html_drop), 0, 0 },
 	{ "mail", "subject_tag", KT_STR, O(mail_subject_tag), 0, 0 },
 	{ "mail", "on_malware", KT_ONMAL, O(mail_on_malware_reject), 0, 0 },
+	{ "mail", "relay", KT_STR, O(mail_relay), 0, 0 },
+	{ "mail", "relay_timeout", KT_U32, O(mail_relay_timeout), 1, 3600 },
+	{ "mail", "ppap_window", KT_U32, O(mail_ppap_window), 1, CONFIG_MAX_PPAP_WINDOW },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
 	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
 	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
@@ -236,6 +242,8 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->allow_release_original = false;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
 	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
+	cfg->mail_relay_timeout = CONFIG_DEF_MAIL_RELAY_TIMEOUT;
+	cfg->mail_ppap_window = CONFIG_DEF_MAIL_PPAP_WINDOW;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
 		  sizeof(cfg->milter_intake_url));
 	cfg->milter_connect_timeout = CONFIG_DEF_MILTER_CONNECT_TIMEOUT;

@@ -5,6 +5,7 @@
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
 #include "mugai/naming.h"
+#include "mugai/passcand.h"
 #include "mugai/policy.h"
 #include "mugai/release.h"
 
@@ -756,6 +757,25 @@ static const char *job_mail_art_name(json_t *leaf, const struct job_pending *p, 
 	return buf;
 }
 
+/* the password candidates in a body's text (its first PASSCAND_SCAN_MAX bytes) */
+static void job_mail_candidates(struct job_state *st, int dir, const char *file)
+{
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (st->opts->candidates == NULL ||
+	    (fd = openat(dir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	buf = malloc(PASSCAND_SCAN_MAX);
+	if (buf != NULL && (n = pread(fd, buf, PASSCAND_SCAN_MAX, 0)) > 0)
+		passcand_extract(st->opts->candidates, buf, (size_t)n);
+	if (buf != NULL)
+		explicit_bzero(buf, PASSCAND_SCAN_MAX);
+	free(buf);
+	close(fd);
+}
+
 /* copy src (under sdir) to a new dst (under ddir): 0 or -1 */
 static int job_copy_at(int sdir, const char *src, int ddir, const char *dst)
 {
@@ -861,6 +881,8 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 						  sizeof(nbuf)),
 				"type", job_mail_type(p->work_rel, pitem));
 
+			if (it->depth == 0 && role != NULL && strcmp(role, "body") == 0)
+				job_mail_candidates(st, mc->rdir, aname);
 			/* what the text filters write is UTF-8 */
 			if (g_str_has_suffix(p->work_rel, "/" FILTERPROTO_OUT_TXT))
 				json_object_set_new(art, "charset", json_string("UTF-8"));
@@ -974,8 +996,13 @@ static int job_mail(struct job_state *st, struct job_item *it)
 			       job_top_failed(st, it));
 	mc.leaves = json_object();
 	job_mail_leaves(mc.structure, mc.leaves, 0);
-	if (it->depth == 0 && st->mail == NULL)
+	if (it->depth == 0 && st->mail == NULL) {
+		const char *subject = json_string_value(json_object_get(mc.structure, "subject"));
+
 		st->mail = job_mail_info(mc.structure);
+		if (st->opts->candidates != NULL && subject != NULL)
+			passcand_extract(st->opts->candidates, subject, strlen(subject));
+	}
 	if (job_filter_dir(st, &mc.rdir, mc.rname, sizeof(mc.rname)) != 0 ||
 	    (buf = job_manifest_load(st, it->fdir, it->depth, it->item, &len)) == NULL) {
 		rc = -1;

@@ -155,6 +155,13 @@ void worker_enqueue(struct daemon *d, const char *id);
 /* an upload written to ofd (not yet synced) made a durable, queued job:
  * 0; -1 when it failed (the job is removed) */
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd);
+/* ppap.c: after a mail job is committed: keep it when it holds an
+ * attachment for its password, try its password candidates (pc) on the held
+ * mails of its sender; a follow-up mail for each that opens */
+struct detect_ctx;
+struct passcand;
+void ppap_after_job(struct daemon *d, struct detect_ctx *det, const char *id, json_t *report,
+		    int infd, const struct passcand *pc);
 /* the same, keeping a mail's envelope {from, to[]} (or NULL) with the job:
  * in its meta and in its result ("envelope") */
 int worker_submit_env(struct daemon *d, const char *id, const char *name, int mode, int ofd,

@@ -18,6 +18,7 @@
 #include "mugai/detect.h"
 #include "mugai/job.h"
 #include "mugai/log.h"
+#include "mugai/passcand.h"
 #include "mugai/release.h"
 #include "mugai/filterproto.h"
 
@@ -308,7 +309,7 @@ static void worker_withdraw(json_t *report, int out)
 /* run job_process on the job: the report, NULL when none could be made */
 static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool_job *j,
 			  const char *id, const char *name, const char *mode, int infd, int out,
-			  struct release_sync *later)
+			  struct release_sync *later, struct passcand *pc)
 {
 	struct engine_ref *er = engine_acquire(d);
 	char password[FILTER_PASSWORD_MAX];
@@ -332,6 +333,7 @@ static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool
 			jo.mode = 0; /* the meta is ours; an unknown mode is auto */
 		jo.input = name;
 		jo.job_id = id;
+		jo.candidates = pc;
 		jo.link_input = 1; /* the original is never written again */
 		jo.sync_later = later; /* made beside the result's fsync */
 		if (spool_job_password(j, password, sizeof(password)) == 0)
@@ -405,7 +407,9 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	uint64_t out_bytes = 0;
 	size_t i;
 	struct release_sync later;
+	struct passcand pc;
 
+	memset(&pc, 0, sizeof(pc));
 	release_sync_init(&later);
 	j = in != NULL ? spool_job_dup(in->job) : spool_job_begin(d->spool, id);
 	if (j == NULL) {
@@ -423,7 +427,7 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	}
 	infd = spool_job_original(j);
 	out = spool_job_out(j, in == NULL);
-	report = worker_run(d, det, j, id, name, mode, infd, out, &later);
+	report = worker_run(d, det, j, id, name, mode, infd, out, &later, &pc);
 	if (report == NULL)
 		goto out;
 	if (in != NULL ? in->envelope != NULL : json_object_get(meta, "envelope") != NULL)
@@ -469,15 +473,20 @@ out:
 		pthread_mutex_unlock(&d->mu);
 	}
 	release_sync_run(&later); /* closes what an early exit left held */
-	json_decref(report);
 	json_decref(meta);
-	if (infd >= 0)
-		close(infd);
 	if (out >= 0)
 		close(out);
 	spool_job_close(j);
 	if (d->notify.job_done != NULL)
 		d->notify.job_done(d->notify.arg, id);
+	/* PPAP (mail jobs with an envelope), once the waiters know: a try of a
+	 * password is a job run of its own */
+	if (committed)
+		ppap_after_job(d, det, id, report, infd, &pc);
+	passcand_clear(&pc);
+	json_decref(report);
+	if (infd >= 0)
+		close(infd);
 }
 
 static void *worker_thread(void *arg)
