@@ -48,7 +48,7 @@ enum filter_image_format {
 #define FILTER_MIME_MAX 128
 
 #define FILTERPROTO_MAGIC 0x4d554746u /* "MUGF" */
-#define FILTERPROTO_VERSION 2
+#define FILTERPROTO_VERSION 3
 #define FILTERPROTO_NAME_MAX 32
 #define FILTERPROTO_SANDBOX_MAX 128
 #define FILTERPROTO_OUTPUT_MAX 32
@@ -103,6 +103,8 @@ struct filter_limits {
 	uint64_t max_member_bytes;  /* [limits] archive_max_member_size */
 	uint64_t max_total_bytes;   /* [limits] archive_max_total_size */
 	uint32_t max_ratio;         /* [limits] archive_max_ratio */
+	uint32_t max_depth;         /* [mail] max_depth: multipart and message/rfc822
+				     * nesting (mime-unpack) */
 	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
 	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
 				      * document is (a hint, never trusted for safety) */

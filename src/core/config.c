@@ -49,7 +49,7 @@
 #define CONFIG_MAX_MAX_WAITERS            65536
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
-#define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* = mime-unpack's MIME_UNPACK_MAX_DEPTH */
+#define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* mime-unpack's nesting (filter_limits.max_depth) */
 #define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
 #define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
 #define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)

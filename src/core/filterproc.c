@@ -46,6 +46,7 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->max_member_bytes = cfg->archive_max_member_size;
 	lim->max_total_bytes = cfg->archive_max_total_size;
 	lim->max_ratio = cfg->archive_max_ratio;
+	lim->max_depth = cfg->mail_max_depth;
 }
 
 #define FILTERPROC_OFFICE_OPEN_FILES 1024 /* LibreOffice opens many files at once */

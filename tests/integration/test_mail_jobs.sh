@@ -54,4 +54,21 @@ check "eml in a zip: released as a rebuilt mail" report_all \
     'r["verdict"] == "released" and [a["path"] for a in r["artefacts"]] == ["mails/fwd.eml"] and r["artefacts"][0]["mode"] == "mail"'
 check "eml in a zip: the HTML made text, X-Mugai-Sanitized" sh -c \
     "! grep -qi '<script' '$T/o5/mails/fwd.eml' && grep -q '^X-Mugai-Sanitized: .*html=text' '$T/o5/mails/fwd.eml'"
+# [mail] max_depth reaches mime-unpack (filter_limits.max_depth)
+python3 - "$T/deep.eml" <<'PY'
+import sys
+m = "From: a@example.jp\r\nSubject: deep\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+for i in range(1, 5):
+    m += "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i - 1, i)
+m += "--b4\r\nContent-Type: text/plain\r\n\r\ndeep text\r\n"
+for i in range(4, -1, -1):
+    m += "--b%d--\r\n" % i
+open(sys.argv[1], "w").write(m)
+PY
+sanitize -o "$T/o6" "$T/deep.eml"
+check "max_depth 10 (default): a mail nested 5 deep is released" report_all 'r["verdict"] == "released"'
+printf '[mail]\nmax_depth = 3\n' > "$T/shallow.conf"
+sanitize --config "$T/shallow.conf" -o "$T/o7" "$T/deep.eml"
+check "max_depth 3: the same mail is blocked, mail-too-deep" report_all \
+    'r["verdict"] == "blocked" and "mail-too-deep" in r["reason"]'
 finish
