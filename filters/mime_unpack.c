@@ -353,8 +353,13 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 	if (rc == 0) {
 		json_object_set_new(node, "file", json_string(file));
 		json_object_set_new(node, "size", json_integer((json_int_t)size));
-		json_array_append_new(st->members, json_pack("{s:s, s:s, s:I, s:s}", "file", file,
-			"path", path, "size", (json_int_t)size, "part", id));
+		{
+			/* filterproto's writer, plus the part id (the reader ignores it) */
+			json_t *line = filterproto_manifest_member(file, path, size);
+
+			json_object_set_new(line, "part", json_string(id));
+			json_array_append_new(st->members, line);
+		}
 	}
 	g_free(ct);
 	g_free(cd);
