@@ -711,8 +711,14 @@ static void job_mail_leaves(json_t *node, json_t *map, unsigned depth)
 	else if (strcmp(kind, "multipart") == 0)
 		json_array_foreach(json_object_get(node, "children"), i, k)
 			job_mail_leaves(k, map, depth + 1);
-	else if (strcmp(kind, "leaf") == 0 && file != NULL)
-		json_object_set(map, file, node);
+	else if (strcmp(kind, "leaf") == 0) {
+		/* what became of a part is ours to say, never the filter's */
+		json_object_del(node, "artefacts");
+		json_object_del(node, "removed");
+		json_object_del(node, "held");
+		if (file != NULL)
+			json_object_set(map, file, node);
+	}
 }
 
 /* the MIME type an artefact is sent as: by the output name the filter
