@@ -51,7 +51,9 @@ def mail(attach, maintype, subtype, name):
 def make(d):
     os.makedirs(d, exist_ok=True)
     line = "これは無害化の性能測定用の行です。0123456789\n"
+    # 4 KiB, cut at a character boundary (a cut character is not text)
     text = (line * (4096 // len(line.encode()) + 1)).encode()[:4096]
+    text = text.decode("utf-8", "ignore").encode()
     open(d + "/text.eml", "wb").write(mail(text, "text", "plain", "memo.txt"))
     open(d + "/pdf.eml", "wb").write(mail(pdf5(), "application", "pdf", "report.pdf"))
     for mib in (1, 10, 20):
