@@ -181,8 +181,10 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_netpbm, "netpbm", FULL, FILTER)                      \
 	X(filter_svg, "svg", FULL, FILTER)                            \
 	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)                 \
-	X(filter_mime_unpack, "mime-unpack", FULL, FILTER)            \
-	X(filter_mime_repack, "mime-repack", FULL, FILTER)
+	/* mail: hostile MIME is parsed where neither poppler nor cairo nor \
+	 * the image decoders are mapped (GMime, libxml2 and iconv only) */ \
+	X(filter_mime_unpack, "mime-unpack", LITE, FILTER)            \
+	X(filter_mime_repack, "mime-repack", LITE, FILTER)
 
 enum filterproto_binary {
 	FILTERPROTO_BIN_FULL = 0,
