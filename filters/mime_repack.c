@@ -9,6 +9,7 @@
  *               the core with what became of it:
  *                 "artefacts": [{"file":"a000001","name":"請求書.pdf",
  *                                "type":"application/pdf"}, ...]
+ *                     ("charset":"UTF-8" too for text the core converted)
  *                     released files in place of the part (an archive gives
  *                     one per member); for a body: its UTF-8 text (text/html
  *                     bodies: the UTF-8 HTML member, scanned clean)
@@ -50,6 +51,7 @@
 #define MIME_REPACK_CHUNK (57 * 1024)  /* 1024 base64 lines per read */
 #define MIME_REPACK_FOLD 76            /* header lines folded near this */
 #define MIME_REPACK_TAG_MAX 64         /* subject tag bytes */
+#define MIME_REPACK_CHARSET_MAX 32     /* an artefact's charset label */
 
 enum { HTML_TEXT, HTML_DROP };
 
@@ -78,8 +80,8 @@ struct mr_part {            /* one rendered part, headers + body, in memory or a
 
 static bool mr_accepts(const char *mime)
 {
-	(void)mime;
-	return false; /* run by the core on a plan, never chosen by type */
+	/* run by the core on a plan, never chosen by a detected type */
+	return strcmp(mime, FILTERPROTO_MIME_REPACK_PLAN) == 0;
 }
 
 static void mr_part_free(gpointer p)
@@ -441,8 +443,9 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 		const char *file = mr_str(a, "file");
 		const char *aname = mr_str(a, "name");
 		const char *atype = mr_str(a, "type");
+		const char *charset = mr_str(a, "charset");
 		struct mr_part *p;
-		char *safe;
+		char *safe, *ctype;
 
 		if (body) {
 			if (mr_body(st, leaf, a, parts) != 0)
@@ -460,7 +463,15 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 		if (atype == NULL || strspn(atype, "abcdefghijklmnopqrstuvwxyz0123456789.+-/") !=
 		    strlen(atype) || strchr(atype, '/') == NULL)
 			atype = "application/octet-stream";
-		mr_named(p->head, atype, safe ? safe : "attachment");
+		/* text the core converted says so (else readers guess ASCII) */
+		if (charset != NULL && charset[0] != '\0' && strspn(charset,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+		    strlen(charset) && strlen(charset) <= MIME_REPACK_CHARSET_MAX)
+			ctype = g_strdup_printf("%s; charset=%s", atype, charset);
+		else
+			ctype = g_strdup(atype);
+		mr_named(p->head, ctype, safe ? safe : "attachment");
+		g_free(ctype);
 		mr_header(p->head, "Content-Transfer-Encoding", "base64");
 		g_strlcpy(p->file, file, sizeof(p->file));
 		g_ptr_array_add(parts, p);

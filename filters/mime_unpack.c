@@ -23,7 +23,7 @@
  *                          "file":"m000002","size":N}
  *
  * Limits: parts (containers included) <= [limits] archive_max_members,
- * nesting <= MIME_UNPACK_MAX_DEPTH ([mail] max_depth), each decoded part
+ * nesting <= [mail] max_depth (filter_limits.max_depth), each decoded part
  * <= [limits] archive_max_member_size, all of them <= archive_max_total_size,
  * a body's text <= [limits] text_max_bytes.  Before GMime parses anything
  * the containers declared in the raw bytes are counted, so a message nested
@@ -42,7 +42,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MIME_UNPACK_MAX_DEPTH 10        /* [mail] max_depth (default) */
 #define MIME_UNPACK_MAX_CONTAINERS 256  /* multipart + message/rfc822, raw count */
 #define MIME_UNPACK_BLOCK (64 * 1024)
 #define MIME_UNPACK_SCAN_MAX (256 * 1024 * 1024) /* bytes pre-scanned for containers */
@@ -354,8 +353,13 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 	if (rc == 0) {
 		json_object_set_new(node, "file", json_string(file));
 		json_object_set_new(node, "size", json_integer((json_int_t)size));
-		json_array_append_new(st->members, json_pack("{s:s, s:s, s:I, s:s}", "file", file,
-			"path", path, "size", (json_int_t)size, "part", id));
+		{
+			/* filterproto's writer, plus the part id (the reader ignores it) */
+			json_t *line = filterproto_manifest_member(file, path, size);
+
+			json_object_set_new(line, "part", json_string(id));
+			json_array_append_new(st->members, line);
+		}
 	}
 	g_free(ct);
 	g_free(cd);
@@ -407,9 +411,9 @@ static json_t *mu_walk(struct mu_state *st, GMimeObject *o, const char *id, unsi
 			   "archive_max_members)", st->lim->max_members);
 		return NULL;
 	}
-	if (depth > MIME_UNPACK_MAX_DEPTH) {
+	if (depth > st->lim->max_depth) {
 		filter_set(st->res, FILTER_BLOCKED, "mail-too-deep: nesting > %u ([mail] max_depth)",
-			   MIME_UNPACK_MAX_DEPTH);
+			   st->lim->max_depth);
 		return NULL;
 	}
 	if (GMIME_IS_MULTIPART(o)) {

@@ -11,7 +11,7 @@ libmagic-dev libclamav-dev libpoppler-glib-dev libcairo2-dev libarchive-dev
 libglib2.0-dev libjansson-dev libcmocka-dev libjpeg62-turbo-dev libpng-dev
 libgdk-pixbuf-2.0-dev libxml2-dev libseccomp-dev libmicrohttpd-dev libsystemd-dev libcurl4-openssl-dev clang libclang-rt-14-dev
 libgmime-3.0-dev libmilter-dev
-clamav clamav-testfiles clamav-daemon clamdscan poppler-utils poppler-data qpdf
+clamav clamav-testfiles clamav-daemon clamdscan clamav-milter poppler-utils poppler-data qpdf
 fonts-ipafont-gothic fonts-ipafont-mincho
 fonts-noto-cjk fonts-urw-base35 fonts-dejavu fonts-liberation2
 libtasn1-doc shared-mime-info

@@ -33,6 +33,8 @@ enum policy_action {
 	ACTION_UNPACK,
 	ACTION_CDR,
 	ACTION_SCAN,     /* scan only: text and images released as they are */
+	ACTION_MAIL,     /* a message (?mode=mail, message/rfc822): mime-unpack, its parts
+			  * through the pipeline, mime-repack; never a [policy] mode */
 };
 
 struct mugai_config {
@@ -110,6 +112,11 @@ struct mugai_config {
 	/* [mail] (mime-unpack / mime-repack) */
 	uint32_t mail_max_depth;      /* multipart and message/rfc822 nesting */
 	int mail_html_drop;           /* [mail] html = text (0) | drop (1) */
+	char mail_relay[CONFIG_PATH_MAX]; /* HOST:PORT for follow-up mails, "" = none */
+	uint32_t mail_relay_timeout;  /* seconds for one follow-up mail */
+	uint32_t mail_ppap_window;    /* seconds a held mail waits for a password mail */
+	int mail_on_malware_reject;   /* [mail] on_malware = remove (0: the part goes, a
+				       * notice instead) | reject (1: the mail is blocked) */
 	char mail_subject_tag[CONFIG_PATH_MAX]; /* "" = the Subject is not tagged */
 	/* [milter] (mugai-milter) */
 	char milter_intake_url[CONFIG_PATH_MAX];
@@ -151,7 +158,7 @@ const char *config_action_name(int action);
  * -1 when unknown.  config_mode_name() is the reverse. */
 int config_parse_mode(const char *s);
 const char *config_mode_name(int mode);
-#define CONFIG_MODES "auto, text, image-pdf, cdr, scan"
+#define CONFIG_MODES "auto, text, image-pdf, cdr, scan, mail"
 /* print the effective configuration as an INI file */
 void config_dump(const struct mugai_config *cfg, void *stdio_file);
 

@@ -33,6 +33,7 @@ enum type_class {
 	CLASS_SCRIPT,
 	CLASS_SVG,        /* drawn by librsvg after its active parts are removed */
 	CLASS_EPUB,       /* laid out by MuPDF */
+	CLASS_MAIL,       /* message/rfc822: a container (mime-unpack) */
 };
 
 struct detect_result {

@@ -80,6 +80,8 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTERPROTO_OUT_XLSX "out.xlsx"
 #define FILTERPROTO_OUT_PPTX "out.pptx"
 #define FILTERPROTO_OUT_EML "out.eml"   /* mime-repack: the rebuilt message */
+/* the type the core gives mime-repack's input (its plan), the one it reads */
+#define FILTERPROTO_MIME_REPACK_PLAN "application/x-mugai-repack-plan+json"
 #define FILTERPROTO_MANIFEST "manifest.jsonl"
 /* member files of an archive: "m" and six digits, counting from 1 */
 #define FILTERPROTO_MEMBER_FMT "m%06u"
@@ -112,6 +114,8 @@ struct filter_limits {
 	uint64_t max_member_bytes;  /* [limits] archive_max_member_size */
 	uint64_t max_total_bytes;   /* [limits] archive_max_total_size */
 	uint32_t max_ratio;         /* [limits] archive_max_ratio */
+	uint32_t max_depth;         /* [mail] max_depth: multipart and message/rfc822
+				     * nesting (mime-unpack) */
 	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
 	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
 				      * document is (a hint, never trusted for safety) */
@@ -188,8 +192,10 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_netpbm, "netpbm", FULL, FILTER)                      \
 	X(filter_svg, "svg", FULL, FILTER)                            \
 	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)                 \
-	X(filter_mime_unpack, "mime-unpack", FULL, FILTER)            \
-	X(filter_mime_repack, "mime-repack", FULL, FILTER)
+	/* mail: hostile MIME is parsed where neither poppler nor cairo nor \
+	 * the image decoders are mapped (GMime, libxml2 and iconv only) */ \
+	X(filter_mime_unpack, "mime-unpack", LITE, FILTER)            \
+	X(filter_mime_repack, "mime-repack", LITE, FILTER)
 
 enum filterproto_binary {
 	FILTERPROTO_BIN_FULL = 0,

@@ -9,7 +9,11 @@
  *   input, name, sha256, size, type {mime, encoding, extension, class,
  *   mismatch}, verdict (released|blocked|held|failed), reason, findings[],
  *   items[] {path, sha256, size, type, action, verdict, reason, findings,
- *   sandbox}, artefacts[] {path, sha256, size, mode, item}
+ *   sandbox}, artefacts[] {path, sha256, size, mode, item}; a mail (mode
+ *   mail, or message/rfc822) has one artefact, the rebuilt message, its
+ *   parts are items with verdict "repacked" (in it) or blocked/failed/held
+ *   (a notice in it), and held_items[] {item, reason} lists what waits for
+ *   a password while the mail itself is released
  * Nothing is written into the release directory unless the verdict is
  * "released", and then only clean artefacts.
  */
@@ -23,6 +27,7 @@
 #include "mugai/scan.h"
 
 struct release_sync;
+struct passcand;
 
 struct job_env {
 	const struct mugai_config *cfg;
@@ -34,6 +39,10 @@ struct job_opts {
 	int mode;              /* 0 auto, ACTION_TEXT, ACTION_IMAGE_PDF */
 	const char *password;  /* for encrypted archives and PDFs, or NULL */
 	const char *input;     /* what the report calls the input (a path) */
+	const char *job_id;    /* mugaid's job id (a mail's held notices name it), or NULL */
+	struct passcand *candidates; /* or NULL: filled with the password candidates of
+				* a mail's subject and bodies (secrets: never in
+				* the report, never logged) */
 	int link_input;        /* in_fd is a file that is never written again and
 				* is durable (mugaid's spool): scan mode releases
 				* it by a hard link instead of a copy */

@@ -62,7 +62,10 @@
 #define CONFIG_MAX_PASSWORD_TRIES         100000
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
-#define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* = mime-unpack's MIME_UNPACK_MAX_DEPTH */
+#define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* mime-unpack's nesting (filter_limits.max_depth) */
+#define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
+#define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
+#define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
 #define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
 #define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
@@ -80,7 +83,8 @@
 #define CONFIG_DEF_DROP_MAX_QUEUED        64    /* queued jobs before the inbox waits */
 
 enum key_type { KT_U32, KT_U64, KT_BOOL, KT_STR, KT_ACTION, KT_MODE, KT_IMGFMT, KT_HTML,
-		KT_TEXTLAYER, KT_OCR, KT_LANGS, KT_OCTAL };
+		KT_TEXTLAYER, KT_OCR, KT_LANGS, KT_OCTAL,
+		KT_ONMAL };
 
 struct key_def {
 	const char *group;
@@ -162,6 +166,10 @@ static const struct key_def config_keys[] = {
 	{ "mail", "max_depth", KT_U32, O(mail_max_depth), 1, 64 },
 	{ "mail", "html", KT_HTML, O(mail_html_drop), 0, 0 },
 	{ "mail", "subject_tag", KT_STR, O(mail_subject_tag), 0, 0 },
+	{ "mail", "on_malware", KT_ONMAL, O(mail_on_malware_reject), 0, 0 },
+	{ "mail", "relay", KT_STR, O(mail_relay), 0, 0 },
+	{ "mail", "relay_timeout", KT_U32, O(mail_relay_timeout), 1, 3600 },
+	{ "mail", "ppap_window", KT_U32, O(mail_ppap_window), 1, CONFIG_MAX_PPAP_WINDOW },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
 	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
 	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
@@ -190,7 +198,7 @@ static const struct key_def config_keys[] = {
 static const char *const action_names[] = {
 	[ACTION_BLOCK] = "block", [ACTION_TEXT] = "text", [ACTION_IMAGE_PDF] = "image-pdf",
 	[ACTION_REENCODE] = "reencode", [ACTION_UNPACK] = "unpack", [ACTION_CDR] = "cdr",
-	[ACTION_SCAN] = "scan",
+	[ACTION_SCAN] = "scan", [ACTION_MAIL] = "mail",
 };
 
 int config_parse_action(const char *s)
@@ -220,6 +228,8 @@ int config_parse_mode(const char *s)
 		return ACTION_CDR;
 	if (strcmp(s, "scan") == 0)
 		return ACTION_SCAN;
+	if (strcmp(s, "mail") == 0)
+		return ACTION_MAIL;
 	return -1;
 }
 
@@ -286,6 +296,8 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->commit_retry_max = CONFIG_DEF_COMMIT_RETRY_MAX;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
 	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
+	cfg->mail_relay_timeout = CONFIG_DEF_MAIL_RELAY_TIMEOUT;
+	cfg->mail_ppap_window = CONFIG_DEF_MAIL_PPAP_WINDOW;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
 		  sizeof(cfg->milter_intake_url));
 	cfg->milter_connect_timeout = CONFIG_DEF_MILTER_CONNECT_TIMEOUT;
@@ -455,13 +467,21 @@ static int config_set(struct mugai_config *cfg, const struct key_def *k, const c
 	case KT_MODE: {
 		int m = config_parse_mode(val);
 
-		if (m < 0) {
-			snprintf(why, whylen, "'%s' is not one of: " CONFIG_MODES, val);
+		if (m < 0 || m == ACTION_MAIL) { /* mail is asked for per job */
+			snprintf(why, whylen, "'%s' is not one of: auto, text, image-pdf, cdr, scan",
+				 val);
 			return -1;
 		}
 		*(int *)(void *)base = m;
 		return 0;
 	}
+	case KT_ONMAL:
+		if (strcmp(val, "remove") != 0 && strcmp(val, "reject") != 0) {
+			snprintf(why, whylen, "'%s' is not one of: remove, reject", val);
+			return -1;
+		}
+		*(int *)(void *)base = strcmp(val, "reject") == 0;
+		return 0;
 	case KT_HTML:
 		if (strcmp(val, "text") != 0 && strcmp(val, "drop") != 0) {
 			snprintf(why, whylen, "'%s' is not one of: text, drop", val);
@@ -712,6 +732,9 @@ void config_dump(const struct mugai_config *cfg, void *stdio_file)
 			fprintf(f, "%s\n", *(const int *)(const void *)base ? "drop" : "text");
 			break;
 		case KT_OCTAL: fprintf(f, "%04o\n", *(const uint32_t *)(const void *)base); break;
+		case KT_ONMAL:
+			fprintf(f, "%s\n", *(const int *)(const void *)base ? "reject" : "remove");
+			break;
 		}
 	}
 	for (unsigned i = 0; i < cfg->drop_npairs; i++)

@@ -43,6 +43,7 @@ static const struct mime_map detect_mimes[] = {
 	{ "image/x-portable-anymap", CLASS_IMAGE },
 	{ "image/svg+xml", CLASS_SVG },
 	{ "application/epub+zip", CLASS_EPUB },
+	{ "message/rfc822", CLASS_MAIL },
 	{ "application/zip", CLASS_ARCHIVE },
 	{ "application/x-7z-compressed", CLASS_ARCHIVE },
 	{ "application/x-tar", CLASS_ARCHIVE },
@@ -110,6 +111,7 @@ static const struct ext_map detect_exts[] = {
 	{ "tiff", CLASS_IMAGE, false }, { "webp", CLASS_IMAGE, false },
 	{ "pbm", CLASS_IMAGE, false }, { "pgm", CLASS_IMAGE, false }, { "ppm", CLASS_IMAGE, false },
 	{ "pnm", CLASS_IMAGE, false }, { "svg", CLASS_SVG, false }, { "epub", CLASS_EPUB, false },
+	{ "eml", CLASS_MAIL, false },
 	{ "zip", CLASS_ARCHIVE, false }, { "7z", CLASS_ARCHIVE, false }, { "tar", CLASS_ARCHIVE, false },
 	{ "gz", CLASS_ARCHIVE, false }, { "tgz", CLASS_ARCHIVE, false }, { "bz2", CLASS_ARCHIVE, false },
 	{ "xz", CLASS_ARCHIVE, false }, { "zst", CLASS_ARCHIVE, false }, { "rar", CLASS_ARCHIVE, false },
@@ -142,7 +144,7 @@ static const char *const detect_class_names[] = {
 	[CLASS_TEXT] = "text", [CLASS_HTML] = "html", [CLASS_IMAGE] = "image",
 	[CLASS_ARCHIVE] = "archive", [CLASS_OFFICE] = "office",
 	[CLASS_EXECUTABLE] = "executable", [CLASS_SCRIPT] = "script",
-	[CLASS_SVG] = "svg", [CLASS_EPUB] = "epub",
+	[CLASS_SVG] = "svg", [CLASS_EPUB] = "epub", [CLASS_MAIL] = "mail",
 };
 
 const char *detect_class_name(int cls)

@@ -51,6 +51,7 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->ocr_dpi = cfg->ocr_dpi;
 	lim->ocr_page_timeout_ms = cfg->ocr_page_timeout;
 	g_strlcpy(lim->ocr_languages, cfg->ocr_languages, sizeof(lim->ocr_languages));
+	lim->max_depth = cfg->mail_max_depth;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
 #include "mugai/naming.h"
+#include "mugai/passcand.h"
 #include "mugai/policy.h"
 #include "mugai/release.h"
 
@@ -41,6 +42,8 @@ struct job_state {
 	unsigned seq;
 	json_t *items;
 	json_t *findings;
+	json_t *held_items;                /* parts of a mail kept for their password */
+	json_t *mail;                      /* the input mail's {subject, message_id}, or NULL */
 	GArray *pending;
 	int blocked, held, failed;
 	char reason[JOB_REASON_MAX];
@@ -135,6 +138,8 @@ static void job_findings_text(const struct scan_result *sr, char *out, size_t ou
 static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 			     const char *rel_dir, const char *name, const char *report_path,
 			     unsigned depth);
+struct job_item;
+static int job_mail(struct job_state *st, struct job_item *it);
 
 
 /* every finding is a ClamAV heuristic (Heuristics.*), no signature */
@@ -306,20 +311,10 @@ static int job_work_dir(struct job_state *st)
 	return 0;
 }
 
-/* Run filter `name` on in_fd in a new work directory fNNNNNN (its fd in
- * *fdir, its name in dname): the filter gets what is left of the job's
- * time, at most its own timeout, and the limits the filter table gives it
- * (LibreOffice's own for the office filters).  0 with fr filled, -1 (job
- * failed) when the directory cannot be made. */
-static int job_filter(struct job_state *st, const char *name, const char *mime, int unpack,
-		      int in_fd, int *fdir, char *dname, size_t dlen, struct filter_result *fr,
-		      char *sandbox, size_t sblen)
+/* A new work directory fNNNNNN for a filter (its fd in *fdir, its name in
+ * dname), handed to mugai-filter's user: 0, or -1 with the job failed. */
+static int job_filter_dir(struct job_state *st, int *fdir, char *dname, size_t dlen)
 {
-	const struct mugai_config *cfg = st->env->cfg;
-	struct mugai_config fcfg;
-	struct filter_limits lim;
-	int64_t left;
-
 	snprintf(dname, dlen, "f%06u", ++st->seq);
 	*fdir = -1;
 	if (job_work_dir(st) != 0)
@@ -335,6 +330,19 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 		job_set(st, &st->failed, "work directory: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* filter `name` on in_fd, writing into fdir (made by job_filter_dir) */
+static void job_filter_run(struct job_state *st, const char *name, const char *mime, int unpack,
+			   int in_fd, int fdir, struct filter_result *fr, char *sandbox,
+			   size_t sblen)
+{
+	const struct mugai_config *cfg = st->env->cfg;
+	struct mugai_config fcfg;
+	struct filter_limits lim;
+	int64_t left;
+
 	filterproc_limits(cfg, &lim);
 	g_strlcpy(lim.mime, mime, sizeof(lim.mime));
 	if (st->opts->password != NULL)
@@ -349,8 +357,22 @@ static int job_filter(struct job_state *st, const char *name, const char *mime, 
 	left = (st->deadline - mugai_now_ms() + 999) / 1000;
 	if (left < (int64_t)fcfg.filter_timeout)
 		fcfg.filter_timeout = left < 1 ? 1 : (uint32_t)left;
-	filterproc_run(&fcfg, name, &lim, in_fd, *fdir, fr, sandbox, sblen);
+	filterproc_run(&fcfg, name, &lim, in_fd, fdir, fr, sandbox, sblen);
 	explicit_bzero(lim.password, sizeof(lim.password));
+}
+
+/* Run filter `name` on in_fd in a new work directory (job_filter_dir): the
+ * filter gets what is left of the job's time, at most its own timeout, and
+ * the limits the filter table gives it (LibreOffice's own for the office
+ * filters).  0 with fr filled, -1 (job failed) when the directory cannot be
+ * made. */
+static int job_filter(struct job_state *st, const char *name, const char *mime, int unpack,
+		      int in_fd, int *fdir, char *dname, size_t dlen, struct filter_result *fr,
+		      char *sandbox, size_t sblen)
+{
+	if (job_filter_dir(st, fdir, dname, dlen) != 0)
+		return -1;
+	job_filter_run(st, name, mime, unpack, in_fd, *fdir, fr, sandbox, sblen);
 	return 0;
 }
 
@@ -383,7 +405,14 @@ struct job_item {
 	int fdir;                /* the last filter's output directory, or -1 */
 	char dname[32];          /* and its name under the work directory */
 	char sandbox[2 * FILTERPROTO_SANDBOX_MAX];
+	int mail_infected;       /* a mail ClamAV found something in, as a whole */
 };
+
+/* the item will be a mail job (mode=mail on the input, or message/rfc822) */
+static int job_is_mail(const struct job_state *st, const struct job_item *it)
+{
+	return (st->opts->mode == ACTION_MAIL && it->depth == 0) || it->d.cls == CLASS_MAIL;
+}
 
 /* the item's verdict; with job_flag set the job's too (reason as given) */
 static enum job_outcome job_end(struct job_state *st, struct job_item *it, const char *verdict,
@@ -496,6 +525,15 @@ static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
 		return JOB_DONE;
 	}
 	json_object_set_new(it->item, "type", job_type_json(&it->d));
+	if (sr.verdict == SCAN_INFECTED && job_is_mail(st, it) && !job_only_limits(&sr) &&
+	    !st->env->cfg->mail_on_malware_reject) {
+		/* [mail] on_malware = remove: the parts are scanned one by one
+		 * and the infected one removed; a finding no part shows blocks
+		 * the mail (job_mail) */
+		job_add_findings(st, it->item, &sr);
+		it->mail_infected = 1;
+		return JOB_NEXT;
+	}
 	if (sr.verdict == SCAN_INFECTED)
 		return job_infected(st, it, &sr);
 	if (sr.verdict != SCAN_CLEAN) {
@@ -529,14 +567,17 @@ static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
 	const struct mugai_config *cfg = st->env->cfg;
 	char why[JOB_REASON_MAX];
 
-	policy_decide(cfg, &it->d, st->opts->mode, &it->pd);
+	/* mode=mail is the input's; its parts are sanitised as the policy says */
+	policy_decide(cfg, &it->d, st->opts->mode == ACTION_MAIL && it->depth > 0 ? 0 :
+		      st->opts->mode, &it->pd);
 	json_object_set_new(it->item, "action", json_string(config_action_name(it->pd.action)));
 	if (it->pd.action == ACTION_BLOCK)
 		return job_end(st, it, "blocked", it->pd.reason,
 			       it->depth == 0 ? &st->blocked : NULL);
 	if (it->pd.reason[0] != '\0')
 		json_object_set_new(it->item, "note", json_string(it->pd.reason));
-	if (it->pd.action == ACTION_UNPACK && it->depth >= cfg->archive_max_depth) {
+	if ((it->pd.action == ACTION_UNPACK || it->pd.action == ACTION_MAIL) &&
+	    it->depth >= cfg->archive_max_depth) {
 		snprintf(why, sizeof(why), "archive-too-deep: archives nested deeper than %u "
 			 "([limits] archive_max_depth)", cfg->archive_max_depth);
 		return job_end(st, it, "blocked", why, &st->blocked);
@@ -584,7 +625,8 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
 {
 	struct filter_result *fr = &it->fr;
 
-	if (job_filter(st, it->pd.filter, it->d.mime, it->pd.action == ACTION_UNPACK, it->fd,
+	if (job_filter(st, it->pd.filter, it->d.mime,
+		       it->pd.action == ACTION_UNPACK || it->pd.action == ACTION_MAIL, it->fd,
 		       &it->fdir, it->dname, sizeof(it->dname), fr, it->sandbox,
 		       sizeof(it->sandbox)) != 0 ||
 	    (fr->status == FILTER_OK && it->pd.then != NULL && job_filter_then(st, it) != 0))
@@ -615,6 +657,8 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
 	/* what the filter did (ooxml-cdr: what it removed) */
 	if (fr->reason[0] != '\0')
 		json_object_set_new(it->item, "filter_note", json_string(fr->reason));
+	if (it->pd.action == ACTION_MAIL)
+		return (enum job_outcome)job_mail(st, it);
 	if (it->pd.action == ACTION_UNPACK) {
 		char adir[RELEASE_PATH_MAX], sub[NAMING_MAX + 8];
 
@@ -623,6 +667,407 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
 		job_item_verdict(it->item, "unpacked", "");
 		job_members(st, it->fdir, it->dname, adir, it->report_path, it->depth, it->item);
 		return JOB_DONE;
+	}
+	return JOB_NEXT;
+}
+
+/*
+ * A message is a container: mime-unpack (in mugai-filter) splits it into
+ * bodies and attachments, each goes through the pipeline like an archive
+ * member, but what becomes of one part (released, removed, held) is the
+ * part's, not the job's: the outcomes complete mime-unpack's structure.json
+ * into mime-repack's plan (see filters/mime_repack.c), the released
+ * artefacts are copied under plain names (a000001, ...) into mime-repack's
+ * directory, and the rebuilt message (out.eml) is the item's one artefact,
+ * scanned like any other.  A text/html body is given to mime-repack as the
+ * UTF-8 HTML member itself (scanned clean), not html-text's output, so that
+ * its links are shown as text.
+ */
+#define JOB_MAIL_STRUCTURE "structure.json"
+#define JOB_MAIL_PLAN_VERSION 1
+#define JOB_MAIL_TREE_DEPTH 64 /* structure levels walked (mime-unpack allows fewer) */
+#define JOB_MAIL_COPY_BLOCK (64 * 1024)
+
+struct job_mail {
+	json_t *structure;  /* mime-unpack's structure.json, completed into the plan */
+	json_t *leaves;     /* member file -> its leaf in structure (borrowed) */
+	int rdir;           /* mime-repack's directory */
+	char rname[32];     /* and its name under the work directory */
+	unsigned n_art;
+	unsigned malware;   /* parts removed for a ClamAV finding */
+};
+
+static void job_mail_leaves(json_t *node, json_t *map, unsigned depth)
+{
+	const char *kind = json_string_value(json_object_get(node, "kind"));
+	const char *file = json_string_value(json_object_get(node, "file"));
+	size_t i;
+	json_t *k;
+
+	if (kind == NULL || depth > JOB_MAIL_TREE_DEPTH)
+		return;
+	if (strcmp(kind, "message") == 0)
+		job_mail_leaves(json_object_get(node, "body"), map, depth + 1);
+	else if (strcmp(kind, "multipart") == 0)
+		json_array_foreach(json_object_get(node, "children"), i, k)
+			job_mail_leaves(k, map, depth + 1);
+	else if (strcmp(kind, "leaf") == 0) {
+		/* what became of a part is ours to say, never the filter's */
+		json_object_del(node, "artefacts");
+		json_object_del(node, "removed");
+		json_object_del(node, "held");
+		if (file != NULL)
+			json_object_set(map, file, node);
+	}
+}
+
+/* the MIME type an artefact is sent as: by the output name the filter
+ * gave it, else (scan mode: the original) the detected type */
+static const char *job_mail_type(const char *work_rel, json_t *item)
+{
+	static const char *const types[][2] = {
+		{ "pdf", "application/pdf" }, { "txt", "text/plain" }, { "png", "image/png" },
+		{ "jpg", "image/jpeg" },
+		{ "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+		{ "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+		{ "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+		{ "eml", "application/octet-stream" },
+	};
+	const char *base = strrchr(work_rel, '/'), *mime;
+
+	base = base != NULL ? base + 1 : work_rel;
+	if (filterproto_output_valid(base))
+		for (size_t i = 0; i < G_N_ELEMENTS(types); i++)
+			if (strcmp(filterproto_output_ext(base), types[i][0]) == 0)
+				return types[i][1];
+	mime = json_string_value(json_object_get(json_object_get(item, "type"), "mime"));
+	return mime != NULL ? mime : "application/octet-stream";
+}
+
+/* the name an artefact is attached under: the part's own name as the
+ * message gave it (two parts may share one), its extension changed with
+ * its type; an archive's members by their paths in it */
+static const char *job_mail_art_name(json_t *leaf, const struct job_pending *p, json_t *pitem,
+				     int whole_part, char *buf, size_t len)
+{
+	const char *name = json_string_value(json_object_get(leaf, "name"));
+	const char *filter = json_string_value(json_object_get(pitem, "filter"));
+	const char *base = strrchr(p->work_rel, '/');
+	char safe[NAMING_MAX + 8];
+
+	if (!whole_part || name == NULL || base == NULL || !filterproto_output_valid(base + 1))
+		return p->release_rel;
+	naming_safe(name, safe, sizeof(safe));
+	naming_output(safe, filter != NULL ? filter : "", filterproto_output_ext(base + 1), buf,
+		      len);
+	return buf;
+}
+
+/* the password candidates in a body's text (its first PASSCAND_SCAN_MAX bytes) */
+static void job_mail_candidates(struct job_state *st, int dir, const char *file)
+{
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (st->opts->candidates == NULL ||
+	    (fd = openat(dir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	buf = malloc(PASSCAND_SCAN_MAX);
+	if (buf != NULL && (n = pread(fd, buf, PASSCAND_SCAN_MAX, 0)) > 0)
+		passcand_extract(st->opts->candidates, buf, (size_t)n);
+	if (buf != NULL)
+		explicit_bzero(buf, PASSCAND_SCAN_MAX);
+	free(buf);
+	close(fd);
+}
+
+/* copy src (under sdir) to a new dst (under ddir): 0 or -1 */
+static int job_copy_at(int sdir, const char *src, int ddir, const char *dst)
+{
+	char *buf = malloc(JOB_MAIL_COPY_BLOCK);
+	int in = openat(sdir, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1, rc = -1;
+
+	if (buf != NULL && in >= 0)
+		out = openat(ddir, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out >= 0) {
+		ssize_t n;
+
+		rc = 0;
+		while (rc == 0 && (n = read(in, buf, JOB_MAIL_COPY_BLOCK)) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			for (ssize_t w = 0, k; rc == 0 && n > 0 && w < n; w += k)
+				if ((k = write(out, buf + w, (size_t)(n - w))) <= 0)
+					rc = -1;
+			if (n < 0)
+				rc = -1;
+		}
+		if (close(out) != 0)
+			rc = -1;
+	}
+	if (in >= 0)
+		close(in);
+	free(buf);
+	return rc;
+}
+
+/* a report path under the mail's: what the notice calls the part */
+static const char *job_mail_name(const struct job_item *it, const char *path)
+{
+	size_t n = strlen(it->report_path);
+
+	if (strncmp(path, it->report_path, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static void job_mail_add(json_t *leaf, const char *key, json_t *entry)
+{
+	json_t *a = json_object_get(leaf, key);
+
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(leaf, key, a);
+	}
+	json_array_append_new(a, entry);
+}
+
+/* One part through the pipeline; its outcome goes on its leaf, never on
+ * the job's flags */
+static void job_mail_part(struct job_state *st, struct job_item *it, struct job_mail *mc,
+			  const struct filterproto_member *m, const char *mreport)
+{
+	int sb = st->blocked, sh = st->held, sf = st->failed;
+	char *saved = g_strdup(st->reason);
+	size_t i0 = json_array_size(st->items);
+	guint p0 = st->pending->len;
+	json_t *leaf = json_object_get(mc->leaves, m->file), *scratch = NULL;
+	const char *role = json_string_value(json_object_get(leaf, "role"));
+	const char *type = json_string_value(json_object_get(leaf, "type"));
+	int html_body = role != NULL && strcmp(role, "body") == 0 && type != NULL &&
+			strcmp(type, "text/html") == 0;
+
+	if (leaf == NULL) /* a member the structure does not name: never in the message */
+		leaf = scratch = json_object();
+	st->blocked = st->held = st->failed = 0;
+	st->reason[0] = '\0';
+	job_member(st, it->fdir, it->dname, "", m, mreport, it->depth);
+	if (st->held) {
+		job_mail_add(leaf, "held", json_pack("{s:s, s:s}", "name", m->path, "reason",
+						     st->reason));
+		json_array_append_new(st->held_items, json_pack("{s:s, s:s}", "item", mreport,
+								"reason", st->reason));
+	} else if (st->blocked) {
+		job_mail_add(leaf, "removed", json_pack("{s:s, s:s}", "name", m->path, "reason",
+							st->reason));
+		for (size_t k = i0; k < json_array_size(st->items); k++)
+			if (json_array_size(json_object_get(json_array_get(st->items, k),
+							    "findings")) > 0) {
+				mc->malware++;
+				break;
+			}
+	} else {
+		for (guint k = p0; k < st->pending->len; k++) {
+			struct job_pending *p = &g_array_index(st->pending, struct job_pending, k);
+			json_t *pitem = json_array_get(st->items, p->item);
+			char aname[16], src[64], nbuf[NAMING_BUF];
+
+			snprintf(aname, sizeof(aname), "a%06u", ++mc->n_art);
+			if (html_body)
+				snprintf(src, sizeof(src), "%s/%s", it->dname, m->file);
+			else
+				g_strlcpy(src, p->work_rel, sizeof(src));
+			if (job_copy_at(st->work_fd, src, mc->rdir, aname) != 0) {
+				job_item_verdict(pitem, "failed", "mail: cannot copy the artefact");
+				continue;
+			}
+			json_t *art = json_pack("{s:s, s:s, s:s}", "file", aname, "name",
+				job_mail_art_name(leaf, p, pitem, k == p0 && p->item == i0, nbuf,
+						  sizeof(nbuf)),
+				"type", job_mail_type(p->work_rel, pitem));
+
+			if (it->depth == 0 && role != NULL && strcmp(role, "body") == 0)
+				job_mail_candidates(st, mc->rdir, aname);
+			/* what the text filters write is UTF-8 */
+			if (g_str_has_suffix(p->work_rel, "/" FILTERPROTO_OUT_TXT))
+				json_object_set_new(art, "charset", json_string("UTF-8"));
+			job_mail_add(leaf, "artefacts", art);
+			job_item_verdict(pitem, "repacked", "");
+		}
+		/* what was not released of it (archive members): a notice each */
+		for (size_t k = i0; k < json_array_size(st->items); k++) {
+			json_t *x = json_array_get(st->items, k);
+			const char *v = json_string_value(json_object_get(x, "verdict"));
+
+			if (strcmp(v, "blocked") == 0 || strcmp(v, "failed") == 0)
+				job_mail_add(leaf, "removed", json_pack("{s:s, s:s}", "name",
+					job_mail_name(it, json_string_value(json_object_get(x, "path"))),
+					"reason", json_string_value(json_object_get(x, "reason"))));
+		}
+	}
+	g_array_set_size(st->pending, p0);
+	st->blocked = sb;
+	st->held = sh;
+	st->failed = sf;
+	g_strlcpy(st->reason, saved, sizeof(st->reason));
+	g_free(saved);
+	json_decref(scratch);
+}
+
+/* what the job keeps of the message for a follow-up mail: the decoded
+ * Subject and the Message-ID (from the headers mime-unpack kept) */
+static json_t *job_mail_info(json_t *structure)
+{
+	json_t *info = json_object(), *h;
+	const char *subject = json_string_value(json_object_get(structure, "subject"));
+	size_t i;
+
+	json_object_set_new(info, "subject", json_string(subject != NULL ? subject : ""));
+	json_array_foreach(json_object_get(structure, "headers"), i, h) {
+		const char *name = json_string_value(json_array_get(h, 0));
+		const char *value = json_string_value(json_array_get(h, 1));
+
+		if (name != NULL && value != NULL && g_ascii_strcasecmp(name, "Message-ID") == 0) {
+			char *v = g_strstrip(g_strdup(value));
+
+			json_object_set_new(info, "message_id", json_string(v));
+			g_free(v);
+			break;
+		}
+	}
+	return info;
+}
+
+/* mime-unpack's structure.json, whole, or NULL */
+static json_t *job_mail_structure(int fdir)
+{
+	struct stat sb;
+	json_error_t err;
+	json_t *s = NULL;
+	int fd = openat(fdir, JOB_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size <= FILTERPROTO_MANIFEST_MAX)
+		s = json_loadfd(fd, JSON_REJECT_DUPLICATES, &err);
+	if (fd >= 0)
+		close(fd);
+	if (s != NULL && !json_is_object(s)) {
+		json_decref(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* the plan written to the work directory and opened for mime-repack: an fd or -1 */
+static int job_mail_plan_fd(struct job_state *st, struct job_mail *mc)
+{
+	char pname[48];
+	int fd;
+
+	json_object_set_new(mc->structure, "version", json_integer(JOB_MAIL_PLAN_VERSION));
+	json_object_set_new(mc->structure, "job", json_string(st->opts->job_id != NULL ?
+							       st->opts->job_id : "-"));
+	json_object_set_new(mc->structure, "options", json_pack("{s:s, s:s}", "html",
+		st->env->cfg->mail_html_drop ? "drop" : "text", "subject_tag",
+		st->env->cfg->mail_subject_tag));
+	snprintf(pname, sizeof(pname), "%s.plan", mc->rname);
+	fd = openat(st->work_fd, pname, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (json_dumpfd(mc->structure, fd, JSON_COMPACT) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The parts, the plan, mime-repack: JOB_NEXT with it->fr naming out.eml in
+ * it->fdir, or JOB_DONE with the item's verdict */
+static int job_mail(struct job_state *st, struct job_item *it)
+{
+	struct job_mail mc;
+	struct filterproto_manifest cur;
+	struct filterproto_member *m = NULL;
+	char *buf = NULL, *mreport = NULL, sb2[FILTERPROTO_SANDBOX_MAX] = "";
+	size_t len = 0;
+	int rc, pfd;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.rdir = -1;
+	job_item_verdict(it->item, "unpacked", "");
+	mc.structure = job_mail_structure(it->fdir);
+	if (mc.structure == NULL)
+		return job_end(st, it, "failed", "mail: mime-unpack wrote no valid structure",
+			       job_top_failed(st, it));
+	mc.leaves = json_object();
+	job_mail_leaves(mc.structure, mc.leaves, 0);
+	if (it->depth == 0 && st->mail == NULL) {
+		const char *subject = json_string_value(json_object_get(mc.structure, "subject"));
+
+		st->mail = job_mail_info(mc.structure);
+		if (st->opts->candidates != NULL && subject != NULL)
+			passcand_extract(st->opts->candidates, subject, strlen(subject));
+	}
+	if (job_filter_dir(st, &mc.rdir, mc.rname, sizeof(mc.rname)) != 0 ||
+	    (buf = job_manifest_load(st, it->fdir, it->depth, it->item, &len)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	m = g_new0(struct filterproto_member, 1);
+	filterproto_manifest_init(&cur, buf, len);
+	while (!job_stopped(st) && !st->failed && (rc = filterproto_manifest_next(&cur, m)) != 0) {
+		if (rc < 0) {
+			job_set(st, &st->failed, "mail: malformed manifest line");
+			break;
+		}
+		st->members++;
+		g_free(mreport);
+		mreport = g_strdup_printf("%s/%s", it->report_path, m->path);
+		if (m->skipped[0] != '\0' || m->file[0] == '\0' || m->unsafe) {
+			job_member_skipped(st, mreport, "blocked", "skipped: not extracted");
+			continue; /* no leaf names it: mime-repack says not-processed */
+		}
+		job_mail_part(st, it, &mc, m, mreport);
+		if (mugai_now_ms() >= st->deadline)
+			job_set(st, &st->failed, "job-timeout: the job ran longer than %u s "
+				"([limits] job_timeout)", st->env->cfg->job_timeout);
+	}
+	rc = 0;
+	if (it->mail_infected && mc.malware == 0 && !st->failed)
+		job_set(st, &st->blocked, "malware found in %s outside every part it was split into",
+			it->report_path);
+out:
+	if (rc == 0 && !st->failed && !st->blocked) {
+		pfd = job_mail_plan_fd(st, &mc);
+		if (pfd < 0) {
+			job_set(st, &st->failed, "mail: cannot write the plan: %s", strerror(errno));
+		} else {
+			job_filter_run(st, "mime-repack", FILTERPROTO_MIME_REPACK_PLAN, 0, pfd, mc.rdir, &it->fr,
+				       sb2, sizeof(sb2));
+			close(pfd);
+			json_object_set_new(it->item, "filter", json_string("mime-unpack,mime-repack"));
+			close(it->fdir);
+			it->fdir = mc.rdir;
+			mc.rdir = -1;
+			g_strlcpy(it->dname, mc.rname, sizeof(it->dname));
+		}
+	}
+	if (mc.rdir >= 0)
+		close(mc.rdir);
+	g_free(mreport);
+	g_free(m);
+	free(buf);
+	json_decref(mc.leaves);
+	json_decref(mc.structure);
+	if (st->failed || st->blocked)
+		return job_end(st, it, st->blocked ? "blocked" : "failed", st->reason, NULL);
+	if (it->fr.status != FILTER_OK) {
+		char why[JOB_REASON_MAX];
+
+		snprintf(why, sizeof(why), "mime-repack: %s", it->fr.reason);
+		return job_end(st, it, it->fr.status == FILTER_BLOCKED ? "blocked" : "failed", why,
+			       it->fr.status == FILTER_BLOCKED ? &st->blocked : job_top_failed(st, it));
 	}
 	return JOB_NEXT;
 }
@@ -764,6 +1209,7 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 	st.work_fd = -1;
 	st.items = json_array();
 	st.findings = json_array();
+	st.held_items = json_array();
 	st.pending = g_array_new(FALSE, TRUE, sizeof(struct job_pending));
 	st.t0 = mugai_now_ms();
 	st.deadline = st.t0 + (int64_t)env->cfg->job_timeout * 1000;
@@ -819,6 +1265,13 @@ json_t *job_process(const struct job_env *env, int in_fd, const char *name,
 		if ((v = json_object_get(first, "type")) != NULL)
 			json_object_set(report, "type", v);
 	}
+	/* a released mail still lists what it holds for a password */
+	if (report != NULL && json_array_size(st.held_items) > 0)
+		json_object_set(report, "held_items", st.held_items);
+	if (report != NULL && st.mail != NULL)
+		json_object_set(report, "mail", st.mail);
+	json_decref(st.held_items);
+	json_decref(st.mail);
 	log_debug("%s: %s at %lld ms", base, verdict, (long long)(mugai_now_ms() - st.t0));
 	if (st.work_fd >= 0) {
 		job_rm_work(st.work_path);

@@ -93,6 +93,16 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 	int mode = cfg->mode;
 
 	memset(out, 0, sizeof(*out));
+	if (requested_mode == ACTION_MAIL) {
+		/* the submitter says "a message" (mugai-milter): a message, or
+		 * text libmagic did not recognise as one; nothing else */
+		if (d->cls == CLASS_MAIL || d->cls == CLASS_TEXT || d->cls == CLASS_UNKNOWN)
+			policy_do(out, ACTION_MAIL, "mime-unpack");
+		else
+			policy_block(out, "not-a-message: mode=mail, but the input is %s (%s)",
+				     detect_class_name(d->cls), d->mime);
+		return;
+	}
 	if (requested_mode != 0) {
 		if (cfg->allow_mode_override || requested_mode == cfg->mode)
 			mode = requested_mode;
@@ -180,6 +190,9 @@ void policy_decide(const struct mugai_config *cfg, const struct detect_result *d
 			policy_do(out, ACTION_UNPACK, "unpack");
 		else
 			policy_block(out, "policy: [policy] archive = block");
+		return;
+	case CLASS_MAIL: /* a container: its parts go through the pipeline */
+		policy_do(out, ACTION_MAIL, "mime-unpack");
 		return;
 	case CLASS_OFFICE:
 		/* a requested mode never unblocks what the policy blocks */

@@ -36,6 +36,10 @@
 #include "spool.h"
 
 #define DAEMON_NAME_MAX 255       /* bytes of a submitted file name */
+#define DAEMON_ENVELOPE_ADDR_MAX 512  /* bytes of an X-Mugai-Envelope-* address
+				       * (RFC 5321 paths are at most 256) */
+#define DAEMON_ENVELOPE_RCPT_MAX 1000 /* recipients of a mail job (Postfix's
+				       * smtpd_recipient_limit default) */
 #define DAEMON_WAIT_MAX 600       /* ?wait= seconds at most */
 #define DAEMON_APPROVER_MAX 128   /* bytes of a release-original approver */
 #define DAEMON_NOTE_MAX 1024      /* bytes of a release-original reason */
@@ -178,9 +182,17 @@ int worker_submit(struct daemon *d, const char *id, const char *name, int mode, 
  * (a drop-folder job: source, drop, path, inbox) */
 int worker_submit_from(struct daemon *d, const char *id, const char *name, int mode, int ofd,
 		       json_t *from);
-/* the same, the job owned by owner (its meta's "owner", see http.h) */
+/* the same, the job owned by owner (its meta's "owner", see http.h), with a
+ * mail's envelope {from, to[]} (or NULL) kept in its meta and its result */
 int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
-			const char *owner, int ofd);
+			const char *owner, json_t *envelope, int ofd);
+/* ppap.c: after a mail job is committed: keep it when it holds an
+ * attachment for its password, try its password candidates (pc) on the held
+ * mails of its sender; a follow-up mail for each that opens */
+struct detect_ctx;
+struct passcand;
+void ppap_after_job(struct daemon *d, struct detect_ctx *det, const char *id, json_t *report,
+		    int infd, const struct passcand *pc);
 /* a worker has the job, handed over at intake, though it is queued */
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */

@@ -27,8 +27,10 @@ struct upload {
 	char owner[HTTP_OWNER_MAX];
 	int mode;
 	int wait;
+	json_t *envelope;              /* mode=mail: {from, to[]} from mugai-milter, or NULL */
 	struct MHD_PostProcessor *pp;
 	int multipart;
+	int bad_envelope;
 	int have_file;
 	int bad;                       /* malformed multipart */
 	int two_files;                 /* a second file part */
@@ -102,7 +104,34 @@ static void upload_free(struct upload *u)
 		close(u->fd);
 	if (u->fd != -2 && u->id[0] != '\0')
 		spool_intake_abort(u->l->d->spool, u->id);
+	json_decref(u->envelope);
 	free(u);
+}
+
+/* X-Mugai-Envelope-From / -To (one per recipient) into u->envelope;
+ * a value too long, not UTF-8, or too many: the upload is refused */
+static enum MHD_Result upload_envelope_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+					    const char *value)
+{
+	struct upload *u = cls;
+	json_t *to = json_object_get(u->envelope, "to");
+
+	(void)kind;
+	if (value == NULL)
+		return MHD_YES;
+	if (g_ascii_strcasecmp(key, "X-Mugai-Envelope-From") != 0 &&
+	    g_ascii_strcasecmp(key, "X-Mugai-Envelope-To") != 0)
+		return MHD_YES;
+	if (strlen(value) > DAEMON_ENVELOPE_ADDR_MAX || !g_utf8_validate(value, -1, NULL) ||
+	    json_array_size(to) >= DAEMON_ENVELOPE_RCPT_MAX) {
+		u->bad_envelope = 1;
+		return MHD_NO;
+	}
+	if (g_ascii_strcasecmp(key, "X-Mugai-Envelope-From") == 0)
+		json_object_set_new(u->envelope, "from", json_string(value));
+	else
+		json_array_append_new(to, json_string(value));
+	return MHD_YES;
 }
 
 void upload_completed(struct upload *u)
@@ -130,7 +159,7 @@ static enum MHD_Result upload_finish(struct upload *u, struct MHD_Connection *c)
 				   "cannot write the upload to the spool");
 	if (u->name[0] == '\0')
 		g_strlcpy(u->name, "upload.bin", sizeof(u->name));
-	rc = worker_submit_owned(d, u->id, u->name, u->mode, u->owner, u->fd);
+	rc = worker_submit_owned(d, u->id, u->name, u->mode, u->owner, u->envelope, u->fd);
 	close(u->fd);
 	u->fd = -2; /* the spool's now: queued, or removed by worker_submit */
 	if (rc != 0)
@@ -200,6 +229,17 @@ enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const
 	if (bad_name) {
 		free(u);
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-name", "the file name is not UTF-8");
+	}
+	if (u->mode == ACTION_MAIL) {
+		u->envelope = json_pack("{s:[]}", "to");
+		MHD_get_connection_values(c, MHD_HEADER_KIND, upload_envelope_iter, u);
+		if (u->bad_envelope) {
+			json_decref(u->envelope);
+			free(u);
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-envelope",
+					   "X-Mugai-Envelope-From/-To: too long, not UTF-8, or more "
+					   "than DAEMON_ENVELOPE_RCPT_MAX recipients");
+		}
 	}
 	if (spool_intake_create(d->spool, u->id, &u->fd) != 0) {
 		u->id[0] = '\0'; /* nothing of it is left in the spool */

@@ -24,6 +24,7 @@
 #include "mugai/detect.h"
 #include "mugai/job.h"
 #include "mugai/log.h"
+#include "mugai/passcand.h"
 #include "mugai/release.h"
 #include "mugai/filterproto.h"
 
@@ -43,6 +44,7 @@ struct worker_intake {
 	int started;                  /* a worker has it: state "processing" */
 	char name[DAEMON_NAME_MAX + 1]; /* what the meta will say */
 	int mode;
+	json_t *envelope;             /* a mail's, or NULL */
 };
 
 /* a job waiting to be tried again */
@@ -56,6 +58,7 @@ static void worker_intake_free(void *p)
 	struct worker_intake *in = p;
 
 	spool_job_close(in->job);
+	json_decref(in->envelope);
 	free(in);
 }
 
@@ -201,7 +204,8 @@ int worker_recover(struct daemon *d,
 /* Hand the job to an idle worker now, before its intake is durable; NULL
  * when every worker is busy (it then waits its turn in the queue). */
 static struct worker_intake *worker_hand_over(struct daemon *d, const char *id,
-					      struct spool_job *j, const char *name, int mode)
+					      struct spool_job *j, const char *name, int mode,
+					      json_t *envelope)
 {
 	struct worker_intake *in = NULL;
 
@@ -210,6 +214,7 @@ static struct worker_intake *worker_hand_over(struct daemon *d, const char *id,
 	    (in = calloc(1, sizeof(*in))) != NULL && (in->job = spool_job_dup(j)) != NULL) {
 		g_strlcpy(in->name, name, sizeof(in->name));
 		in->mode = mode;
+		in->envelope = json_incref(envelope);
 		g_hash_table_insert(d->intake, g_strdup(id), in);
 		worker_enqueue_locked(d, id);
 	} else if (in != NULL) {
@@ -245,28 +250,28 @@ static int worker_intake_wait(struct daemon *d, struct worker_intake *in)
 
 int worker_submit(struct daemon *d, const char *id, const char *name, int mode, int ofd)
 {
-	return worker_submit_owned(d, id, name, mode, NULL, ofd);
+	return worker_submit_owned(d, id, name, mode, NULL, NULL, ofd);
 }
 
-/* the one intake commit: owner (NULL = none) and from (NULL = an API upload)
- * go into the meta */
+/* the one intake commit: owner (NULL = none), envelope (a mail's, or NULL)
+ * and from (NULL = an API upload) go into the meta */
 static int worker_submit_meta(struct daemon *d, const char *id, const char *name, int mode,
-			      const char *owner, int ofd, json_t *from);
+			      const char *owner, json_t *envelope, int ofd, json_t *from);
 
 int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
-			const char *owner, int ofd)
+			const char *owner, json_t *envelope, int ofd)
 {
-	return worker_submit_meta(d, id, name, mode, owner, ofd, NULL);
+	return worker_submit_meta(d, id, name, mode, owner, envelope, ofd, NULL);
 }
 
 int worker_submit_from(struct daemon *d, const char *id, const char *name, int mode, int ofd,
 		       json_t *from)
 {
-	return worker_submit_meta(d, id, name, mode, NULL, ofd, from);
+	return worker_submit_meta(d, id, name, mode, NULL, NULL, ofd, from);
 }
 
 static int worker_submit_meta(struct daemon *d, const char *id, const char *name, int mode,
-			      const char *owner, int ofd, json_t *from)
+			      const char *owner, json_t *envelope, int ofd, json_t *from)
 {
 	struct spool_job *j = spool_intake_open(d->spool, id);
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:I, s:s?}", "id", id, "name", name, "mode",
@@ -277,6 +282,8 @@ static int worker_submit_meta(struct daemon *d, const char *id, const char *name
 	struct stat st;
 	int rc = -1;
 
+	if (envelope != NULL)
+		json_object_set(meta, "envelope", envelope);
 	if (from != NULL)
 		json_object_update(meta, from);
 	text = json_dumps(meta, JSON_COMPACT);
@@ -286,7 +293,7 @@ static int worker_submit_meta(struct daemon *d, const char *id, const char *name
 	 * here: the commit runs beside its detection and scan (an API upload
 	 * only: a drop job's worker reads where it came from in the meta) */
 	if (from == NULL)
-		in = worker_hand_over(d, id, j, name, mode);
+		in = worker_hand_over(d, id, j, name, mode, envelope);
 	if (spool_intake_commit(j, text, ofd) != 0)
 		goto out;
 	{
@@ -411,8 +418,8 @@ static void worker_withdraw(json_t *report, int out)
 
 /* run job_process on the job: the report, NULL when none could be made */
 static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool_job *j,
-			  const char *name, const char *mode, int infd, int out,
-			  struct release_sync *later)
+			  const char *id, const char *name, const char *mode, int infd, int out,
+			  struct release_sync *later, struct passcand *pc)
 {
 	struct engine_ref *er = engine_acquire(d);
 	char password[FILTER_PASSWORD_MAX];
@@ -435,6 +442,8 @@ static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool
 		if (jo.mode < 0)
 			jo.mode = 0; /* the meta is ours; an unknown mode is auto */
 		jo.input = name;
+		jo.job_id = id;
+		jo.candidates = pc;
 		jo.link_input = 1; /* the original is never written again */
 		jo.sync_later = later; /* made beside the result's fsync */
 		if (spool_job_password(j, password, sizeof(password)) == 0)
@@ -515,7 +524,9 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	uint64_t out_bytes = 0;
 	size_t i;
 	struct release_sync later;
+	struct passcand pc;
 
+	memset(&pc, 0, sizeof(pc));
 	release_sync_init(&later);
 	j = in != NULL ? spool_job_dup(in->job) : spool_job_begin(d->spool, id);
 	if (j == NULL) {
@@ -533,9 +544,12 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	}
 	infd = spool_job_original(j);
 	out = spool_job_out(j, in == NULL);
-	report = worker_run(d, det, j, name, mode, infd, out, &later);
+	report = worker_run(d, det, j, id, name, mode, infd, out, &later, &pc);
 	if (report == NULL)
 		goto out;
+	if (in != NULL ? in->envelope != NULL : json_object_get(meta, "envelope") != NULL)
+		json_object_set(report, "envelope", in != NULL ? in->envelope :
+				json_object_get(meta, "envelope"));
 	json_object_set_new(report, "id", json_string(id));
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
@@ -594,15 +608,20 @@ out:
 			log_warnx("job %s: left in the queue for the next start", id);
 	}
 	release_sync_run(&later); /* closes what an early exit left held */
-	json_decref(report);
 	json_decref(meta);
-	if (infd >= 0)
-		close(infd);
 	if (out >= 0)
 		close(out);
 	spool_job_close(j);
 	if (d->notify.job_done != NULL)
 		d->notify.job_done(d->notify.arg, id);
+	/* PPAP (mail jobs with an envelope), once the waiters know: a try of a
+	 * password is a job run of its own */
+	if (committed)
+		ppap_after_job(d, det, id, report, infd, &pc);
+	passcand_clear(&pc);
+	json_decref(report);
+	if (infd >= 0)
+		close(infd);
 }
 
 static void *worker_thread(void *arg)

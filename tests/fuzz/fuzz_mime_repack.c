@@ -65,6 +65,7 @@ static void limits(struct filter_limits *lim)
 	lim->max_member_bytes = 4 << 20;
 	lim->max_total_bytes = 16 << 20;
 	lim->max_ratio = 100;
+	lim->max_depth = 10;
 }
 
 static void check(const struct filter_result *res)

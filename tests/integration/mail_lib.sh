@@ -20,6 +20,9 @@
 #   milter_stop
 #   mail_send FILE              smtplib; prints "sent" or the SMTP code
 #   wait_delivered N            until $SINK holds N messages (at most 60 s)
+#   look FILE 'PYTHON'          true when the expression holds for the
+#                               message in FILE: m (email.policy.default),
+#                               raw (its bytes), parts (the leaves), text(p)
 # Needs root (Postfix's own users: postfix, group postdrop).
 PF="$T/pf"
 SINK="$T/sink"
@@ -171,4 +174,19 @@ wait_delivered() {
         i=$((i + 1)); [ $i -gt 600 ] && return 1
         sleep 0.1
     done
+}
+
+look() {
+    python3 - "$1" "$2" <<'PY'
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+m = email.message_from_bytes(raw, policy=email.policy.default)
+parts = [p for p in m.walk() if not p.is_multipart()]
+def text(p):
+    return p.get_content() if p.get_content_maintype() == "text" else ""
+ok = eval(sys.argv[2])
+if not ok:
+    print("   ", raw[:1500])
+sys.exit(0 if ok else 1)
+PY
 }

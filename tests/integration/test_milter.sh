@@ -3,9 +3,9 @@
 # fail closed (no milter, mugaid unreachable, a failed job, an artefact that
 # does not match, a timeout: 4xx and nothing delivered), and the rebuilt
 # message put in place of the original (headers and body; memory flat for
-# a 15 MiB mail).  Until mugaid runs mail jobs, the rebuilding side is a
-# stand-in (mail_helpers.py stub); the end-to-end test with mugaid follows
-# with the pipeline wiring.
+# a 15 MiB mail).  The answers mugaid cannot be made to give (a failed job,
+# a wrong SHA-256, a slow job) come from a stand-in (mail_helpers.py stub);
+# the same Postfix with the real mugaid is test_mail_e2e.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mail_lib.sh"
 mail_skip_unless_ready

@@ -135,6 +135,7 @@ static inline void tu_limits(struct filter_limits *lim)
 	lim->max_member_bytes = 16 << 20;
 	lim->max_total_bytes = 64 << 20;
 	lim->max_ratio = 100;
+	lim->max_depth = 10;
 }
 
 /* Run filter name in-process on data, into a fresh directory *dirp (fd *dfd). */
