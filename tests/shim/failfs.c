@@ -114,38 +114,36 @@ static void failfs_after_fd(int fd)
 		failfs_after("fsync", name);
 }
 
-int fsync(int fd)
+/* fsync and fdatasync: EIO when the control file names the fd's file,
+ * else the real call, counted for a "kill fsync" rule */
+static int failfs_sync(int fd, int (**real)(int), const char *sym)
 {
-	static int (*real)(int);
 	int rc;
 
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	if (*real == NULL)
+		*real = (int (*)(int))dlsym(RTLD_NEXT, sym);
 	if (failfs_eio(fd)) {
 		errno = EIO;
 		return -1;
 	}
-	rc = real(fd);
+	rc = (*real)(fd);
 	if (rc == 0)
 		failfs_after_fd(fd);
 	return rc;
 }
 
+int fsync(int fd)
+{
+	static int (*real)(int);
+
+	return failfs_sync(fd, &real, "fsync");
+}
+
 int fdatasync(int fd)
 {
 	static int (*real)(int);
-	int rc;
 
-	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	if (failfs_eio(fd)) {
-		errno = EIO;
-		return -1;
-	}
-	rc = real(fd);
-	if (rc == 0)
-		failfs_after_fd(fd);
-	return rc;
+	return failfs_sync(fd, &real, "fdatasync");
 }
 
 int rename(const char *from, const char *to)
