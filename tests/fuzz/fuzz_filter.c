@@ -6,6 +6,7 @@
  * small limits.  Built once per filter by tests/fuzz/CMakeLists.txt.
  */
 #include "filter.h"
+#include "fuzz_util.h"
 #include "mugai/detect.h"
 
 #include <dirent.h>
@@ -23,19 +24,6 @@
 #endif
 
 static int out_fd = -1;
-
-static void empty_dir(int dfd)
-{
-	DIR *d = fdopendir(dup(dfd));
-	struct dirent *e;
-
-	if (d == NULL)
-		abort();
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dfd, e->d_name, 0);
-	closedir(d);
-}
 
 /* the type the pipeline's detection gives the input: the filter is told it
  * (the image filter decodes only with the decoder for that type) */
@@ -103,6 +91,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	close(in);
-	empty_dir(out_fd);
+	fuzz_empty_dir(out_fd);
 	return 0;
 }

@@ -10,6 +10,7 @@
  * and, when the rebuild succeeds, out.eml must be CRLF only.
  */
 #include "filter.h"
+#include "fuzz_util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,19 +24,6 @@
 #include <unistd.h>
 
 static int out_fd = -1;
-
-static void empty_dir(int dfd)
-{
-	DIR *d = fdopendir(dup(dfd));
-	struct dirent *e;
-
-	if (d == NULL)
-		abort();
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dfd, e->d_name, 0);
-	closedir(d);
-}
 
 static void put(const char *name, const char *data)
 {
@@ -189,6 +177,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		g_free(plan);
 	}
-	empty_dir(out_fd);
+	fuzz_empty_dir(out_fd);
 	return 0;
 }
