@@ -115,6 +115,9 @@ struct mugai_config {
 	char mail_relay[CONFIG_PATH_MAX]; /* HOST:PORT for follow-up mails, "" = none */
 	uint32_t mail_relay_timeout;  /* seconds for one follow-up mail */
 	uint32_t mail_ppap_window;    /* seconds a held mail waits for a password mail */
+	uint32_t mail_ppap_held_max;  /* held mails matched against later mails */
+	uint32_t mail_followup_tries; /* sends of one follow-up mail before it is failed */
+	int mail_expired_notice;      /* tell the recipients when a held mail is purged */
 	int mail_on_malware_reject;   /* [mail] on_malware = remove (0: the part goes, a
 				       * notice instead) | reject (1: the mail is blocked) */
 	char mail_subject_tag[CONFIG_PATH_MAX]; /* "" = the Subject is not tagged */

@@ -66,6 +66,8 @@
 #define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
 #define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
 #define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)
+#define CONFIG_DEF_MAIL_PPAP_HELD_MAX     10000  /* held mails matched (oldest forgotten) */
+#define CONFIG_DEF_MAIL_FOLLOWUP_TRIES    10     /* sends of a follow-up, backoff 1 min .. 1 h */
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
 #define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
 #define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
@@ -170,6 +172,9 @@ static const struct key_def config_keys[] = {
 	{ "mail", "relay", KT_STR, O(mail_relay), 0, 0 },
 	{ "mail", "relay_timeout", KT_U32, O(mail_relay_timeout), 1, 3600 },
 	{ "mail", "ppap_window", KT_U32, O(mail_ppap_window), 1, CONFIG_MAX_PPAP_WINDOW },
+	{ "mail", "ppap_held_max", KT_U32, O(mail_ppap_held_max), 1, 1000000 },
+	{ "mail", "followup_tries", KT_U32, O(mail_followup_tries), 1, 1000 },
+	{ "mail", "expired_notice", KT_BOOL, O(mail_expired_notice), 0, 0 },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
 	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
 	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
@@ -298,6 +303,8 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
 	cfg->mail_relay_timeout = CONFIG_DEF_MAIL_RELAY_TIMEOUT;
 	cfg->mail_ppap_window = CONFIG_DEF_MAIL_PPAP_WINDOW;
+	cfg->mail_ppap_held_max = CONFIG_DEF_MAIL_PPAP_HELD_MAX;
+	cfg->mail_followup_tries = CONFIG_DEF_MAIL_FOLLOWUP_TRIES;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
 		  sizeof(cfg->milter_intake_url));
 	cfg->milter_connect_timeout = CONFIG_DEF_MILTER_CONNECT_TIMEOUT;
