@@ -196,10 +196,9 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
  * envelope that holds nothing any more gets "followup": {state: pending}
  * ("unsent" without [mail] relay) */
 void ppap_mark_followup(const struct daemon *d, json_t *report);
-/* at start, after recovery: the index built from the spool's done jobs */
-void ppap_load(struct daemon *d);
-/* from the main loop: the window applied, due mails sent (a few) */
-void ppap_tick(struct daemon *d);
+/* at start, after recovery: the index built from the spool's done jobs,
+ * the sender thread started (with [mail] relay): 0, -1 */
+int ppap_start(struct daemon *d);
 /* a done job purged (its record durable): out of the index; an expiry
  * notice queued when [mail] expired_notice and it still held a part */
 void ppap_purged(struct daemon *d, const char *id, json_t *result);

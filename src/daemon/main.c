@@ -268,7 +268,8 @@ int main(int argc, char **argv)
 	notify.drop = drop_start(&d, err, sizeof(err));
 	if (notify.drop == NULL && err[0] != '\0')
 		fatalx("%s", err);
-	ppap_load(&d); /* held mails and follow-ups due, from the spool */
+	if (ppap_start(&d) != 0) /* held mails and follow-ups due, from the spool */
+		fatalx("cannot start the PPAP sender");
 	if (worker_start(&d, &workers) != 0)
 		fatalx("cannot start the workers");
 	{
@@ -317,7 +318,6 @@ int main(int argc, char **argv)
 			admin_purge(&d, d.cfg.retention_days, "housekeeping", &n);
 			last_purge = time(NULL);
 		}
-		ppap_tick(&d);
 		if (sig < 0 && errno == EAGAIN) {
 			time_t mt = engine_db_mtime(d.cfg.database_dir);
 			int changed;

@@ -4,7 +4,7 @@
  * same sender to the same recipient within [mail] ppap_window.
  *
  * The spool is the state; what is here is an index of it, built again at
- * start (ppap_load) from the done jobs:
+ * start (ppap_start) from the done jobs:
  *   - the held mails: mail jobs released with held_items and an envelope
  *     (at most [mail] ppap_held_max, the oldest forgotten first);
  *   - the follow-ups due: a held mail opened by a password (the API,
@@ -46,7 +46,8 @@
 #define PPAP_HEADER_LINE_MAX 4096     /* a header line of the rebuilt message read */
 #define PPAP_BACKOFF_MIN 60           /* seconds before a failed follow-up is sent again */
 #define PPAP_BACKOFF_MAX 3600         /* the backoff doubles up to this */
-#define PPAP_SENDS_PER_TICK 4         /* mails sent by one ppap_tick */
+#define PPAP_SENDS_PER_ROUND 16       /* mails sent before the window is applied again */
+#define PPAP_ROUND_SECONDS 5          /* the sender's rounds when nobody wakes it */
 #define PPAP_NOTICES_MAX 1000         /* expiry notices waiting to be sent */
 #define PPAP_TAG "【無害化済】"
 
@@ -67,6 +68,8 @@ struct ppap_due {
 };
 
 static pthread_mutex_t ppap_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ppap_cv = PTHREAD_COND_INITIALIZER;
+static int ppap_woken;        /* a mail became due (under ppap_mu) */
 static GPtrArray *ppap_list;  /* struct ppap_held, oldest first */
 static GPtrArray *ppap_due;   /* struct ppap_due */
 
@@ -136,11 +139,13 @@ static void ppap_hold(const struct daemon *d, const char *id, time_t t, json_t *
 	g_ptr_array_add(ppap_list, h);
 }
 
-/* under ppap_mu */
+/* under ppap_mu: the sender thread told */
 static void ppap_due_add(const char *id, unsigned tries, json_t *notice)
 {
 	struct ppap_due *u;
 
+	ppap_woken = 1;
+	pthread_cond_signal(&ppap_cv);
 	for (guint i = 0; notice == NULL && i < ppap_due->len; i++)
 		if (strcmp(((struct ppap_due *)g_ptr_array_index(ppap_due, i))->id, id) == 0)
 			return;
@@ -523,7 +528,6 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 		else
 			log_info("job %s: the candidates of mail %s not tried: %s", hid, id, why);
 	}
-	ppap_send_some(d, 1); /* this job's follow-up, when it has one */
 out:
 	g_ptr_array_free(match, TRUE);
 }
@@ -550,22 +554,38 @@ void ppap_purged(struct daemon *d, const char *id, json_t *result)
 	pthread_mutex_unlock(&ppap_mu);
 }
 
-void ppap_tick(struct daemon *d)
+/* The sender: the due mails, in rounds (woken by a new one, else every
+ * PPAP_ROUND_SECONDS), with the window applied to the held mails.  Its own
+ * thread, so that a slow relay ([mail] relay_timeout) holds neither a
+ * worker nor the main loop (systemd's watchdog); a send cut short by a
+ * stop is sent again at the next start (the result still says pending). */
+static void *ppap_thread(void *arg)
 {
-	time_t now = time(NULL);
+	struct daemon *d = arg;
 
-	if (d->cfg.mail_relay[0] == '\0')
-		return;
-	pthread_mutex_lock(&ppap_mu);
-	ppap_init();
-	for (guint i = ppap_list->len; i-- > 0;) {
-		struct ppap_held *h = g_ptr_array_index(ppap_list, i);
+	for (;;) {
+		time_t now;
 
-		if (now - h->t > (time_t)d->cfg.mail_ppap_window)
-			g_ptr_array_remove_index(ppap_list, i);
+		pthread_mutex_lock(&ppap_mu);
+		if (!ppap_woken) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += PPAP_ROUND_SECONDS;
+			pthread_cond_timedwait(&ppap_cv, &ppap_mu, &ts);
+		}
+		ppap_woken = 0;
+		now = time(NULL);
+		for (guint i = ppap_list->len; i-- > 0;) {
+			struct ppap_held *h = g_ptr_array_index(ppap_list, i);
+
+			if (now - h->t > (time_t)d->cfg.mail_ppap_window)
+				g_ptr_array_remove_index(ppap_list, i);
+		}
+		pthread_mutex_unlock(&ppap_mu);
+		ppap_send_some(d, PPAP_SENDS_PER_ROUND);
 	}
-	pthread_mutex_unlock(&ppap_mu);
-	ppap_send_some(d, PPAP_SENDS_PER_TICK);
+	return NULL;
 }
 
 static void ppap_load_one(void *arg, const char *id, enum spool_state state, json_t *meta,
@@ -597,13 +617,14 @@ static gint ppap_by_time(gconstpointer a, gconstpointer b)
 	return ta < tb ? -1 : ta > tb;
 }
 
-void ppap_load(struct daemon *d)
+int ppap_start(struct daemon *d)
 {
 	int truncated = 0;
 	guint over;
+	pthread_t th;
 
 	if (d->cfg.mail_relay[0] == '\0')
-		return;
+		return 0;
 	pthread_mutex_lock(&ppap_mu);
 	ppap_init();
 	spool_list(d->spool, SIZE_MAX, ppap_load_one, d, &truncated);
@@ -620,4 +641,5 @@ void ppap_load(struct daemon *d)
 		log_info("PPAP: %u held mail(s) wait for a password, %u follow-up(s) to send",
 			 ppap_list->len, ppap_due->len);
 	pthread_mutex_unlock(&ppap_mu);
+	return pthread_create(&th, NULL, ppap_thread, d) == 0 && pthread_detach(th) == 0 ? 0 : -1;
 }
