@@ -686,7 +686,6 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
  * UTF-8 HTML member itself (scanned clean), not html-text's output, so that
  * its links are shown as text.
  */
-#define JOB_MAIL_STRUCTURE "structure.json"
 #define JOB_MAIL_PLAN_VERSION 1
 #define JOB_MAIL_TREE_DEPTH 64 /* structure levels walked (mime-unpack allows fewer) */
 #define JOB_MAIL_COPY_BLOCK (64 * 1024)
@@ -997,7 +996,7 @@ static json_t *job_mail_structure(int fdir)
 	struct stat sb;
 	json_error_t err;
 	json_t *s = NULL;
-	int fd = openat(fdir, JOB_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(fdir, FILTERPROTO_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    sb.st_size <= FILTERPROTO_MANIFEST_MAX)
