@@ -49,9 +49,36 @@ python3 "$B" make "$T/m"
 
 start_clamd "$T" "$MUGAI_TESTDB" || diagnose "clamd did not start"
 PIDS="$PIDS $CLAMD_PID"
-CLAM_PORT=$(mail_port)
+# both milters on the same kind of socket: unix (Debian's clamav-milter
+# default) or inet on loopback (BENCH_MAIL_SOCKET=inet)
+chmod 711 "$T"  # Postfix (user postfix) reaches the sockets beneath it
+case ${BENCH_MAIL_SOCKET:-unix} in
+    unix) CLAM_LISTEN=unix:$T/clamav-milter.sock CLAM_ADDR=unix:$T/clamav-milter.sock
+          MUGAI_LISTEN=unix:$T/mugai-milter.sock MUGAI_ADDR=unix:$T/mugai-milter.sock ;;
+    inet) p1=$(mail_port) p2=$(mail_port)
+          CLAM_LISTEN=inet:$p1@127.0.0.1 CLAM_ADDR=inet:127.0.0.1:$p1
+          MUGAI_LISTEN=inet:$p2@127.0.0.1 MUGAI_ADDR=inet:127.0.0.1:$p2 ;;
+    *) echo "BENCH_MAIL_SOCKET: unix or inet"; exit 2 ;;
+esac
+# listening ADDR PID NAME: wait until the milter NAME (PID) takes
+# connections on ADDR (Postfix's form), at most 30 s; a unix socket is
+# opened to Postfix's user (mode 666: the sockets are in $T only)
+listening() {
+    li=0
+    while :; do
+        case $1 in
+            unix:*) [ -S "${1#unix:}" ] && { chmod 666 "${1#unix:}"; break; } ;;
+            inet:*) a=${1#inet:}
+                    python3 -c "import socket; socket.create_connection(('${a%:*}', ${a##*:}), 1)" 2>/dev/null && break ;;
+        esac
+        kill -0 "$2" 2>/dev/null || diagnose "$3 exited while starting"
+        li=$((li + 1)); [ $li -gt 300 ] && diagnose "$3 did not listen on $1 within 30 s"
+        sleep 0.1
+    done
+}
 cat > "$T/clamav-milter.conf" <<EOF2
-MilterSocket inet:$CLAM_PORT@127.0.0.1
+MilterSocket $CLAM_LISTEN
+MilterSocketMode 666
 ClamdSocket unix:$T/clamd.sock
 Foreground yes
 User root
@@ -65,18 +92,16 @@ EOF2
 clamav-milter -c "$T/clamav-milter.conf" > "$T/clamav-milter.out" 2>&1 &
 CLAM_PID=$!
 PIDS="$PIDS $CLAM_PID"
-i=0
-while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $CLAM_PORT), 1)" 2>/dev/null; do
-    kill -0 "$CLAM_PID" 2>/dev/null || diagnose "clamav-milter exited while starting"
-    i=$((i + 1)); [ $i -gt 300 ] && diagnose "clamav-milter did not listen on $CLAM_PORT within 30 s"
-    sleep 0.1
-done
+listening "$CLAM_ADDR" "$CLAM_PID" clamav-milter
 
-start --spool "$T/spool" --database "$MUGAI_TESTDB" --workers 2 || diagnose "mugaid did not start"
+# BENCH_MAIL_WORKERS: mugaid's --workers (default: mugaid's, one per core)
+start --spool "$T/spool" --database "$MUGAI_TESTDB" ${BENCH_MAIL_WORKERS:+--workers "$BENCH_MAIL_WORKERS"} ||
+    diagnose "mugaid did not start"
 MUGAID_PID=$PID
 printf '[milter]\nrelease_url = %s\n' "$R" > "$T/milter.conf"
-MILTER_PORT=$(mail_port)
-milter_start --server "$U" --config "$T/milter.conf" || diagnose "mugai-milter did not start"
+"$MUGAI_BIN/mugai-milter" --socket "$MUGAI_LISTEN" --server "$U" --config "$T/milter.conf" > "$T/milter.log" 2>&1 &
+MILTER_PID=$!
+listening "$MUGAI_ADDR" "$MILTER_PID" mugai-milter
 
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 # send NAME FILE N CLIENTS: N mails of FILE through the Postfix with NAME's
@@ -88,8 +113,8 @@ send() {
 }
 # postfix_with NAME: a fresh Postfix with NAME's milter (mugai or clamav)
 postfix_with() {
-    case $1 in mugai) port=$MILTER_PORT ;; clamav) port=$CLAM_PORT ;; esac
-    postfix_start "$port" || diagnose "$1: Postfix did not start"
+    case $1 in mugai) addr=$MUGAI_ADDR ;; clamav) addr=$CLAM_ADDR ;; esac
+    postfix_start "$addr" || diagnose "$1: Postfix did not start"
 }
 done_with() { postfix_stop; rm -rf "$PF" "$SINK"; }
 : > "$T/results"
@@ -112,13 +137,14 @@ for m in mugai clamav; do
     done
     done_with
 done
-python3 - "$T/results" "$n" <<'PY'
+python3 - "$T/results" "$n" "${BENCH_MAIL_SOCKET:-unix}" "${BENCH_MAIL_WORKERS:-$(nproc)}" <<'PY'
 import sys
 r = {}
 for l in open(sys.argv[1]):
     f = l.split()
     r[(f[0], f[1])] = [float(x) for x in f[2:]]
-print("bench_mail: N = %s (text), %d (pdf); 4 clients; before-queue milter" % (sys.argv[2], max(1, int(sys.argv[2]) // 5)))
+print("bench_mail: N = %s (text), %d (pdf); 4 clients; before-queue milter on a %s socket; "
+      "mugaid %s workers" % (sys.argv[2], max(1, int(sys.argv[2]) // 5), sys.argv[3], sys.argv[4]))
 print("%-6s %-5s %9s %9s %9s %9s %9s" % ("milter", "mail", "mails/s", "smtp p50", "smtp p99", "dlv p50", "dlv p99"))
 for kind in ("text", "pdf"):
     for m in ("mugai", "clamav"):
