@@ -116,7 +116,15 @@ postfix_with() {
     case $1 in mugai) addr=$MUGAI_ADDR ;; clamav) addr=$CLAM_ADDR ;; esac
     postfix_start "$addr" || diagnose "$1: Postfix did not start"
 }
-done_with() { postfix_stop; rm -rf "$PF" "$SINK"; }
+# done_with NAME: every mail at the sink went through NAME's milter (its
+# header: X-Mugai-Sanitized, or clamav-milter's X-Virus-Status: Clean), then
+# Postfix and the sink go
+done_with() {
+    case $1 in mugai) hdr='^X-Mugai-Sanitized:' ;; clamav) hdr='^X-Virus-Status: Clean' ;; esac
+    bad=$(grep -L "$hdr" "$SINK"/*.eml | head -n 1)
+    [ -z "$bad" ] || diagnose "$1: $bad at the sink has no $hdr header"
+    postfix_stop; rm -rf "$PF" "$SINK"
+}
 : > "$T/results"
 for kind in text pdf; do
     k=$n; [ $kind = pdf ] && k=$((n / 5 > 0 ? n / 5 : 1))
@@ -125,7 +133,7 @@ for kind in text pdf; do
         send $m "$T/m/$kind.eml" 4 4 > /dev/null  # warm up
         res=$(send $m "$T/m/$kind.eml" $k 4)
         echo "$m $kind $res" >> "$T/results"
-        done_with
+        done_with $m
     done
 done
 for m in mugai clamav; do
@@ -133,9 +141,10 @@ for m in mugai clamav; do
     postfix_with $m
     for mib in 1 10 20; do
         send $m "$T/m/big$mib.eml" 1 1 > /dev/null
+        kill -0 $mp && kill -0 $dp || diagnose "$m: a milter or daemon exited"
         echo "$m mem$mib $(hwm $mp) $(hwm $dp)" >> "$T/results"
     done
-    done_with
+    done_with $m
 done
 python3 - "$T/results" "$n" "${BENCH_MAIL_SOCKET:-unix}" "${BENCH_MAIL_WORKERS:-$(nproc)}" <<'PY'
 import sys
