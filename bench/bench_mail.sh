@@ -152,7 +152,7 @@ r = {}
 for l in open(sys.argv[1]):
     f = l.split()
     r[(f[0], f[1])] = [float(x) for x in f[2:]]
-print("bench_mail: N = %s (text), %d (pdf); 4 clients; before-queue milter on a %s socket; "
+print("bench_mail: N = %s (text), %d (pdf); 4 clients; before-queue milters on %s sockets; "
       "mugaid %s workers" % (sys.argv[2], max(1, int(sys.argv[2]) // 5), sys.argv[3], sys.argv[4]))
 print("%-6s %-5s %9s %9s %9s %9s %9s" % ("milter", "mail", "mails/s", "smtp p50", "smtp p99", "dlv p50", "dlv p99"))
 for kind in ("text", "pdf"):
