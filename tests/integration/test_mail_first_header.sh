@@ -32,8 +32,9 @@ for h in "Message-ID: <first-header@example.jp>" "DKIM-Signature: v=1; a=rsa-sha
     i=$((i + 1))
     mkmail "$T/h$i.eml" "$h"
     name=${h%%:*}
-    check "$name first: libmagic calls it text/plain (the case this covers)" \
-        sh -c "file -b --mime-type '$T/h$i.eml' | grep -qx text/plain"
+    # the case this covers (a newer libmagic may know the header: then the
+    # message is message/rfc822 and passes the old way)
+    echo "  $name first: libmagic says $(file -b --mime-type "$T/h$i.eml")"
     sanitize --mode mail -o "$T/out$i" "$T/h$i.eml"
     check "$name first, --mode mail: released (exit $RC)" test "$RC" -eq 0
     check "$name first: a mail job, the attachment converted" report_all \
