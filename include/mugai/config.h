@@ -131,6 +131,7 @@ struct mugai_config {
 	uint32_t milter_max_inflight;             /* messages at mugaid at once, then tempfail */
 	uint32_t milter_progress_interval;        /* seconds between smfi_progress calls */
 	uint64_t milter_message_max_size;         /* a larger message: tempfail (452) */
+	uint32_t milter_socket_mode;              /* a unix: socket's mode (octal) */
 	/* [drop]: inbox, outbox here are the pair "drop"; [drop.NAME] adds more */
 	char drop_inbox[CONFIG_PATH_MAX];
 	char drop_outbox[CONFIG_PATH_MAX];

@@ -74,6 +74,7 @@
 #define CONFIG_DEF_MILTER_MAX_INFLIGHT    16
 #define CONFIG_DEF_MILTER_PROGRESS        10  /* Postfix milter_content_timeout: 300 s */
 #define CONFIG_DEF_MILTER_MESSAGE_MAX     (64 * MIB)
+#define CONFIG_DEF_MILTER_SOCKET_MODE     0660  /* the MTA's group reaches a unix: socket */
 
 #define CONFIG_DEF_DROP_SETTLE_MS         1500  /* quiet before a drop file is taken */
 #define CONFIG_MAX_DROP_SETTLE_MS         600000
@@ -184,6 +185,7 @@ static const struct key_def config_keys[] = {
 	{ "milter", "max_inflight", KT_U32, O(milter_max_inflight), 1, 100000 },
 	{ "milter", "progress_interval", KT_U32, O(milter_progress_interval), 1, 300 },
 	{ "milter", "message_max_size", KT_U64, O(milter_message_max_size), 1 * MIB, 4 * GIB },
+	{ "milter", "socket_mode", KT_OCTAL, O(milter_socket_mode), 0, 0777 },
 	{ "drop", "inbox", KT_STR, O(drop_inbox), 0, 0 },
 	{ "drop", "outbox", KT_STR, O(drop_outbox), 0, 0 },
 	{ "drop", "settle_ms", KT_U32, O(drop_settle_ms), 0, CONFIG_MAX_DROP_SETTLE_MS },
@@ -312,6 +314,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->milter_max_inflight = CONFIG_DEF_MILTER_MAX_INFLIGHT;
 	cfg->milter_progress_interval = CONFIG_DEF_MILTER_PROGRESS;
 	cfg->milter_message_max_size = CONFIG_DEF_MILTER_MESSAGE_MAX;
+	cfg->milter_socket_mode = CONFIG_DEF_MILTER_SOCKET_MODE;
 	cfg->drop_settle_ms = CONFIG_DEF_DROP_SETTLE_MS;
 	g_strlcpy(cfg->drop_report_suffix, CONFIG_DEF_DROP_REPORT_SUFFIX,
 		  sizeof(cfg->drop_report_suffix));

@@ -478,6 +478,21 @@ static void milter_nodelay(void)
 	}
 }
 
+/* a unix: (local:) socket made by libmilter under our umask (the unit's
+ * 0077) given [milter] socket_mode, so that the MTA's user reaches it */
+static void milter_socket_mode(const char *sock, uint32_t mode)
+{
+	const char *path = NULL;
+
+	if (g_str_has_prefix(sock, "unix:"))
+		path = sock + 5;
+	else if (g_str_has_prefix(sock, "local:"))
+		path = sock + 6;
+	if (path != NULL && chmod(path, (mode_t)mode) != 0)
+		fatal("--socket %s: cannot give it mode %04o ([milter] socket_mode)", sock,
+		      (unsigned)mode);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -555,6 +570,7 @@ int main(int argc, char **argv)
 		fatalx("smfi_register failed");
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		fatalx("cannot listen on %s", sock);
+	milter_socket_mode(sock, cfg.milter_socket_mode);
 	milter_nodelay();
 	log_info("listening on %s, mugaid at %s", sock, conf.intake_url);
 	sdnotify("READY=1\nSTATUS=serving");
