@@ -111,6 +111,8 @@ struct mugai_config {
 	char release_tls_key[CONFIG_PATH_MAX];
 	/* [mail] (mime-unpack / mime-repack) */
 	uint32_t mail_max_depth;      /* multipart and message/rfc822 nesting */
+	uint32_t mail_max_containers; /* multipart and message/rfc822 declared in the raw
+				       * message, before GMime parses it */
 	int mail_html_drop;           /* [mail] html = text (0) | drop (1) */
 	char mail_relay[CONFIG_PATH_MAX]; /* HOST:PORT for follow-up mails, "" = none */
 	uint32_t mail_relay_timeout;  /* seconds for one follow-up mail */

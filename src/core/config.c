@@ -63,6 +63,7 @@
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
 #define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* mime-unpack's nesting (filter_limits.max_depth) */
+#define CONFIG_DEF_MAIL_MAX_CONTAINERS    256 /* mime-unpack's raw count (filter_limits.max_containers) */
 #define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
 #define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
 #define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)
@@ -164,6 +165,7 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "release_tls_cert", KT_STR, O(release_tls_cert), 0, 0 },
 	{ "daemon", "release_tls_key", KT_STR, O(release_tls_key), 0, 0 },
 	{ "mail", "max_depth", KT_U32, O(mail_max_depth), 1, 64 },
+	{ "mail", "max_containers", KT_U32, O(mail_max_containers), 1, FILTERPROTO_MAIL_CONTAINERS_MAX },
 	{ "mail", "html", KT_HTML, O(mail_html_drop), 0, 0 },
 	{ "mail", "subject_tag", KT_STR, O(mail_subject_tag), 0, 0 },
 	{ "mail", "on_malware", KT_ONMAL, O(mail_on_malware_reject), 0, 0 },
@@ -296,6 +298,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->commit_retry_max = CONFIG_DEF_COMMIT_RETRY_MAX;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
 	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
+	cfg->mail_max_containers = CONFIG_DEF_MAIL_MAX_CONTAINERS;
 	cfg->mail_relay_timeout = CONFIG_DEF_MAIL_RELAY_TIMEOUT;
 	cfg->mail_ppap_window = CONFIG_DEF_MAIL_PPAP_WINDOW;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,

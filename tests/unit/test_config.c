@@ -200,10 +200,31 @@ static void test_mail_milter(void **state)
 	assert_non_null(strstr(err, "unknown key"));
 }
 
+/* the [mail] limits outside data drives: default = the named constant,
+ * range checked, errors naming the key and the line */
+static void test_mail_limits(void **state)
+{
+	struct mugai_config c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.mail_max_containers, 256);
+	assert_int_equal(load("[mail]\nmax_containers = 4096\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.mail_max_containers, FILTERPROTO_MAIL_CONTAINERS_MAX);
+	assert_int_equal(load("[mail]\nmax_containers = 1\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.mail_max_containers, 1);
+	assert_int_equal(load("[mail]\n\nmax_containers = 4097\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: [mail] max_containers: 4097 is out of range 1..4096"));
+	assert_int_equal(load("[mail]\nmax_containers = 0\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "max_containers: 0 is out of range"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mail_milter),
+		cmocka_unit_test(test_mail_limits),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_file_is_the_defaults),
 		cmocka_unit_test(test_values_and_suffixes),
