@@ -117,6 +117,9 @@ struct mugai_config {
 	char mail_relay[CONFIG_PATH_MAX]; /* HOST:PORT for follow-up mails, "" = none */
 	uint32_t mail_relay_timeout;  /* seconds for one follow-up mail */
 	uint32_t mail_ppap_window;    /* seconds a held mail waits for a password mail */
+	uint32_t mail_ppap_max_candidates;     /* password candidates kept per mail */
+	uint32_t mail_ppap_max_candidate_bytes; /* bytes of one (a longer one is none) */
+	uint32_t mail_ppap_max_text_bytes;     /* bytes of a subject or body looked at */
 	int mail_on_malware_reject;   /* [mail] on_malware = remove (0: the part goes, a
 				       * notice instead) | reject (1: the mail is blocked) */
 	char mail_subject_tag[CONFIG_PATH_MAX]; /* "" = the Subject is not tagged */

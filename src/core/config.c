@@ -1,6 +1,7 @@
 /* config.c - INI configuration with embedded defaults, strict validation */
 #include "mugai/config.h"
 #include "mugai/filterproto.h"
+#include "mugai/passcand.h"
 
 #include <glib.h>
 #include <errno.h>
@@ -67,6 +68,10 @@
 #define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
 #define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
 #define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)
+/* PPAP password candidates (passcand.h): the defaults are the ceilings */
+#define CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATES     PASSCAND_MAX
+#define CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATE_BYTES PASSCAND_LEN_MAX
+#define CONFIG_DEF_MAIL_PPAP_MAX_TEXT_BYTES     PASSCAND_SCAN_MAX
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
 #define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
 #define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
@@ -172,6 +177,9 @@ static const struct key_def config_keys[] = {
 	{ "mail", "relay", KT_STR, O(mail_relay), 0, 0 },
 	{ "mail", "relay_timeout", KT_U32, O(mail_relay_timeout), 1, 3600 },
 	{ "mail", "ppap_window", KT_U32, O(mail_ppap_window), 1, CONFIG_MAX_PPAP_WINDOW },
+	{ "mail", "ppap_max_candidates", KT_U32, O(mail_ppap_max_candidates), 1, PASSCAND_MAX },
+	{ "mail", "ppap_max_candidate_bytes", KT_U32, O(mail_ppap_max_candidate_bytes), 1, PASSCAND_LEN_MAX },
+	{ "mail", "ppap_max_text_bytes", KT_U32, O(mail_ppap_max_text_bytes), 1, PASSCAND_SCAN_MAX },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
 	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
 	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
@@ -301,6 +309,9 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->mail_max_containers = CONFIG_DEF_MAIL_MAX_CONTAINERS;
 	cfg->mail_relay_timeout = CONFIG_DEF_MAIL_RELAY_TIMEOUT;
 	cfg->mail_ppap_window = CONFIG_DEF_MAIL_PPAP_WINDOW;
+	cfg->mail_ppap_max_candidates = CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATES;
+	cfg->mail_ppap_max_candidate_bytes = CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATE_BYTES;
+	cfg->mail_ppap_max_text_bytes = CONFIG_DEF_MAIL_PPAP_MAX_TEXT_BYTES;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
 		  sizeof(cfg->milter_intake_url));
 	cfg->milter_connect_timeout = CONFIG_DEF_MILTER_CONNECT_TIMEOUT;
