@@ -120,6 +120,8 @@ struct mugai_config {
 	uint32_t mail_ppap_max_candidates;     /* password candidates kept per mail */
 	uint32_t mail_ppap_max_candidate_bytes; /* bytes of one (a longer one is none) */
 	uint32_t mail_ppap_max_text_bytes;     /* bytes of a subject or body looked at */
+	uint32_t mail_max_recipients;  /* X-Mugai-Envelope-To of one mail job */
+	uint32_t mail_max_address_bytes; /* bytes of one X-Mugai-Envelope-* address */
 	int mail_on_malware_reject;   /* [mail] on_malware = remove (0: the part goes, a
 				       * notice instead) | reject (1: the mail is blocked) */
 	char mail_subject_tag[CONFIG_PATH_MAX]; /* "" = the Subject is not tagged */

@@ -72,6 +72,11 @@
 #define CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATES     PASSCAND_MAX
 #define CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATE_BYTES PASSCAND_LEN_MAX
 #define CONFIG_DEF_MAIL_PPAP_MAX_TEXT_BYTES     PASSCAND_SCAN_MAX
+/* a mail job's envelope (mugaid's intake, X-Mugai-Envelope-*) */
+#define CONFIG_DEF_MAIL_MAX_RECIPIENTS    1000   /* Postfix's smtpd_recipient_limit default */
+#define CONFIG_MAX_MAIL_MAX_RECIPIENTS    100000
+#define CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES 512    /* RFC 5321 paths are at most 256 */
+#define CONFIG_MAX_MAIL_MAX_ADDRESS_BYTES 4096
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
 #define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
 #define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
@@ -180,6 +185,8 @@ static const struct key_def config_keys[] = {
 	{ "mail", "ppap_max_candidates", KT_U32, O(mail_ppap_max_candidates), 1, PASSCAND_MAX },
 	{ "mail", "ppap_max_candidate_bytes", KT_U32, O(mail_ppap_max_candidate_bytes), 1, PASSCAND_LEN_MAX },
 	{ "mail", "ppap_max_text_bytes", KT_U32, O(mail_ppap_max_text_bytes), 1, PASSCAND_SCAN_MAX },
+	{ "mail", "max_recipients", KT_U32, O(mail_max_recipients), 1, CONFIG_MAX_MAIL_MAX_RECIPIENTS },
+	{ "mail", "max_address_bytes", KT_U32, O(mail_max_address_bytes), 1, CONFIG_MAX_MAIL_MAX_ADDRESS_BYTES },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
 	{ "milter", "release_url", KT_STR, O(milter_release_url), 0, 0 },
 	{ "milter", "token_file", KT_STR, O(milter_token_file), 0, 0 },
@@ -312,6 +319,8 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->mail_ppap_max_candidates = CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATES;
 	cfg->mail_ppap_max_candidate_bytes = CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATE_BYTES;
 	cfg->mail_ppap_max_text_bytes = CONFIG_DEF_MAIL_PPAP_MAX_TEXT_BYTES;
+	cfg->mail_max_recipients = CONFIG_DEF_MAIL_MAX_RECIPIENTS;
+	cfg->mail_max_address_bytes = CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
 		  sizeof(cfg->milter_intake_url));
 	cfg->milter_connect_timeout = CONFIG_DEF_MILTER_CONNECT_TIMEOUT;

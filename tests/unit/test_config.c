@@ -237,6 +237,18 @@ static void test_mail_limits(void **state)
 	assert_non_null(strstr(err, "ppap_max_text_bytes: 263168 is out of range 1..262144"));
 	assert_int_equal(load("[mail]\nppap_max_candidates = 0\n", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "ppap_max_candidates: 0 is out of range"));
+	/* a mail job's envelope at mugaid's intake */
+	config_defaults(&c);
+	assert_int_equal(c.mail_max_recipients, 1000);
+	assert_int_equal(c.mail_max_address_bytes, 512);
+	assert_int_equal(load("[mail]\nmax_recipients = 50\nmax_address_bytes = 256\n", &c, err,
+			      sizeof(err)), 0);
+	assert_int_equal(c.mail_max_recipients, 50);
+	assert_int_equal(c.mail_max_address_bytes, 256);
+	assert_int_equal(load("[mail]\nmax_recipients = 0\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: [mail] max_recipients: 0 is out of range 1..100000"));
+	assert_int_equal(load("[mail]\nmax_address_bytes = 5K\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "max_address_bytes: 5120 is out of range 1..4096"));
 }
 
 int main(void)

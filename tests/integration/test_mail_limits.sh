@@ -1,0 +1,57 @@
+#!/bin/sh
+# The [mail] limits of mugaid's intake: a mail job's envelope (mugai-milter
+# sends X-Mugai-Envelope-From and one X-Mugai-Envelope-To per recipient).
+# More than [mail] max_recipients recipients, or an address longer than
+# [mail] max_address_bytes, is answered 400 bad-envelope with a message
+# naming the key, and no job is made; the defaults (1000, 512) take the
+# same requests.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon.sh"
+cp -r "$MUGAI_TESTDB" "$T/db"
+printf 'From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: hi\r\n\r\nhello\r\n' > "$T/plain.eml"
+a40="$(python3 -c 'print("x" * 29 + "@example.jp")')" # 40 bytes
+a41="x$a40"
+# post_mail OUT FROM RCPT...: POST plain.eml as a mail job (?mode=mail) with
+# this envelope; the answer's body in OUT, its status in $ST
+post_mail() {
+    out=$1 from=$2
+    shift 2
+    for r in "$@"; do set -- "$@" -H "X-Mugai-Envelope-To: $r"; shift; done
+    ST=$(curl -s -o "$out" -w '%{http_code}' -X POST --data-binary @"$T/plain.eml" \
+        -H "X-Mugai-Envelope-From: $from" "$@" "$U/v1/jobs?mode=mail&wait=30")
+}
+# answer OUT EXPR: a python expression over the JSON answer d in OUT
+answer() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }
+spool_files() { find "$T/$1" -type f | wc -l; }
+
+# status_is CODE OUT EXPR: the answer was CODE and EXPR holds for its JSON d
+status_is() { [ "$ST" = "$1" ] && answer "$2" "$3"; }
+
+printf '[mail]\nmax_recipients = 2\nmax_address_bytes = 40\n' > "$T/low.conf"
+start --config "$T/low.conf" --spool "$T/spool" --database "$T/db" --workers 1
+post_mail "$T/a1" a@example.jp r1@example.lg.jp r2@example.lg.jp
+check "max_recipients 2: two recipients are taken, the mail released" status_is 200 "$T/a1" \
+    'd["verdict"] == "released" and d["envelope"]["to"] == ["r1@example.lg.jp", "r2@example.lg.jp"]'
+before=$(spool_files spool)
+post_mail "$T/a2" a@example.jp r1@example.lg.jp r2@example.lg.jp r3@example.lg.jp
+check "max_recipients 2: three recipients get 400 bad-envelope naming [mail] max_recipients" \
+    status_is 400 "$T/a2" \
+    'd["error"]["code"] == "bad-envelope" and "more than 2 recipients ([mail] max_recipients)" in d["error"]["message"]'
+post_mail "$T/a3" a@example.jp r1@example.lg.jp "$a41"
+check "max_address_bytes 40: a 41-byte recipient gets 400 naming [mail] max_address_bytes" \
+    status_is 400 "$T/a3" '"longer than 40 bytes ([mail] max_address_bytes)" in d["error"]["message"]'
+post_mail "$T/a4" "$a41" r1@example.lg.jp
+check "max_address_bytes 40: a 41-byte sender gets 400 too" status_is 400 "$T/a4" \
+    '"X-Mugai-Envelope-From" in d["error"]["message"] and "[mail] max_address_bytes" in d["error"]["message"]'
+check "the refused envelopes made no job (nothing new in the spool)" test "$(spool_files spool)" = "$before"
+post_mail "$T/a5" "$a40" "$a40"
+check "max_address_bytes 40: 40-byte addresses are taken" status_is 200 "$T/a5" 'd["verdict"] == "released"'
+stop
+
+# the defaults take what the low limits refused
+start --spool "$T/spool2" --database "$T/db" --workers 1
+post_mail "$T/b1" "$a41" r1@example.lg.jp r2@example.lg.jp r3@example.lg.jp "$a41"
+check "defaults (1000 recipients, 512 bytes): the same envelope is taken" status_is 200 "$T/b1" \
+    'd["verdict"] == "released" and len(d["envelope"]["to"]) == 4'
+stop
+finish
