@@ -54,4 +54,65 @@ post_mail "$T/b1" "$a41" r1@example.lg.jp r2@example.lg.jp r3@example.lg.jp "$a4
 check "defaults (1000 recipients, 512 bytes): the same envelope is taken" status_is 200 "$T/b1" \
     'd["verdict"] == "released" and len(d["envelope"]["to"]) == 4'
 stop
+
+# PPAP: a held zip, then a password mail whose third candidate is the
+# password, 47 bytes into its body, 10 bytes long
+SINK="$T/sink"
+mkdir -p "$SINK"
+SINK_PORT=$(port)
+python3 "$MUGAI_SRC/tests/integration/mail_helpers.py" sink "$SINK_PORT" "$SINK" > "$T/sink.log" 2>&1 &
+PIDS="$PIDS $!"
+(cd "$T" && printf '見積の明細\n' > memo.txt && zip -q -P 'Mitsu-2024' ppap.zip memo.txt)
+python3 - "$T" <<'PY'
+import sys
+from email.message import EmailMessage
+t = sys.argv[1]
+def mail(name, body, attach=None):
+    m = EmailMessage()
+    m["From"] = "sender@example.jp"; m["To"] = "rcpt@example.lg.jp"; m["Subject"] = name
+    m["Message-ID"] = "<%s@example.jp>" % name
+    m.set_content(body)
+    if attach:
+        m.add_attachment(open(attach, "rb").read(), maintype="application", subtype="zip",
+                         filename="見積.zip")
+    open("%s/%s.eml" % (t, name), "wb").write(bytes(m))
+mail("ppap", "見積書を送ります。パスワードは別送します。\n", t + "/ppap.zip")
+mail("pw", "ご確認ください。\nPW: wrong1\nPW: wrong2\nPW: Mitsu-2024\n")
+mail("after", "次の件です。\n")
+PY
+# ppap_run NAME [CONFIG-LINE]: a fresh mugaid with [mail] relay to the sink
+# (and the line); the held mail, the password mail, and a last mail whose
+# verdict means the tries after the password mail are over (one worker
+# runs a job and then its tries)
+ppap_run() {
+    printf '[mail]\nrelay = 127.0.0.1:%s\n%s\n' "$SINK_PORT" "${2:-}" > "$T/$1.conf"
+    start --config "$T/$1.conf" --spool "$T/spool-$1" --database "$T/db" --workers 1
+    for m in ppap pw after; do
+        curl -s -o "$T/$1-$m.json" -X POST --data-binary @"$T/$m.eml" \
+            -H "X-Mugai-Envelope-From: sender@example.jp" \
+            -H "X-Mugai-Envelope-To: rcpt@example.lg.jp" "$U/v1/jobs?mode=mail&wait=60"
+    done
+    check "$1: the first mail released with its zip held" \
+        answer "$T/$1-ppap.json" 'd["verdict"] == "released" and len(d["held_items"]) == 1'
+    check "$1: the last mail done" answer "$T/$1-after.json" 'd["verdict"] == "released"'
+}
+delivered() { find "$SINK" -name '*.eml' | wc -l; }
+no_followup() { [ "$(delivered)" -eq 0 ] && ! grep -q 'follow-up sent' "$T/daemon.log"; }
+wait_followup() {
+    i=0
+    while [ "$(delivered)" -lt 1 ]; do
+        i=$((i + 1)); [ $i -gt 600 ] && return 1
+        sleep 0.1
+    done
+    grep -q 'follow-up sent' "$T/daemon.log"
+}
+for low in "ppap_max_candidates = 2" "ppap_max_candidate_bytes = 9" "ppap_max_text_bytes = 40"; do
+    ppap_run "${low%% *}" "$low"
+    check "$low: the password is no candidate, no follow-up" no_followup
+    stop
+done
+ppap_run defaults
+check "defaults (8 candidates, 64 bytes, 256K): the third candidate opens the zip, a follow-up" \
+    wait_followup
+stop
 finish
