@@ -493,14 +493,8 @@ static int mu_write_json(struct mu_state *st, const char *name, json_t *v, int l
 
 static void mu_rollback(struct mu_state *st)
 {
-	char name[16];
-
-	for (unsigned i = 1; i <= st->n_files; i++) {
-		snprintf(name, sizeof(name), "m%06u", i);
-		unlinkat(st->out_dir_fd, name, 0);
-	}
-	unlinkat(st->out_dir_fd, FILTERPROTO_MANIFEST, 0);
-	unlinkat(st->out_dir_fd, "structure.json", 0);
+	filterproto_members_remove(st->out_dir_fd, st->n_files);
+	unlinkat(st->out_dir_fd, FILTERPROTO_MAIL_STRUCTURE, 0);
 }
 
 static int mu_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
@@ -553,7 +547,7 @@ static int mu_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	if (root != NULL) {
 		json_object_set_new(root, "version", json_integer(1));
 		if (mu_write_json(&st, FILTERPROTO_MANIFEST, st.members, 1) != 0 ||
-		    mu_write_json(&st, "structure.json", root, 0) != 0) {
+		    mu_write_json(&st, FILTERPROTO_MAIL_STRUCTURE, root, 0) != 0) {
 			filter_set(res, FILTER_FAILED, "cannot write the manifest: %s",
 				   strerror(errno));
 			mu_rollback(&st);

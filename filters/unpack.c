@@ -165,18 +165,6 @@ static void unpack_skip(struct unpack_state *st, const char *path, const char *w
 	json_array_append_new(st->manifest, filterproto_manifest_skipped(path, why));
 }
 
-/* Remove every member written so far (on any outcome but OK). */
-static void unpack_rollback(struct unpack_state *st)
-{
-	char name[16];
-
-	for (unsigned i = 1; i <= st->n_files; i++) {
-		snprintf(name, sizeof(name), FILTERPROTO_MEMBER_FMT, i);
-		unlinkat(st->out_dir_fd, name, 0);
-	}
-	unlinkat(st->out_dir_fd, FILTERPROTO_MANIFEST, 0);
-}
-
 static int unpack_is_crypto_error(struct archive *a)
 {
 	const char *msg = archive_error_string(a);
@@ -441,7 +429,7 @@ static int unpack_run(int in_fd, int out_dir_fd, const struct filter_limits *lim
 			   (unsigned long long)st.total);
 		filter_output(res, FILTERPROTO_MANIFEST);
 	} else {
-		unpack_rollback(&st);
+		filterproto_members_remove(st.out_dir_fd, st.n_files);
 	}
 	if (a != NULL)
 		archive_read_free(a);

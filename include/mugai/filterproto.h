@@ -85,6 +85,7 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTERPROTO_MANIFEST "manifest.jsonl"
 /* member files of an archive: "m" and six digits, counting from 1 */
 #define FILTERPROTO_MEMBER_FMT "m%06u"
+#define FILTERPROTO_MAIL_STRUCTURE "structure.json" /* mime-unpack's, for mime-repack */
 #define FILTERPROTO_MEMBER_NAME_MAX 16
 #define FILTERPROTO_MANIFEST_MAX (64 * 1024 * 1024) /* bytes of a manifest read */
 #define FILTERPROTO_MANIFEST_PATH_MAX 4096          /* bytes of a member path kept */
@@ -242,6 +243,9 @@ struct filterproto_member {
 /* writer: the manifest entry of a member written to `file`, or of one skipped */
 json_t *filterproto_manifest_member(const char *file, const char *path, uint64_t size);
 json_t *filterproto_manifest_skipped(const char *path, const char *why);
+/* An unpacking filter that does not end OK takes back what it wrote: the
+ * members FILTERPROTO_MEMBER_FMT 1..n and the manifest in out_dir_fd. */
+void filterproto_members_remove(int out_dir_fd, unsigned n);
 
 /* reader: a cursor over the manifest's bytes (not NUL-terminated) */
 struct filterproto_manifest {

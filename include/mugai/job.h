@@ -38,6 +38,10 @@ struct job_env {
 struct job_opts {
 	int mode;              /* 0 auto, ACTION_TEXT, ACTION_IMAGE_PDF */
 	const char *password;  /* for encrypted archives and PDFs, or NULL */
+	const char *const *tries; /* or NULL: passwords tried one after another on
+				* a mail's held parts (an encrypted zip in a PPAP
+				* mail), n_tries of them */
+	unsigned n_tries;
 	const char *input;     /* what the report calls the input (a path) */
 	const char *job_id;    /* mugaid's job id (a mail's held notices name it), or NULL */
 	struct passcand *candidates; /* or NULL: filled with the password candidates of

@@ -356,7 +356,8 @@ static ssize_t client_read_password(const char *id, char pw[CLIENT_PASSWORD_MAX 
 }
 
 /* POST /v1/jobs/{id}/password: exit 0 released (or still queued after
- * the wait), 1 another verdict (held: wrong-password), 2 an error */
+ * the wait), 1 another verdict (held: wrong-password; a mail released
+ * with a part still held counts as held), 2 an error */
 static int client_password(const struct client *c, const char *id, int wait)
 {
 	struct body b = { g_string_new(NULL), 0 };
@@ -410,6 +411,14 @@ static int client_password(const struct client *c, const char *id, int wait)
 		const char *v = json_string_value(json_object_get(j, "verdict"));
 		const char *why = json_string_value(json_object_get(j, "reason"));
 
+		size_t held = json_array_size(json_object_get(j, "held_items"));
+
+		/* a mail released with a part still held (PPAP): not opened */
+		if (v != NULL && strcmp(v, "released") == 0 && held > 0) {
+			v = "held";
+			why = json_string_value(json_object_get(json_array_get(json_object_get(j,
+				"held_items"), 0), "reason"));
+		}
 		printf("%s\t%s\t%s\n", id, v ? v : json_string_value(json_object_get(j, "state")),
 		       why ? why : "");
 		rc = v == NULL || strcmp(v, "released") == 0 ? 0 : 1;

@@ -44,6 +44,7 @@ struct job_state {
 	json_t *findings;
 	json_t *held_items;                /* parts of a mail kept for their password */
 	json_t *mail;                      /* the input mail's {subject, message_id}, or NULL */
+	const char *try_password;          /* a held part's try (job_mail_part_tries), or NULL */
 	GArray *pending;
 	int blocked, held, failed;
 	char reason[JOB_REASON_MAX];
@@ -345,7 +346,9 @@ static void job_filter_run(struct job_state *st, const char *name, const char *m
 
 	filterproc_limits(cfg, &lim);
 	g_strlcpy(lim.mime, mime, sizeof(lim.mime));
-	if (st->opts->password != NULL)
+	if (st->try_password != NULL)
+		g_strlcpy(lim.password, st->try_password, sizeof(lim.password));
+	else if (st->opts->password != NULL)
 		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));
 	if (unpack) {
 		lim.max_members = cfg->archive_max_members - st->members;
@@ -683,7 +686,6 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
  * UTF-8 HTML member itself (scanned clean), not html-text's output, so that
  * its links are shown as text.
  */
-#define JOB_MAIL_STRUCTURE "structure.json"
 #define JOB_MAIL_PLAN_VERSION 1
 #define JOB_MAIL_TREE_DEPTH 64 /* structure levels walked (mime-unpack allows fewer) */
 #define JOB_MAIL_COPY_BLOCK (64 * 1024)
@@ -875,6 +877,51 @@ static void job_mail_add(json_t *leaf, const char *key, json_t *entry)
 	json_array_append_new(a, entry);
 }
 
+/* what a job had before a part ran (job_mail_part_tries takes it back to it) */
+struct job_mark {
+	size_t items, findings;
+	guint pending;
+	uint64_t expanded;
+	uint32_t members;
+};
+
+/* A held part (an encrypted archive or PDF) once more with each password
+ * the job has for it, until it opens: those given for the held mail
+ * (opts->tries: the API, `mugai password`, a later mail's candidates) and
+ * the candidates of this mail found so far (its subject, the bodies before
+ * the part).  Each try starts where the part's first run did (mk): the
+ * items, findings, pending artefacts, members and bytes it added are taken
+ * back.  Bounded by the lists (PASSCAND_MAX, SPOOL_PASSWORDS_MAX) and the job's
+ * deadline. */
+static void job_mail_part_tries(struct job_state *st, struct job_item *it,
+				const struct filterproto_member *m, const char *mreport,
+				const struct job_mark *mk)
+{
+	const struct passcand *pc = st->opts->candidates;
+	unsigned nt = st->opts->tries != NULL ? st->opts->n_tries : 0;
+	unsigned nc = pc != NULL ? pc->n : 0;
+
+	for (unsigned k = 0; st->held && k < nt + nc && mugai_now_ms() < st->deadline; k++) {
+		const char *pw = k < nt ? st->opts->tries[k] : pc->v[k - nt];
+
+		if (pw[0] == '\0' ||
+		    (st->opts->password != NULL && strcmp(pw, st->opts->password) == 0))
+			continue; /* the first run had it */
+		while (json_array_size(st->items) > mk->items)
+			json_array_remove(st->items, mk->items);
+		while (json_array_size(st->findings) > mk->findings)
+			json_array_remove(st->findings, mk->findings);
+		g_array_set_size(st->pending, mk->pending);
+		st->expanded = mk->expanded;
+		st->members = mk->members;
+		st->blocked = st->held = st->failed = 0;
+		st->reason[0] = '\0';
+		st->try_password = pw;
+		job_member(st, it->fdir, it->dname, "", m, mreport, it->depth);
+		st->try_password = NULL;
+	}
+}
+
 /* One part through the pipeline; its outcome goes on its leaf, never on
  * the job's flags */
 static void job_mail_part(struct job_state *st, struct job_item *it, struct job_mail *mc,
@@ -884,6 +931,8 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	char *saved = g_strdup(st->reason);
 	size_t i0 = json_array_size(st->items);
 	guint p0 = st->pending->len;
+	const struct job_mark mk = { i0, json_array_size(st->findings), p0, st->expanded,
+				     st->members };
 	json_t *leaf = json_object_get(mc->leaves, m->file), *scratch = NULL;
 	const char *role = json_string_value(json_object_get(leaf, "role"));
 	const char *type = json_string_value(json_object_get(leaf, "type"));
@@ -895,6 +944,8 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	st->blocked = st->held = st->failed = 0;
 	st->reason[0] = '\0';
 	job_member(st, it->fdir, it->dname, "", m, mreport, it->depth);
+	if (st->held)
+		job_mail_part_tries(st, it, m, mreport, &mk);
 	if (st->held) {
 		job_mail_add(leaf, "held", json_pack("{s:s, s:s}", "name", m->path, "reason",
 						     st->reason));
@@ -987,7 +1038,7 @@ static json_t *job_mail_structure(int fdir)
 	struct stat sb;
 	json_error_t err;
 	json_t *s = NULL;
-	int fd = openat(fdir, JOB_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(fdir, FILTERPROTO_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    sb.st_size <= FILTERPROTO_MANIFEST_MAX)

@@ -201,24 +201,37 @@ enum spool_err admin_password_reset(struct daemon *d, const char *id, const char
 	return SPOOL_OK;
 }
 
-enum spool_err admin_password(struct daemon *d, const char *id, const char *password,
-			      const char *via, char *why, size_t whylen)
+/* does the job wait for a password?  held (an encrypted archive or PDF),
+ * or a mail released with held_items (PPAP: its zip held, a notice sent) */
+static int admin_holds(json_t *res)
 {
-	size_t len = strlen(password);
+	const char *verdict = json_string_value(json_object_get(res, "verdict"));
+
+	return strcmp(verdict, "held") == 0 ||
+	       (strcmp(verdict, "released") == 0 &&
+		json_array_size(json_object_get(res, "held_items")) > 0);
+}
+
+/* n passwords (pw: len bytes, NUL-separated) for the next try of a held
+ * job: each counted as a try (those over the limit are dropped; none left:
+ * SPOOL_ERR_LIMIT), stored, the job queued again */
+static enum spool_err admin_password_try(struct daemon *d, const char *id, const char *pw,
+					 size_t len, unsigned n, const char *via, char *why,
+					 size_t whylen)
+{
 	json_t *res = NULL;
-	const char *verdict, *name;
+	const char *name;
+	unsigned k = 0;
+	size_t used = 0;
 	enum spool_err rc;
 
-	if (len == 0 || len >= FILTER_PASSWORD_MAX)
-		return admin_fail(why, whylen, SPOOL_ERR_INVALID,
-				  "the password must be 1 to %d bytes", FILTER_PASSWORD_MAX - 1);
 	pthread_mutex_lock(&d->jmu);
 	rc = admin_done_job(d, id, &res, why, whylen);
 	if (rc != SPOOL_OK)
 		goto out;
-	verdict = json_string_value(json_object_get(res, "verdict"));
-	if (strcmp(verdict, "held") != 0) {
-		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is %s, not held", verdict);
+	if (!admin_holds(res)) {
+		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is %s, not held",
+				json_string_value(json_object_get(res, "verdict")));
 		goto out;
 	}
 	/* settled by an administrator: a new try would drop that artefact */
@@ -228,24 +241,65 @@ enum spool_err admin_password(struct daemon *d, const char *id, const char *pass
 		goto out;
 	}
 	name = json_string_value(json_object_get(res, "name"));
-	rc = admin_try(d, id, name ? name : "", via, why, whylen);
-	if (rc != SPOOL_OK)
+	for (k = 0; k < n && used < len; k++) {
+		rc = admin_try(d, id, name ? name : "", via, why, whylen);
+		if (rc != SPOOL_OK)
+			break;
+		used += strlen(pw + used) + 1;
+	}
+	if (k == 0)
 		goto out;
-	rc = spool_password(d->spool, id, password, len);
+	rc = spool_password(d->spool, id, pw, used - 1);
 	if (rc != SPOOL_OK) {
 		rc = admin_fail(why, whylen, rc, "cannot store the password and queue the job "
 				"again");
 		goto out;
 	}
 	/* never the password itself */
-	admin_audit(d, json_pack("{s:s, s:s, s:s, s:s, s:O?}", "event", "password tried",
+	admin_audit(d, json_pack("{s:s, s:s, s:s, s:s, s:O?, s:I}", "event", "password tried",
 				 "job", id, "name", name ? name : "", "via", via, "reason",
-				 json_object_get(res, "reason")));
+				 json_object_get(res, "reason"), "passwords", (json_int_t)k));
 	worker_enqueue(d, id);
-	log_info("job %s: password given, queued again", id);
+	log_info("job %s: %u password(s) given (%s), queued again", id, k, via);
 out:
 	pthread_mutex_unlock(&d->jmu);
 	json_decref(res);
+	return rc;
+}
+
+enum spool_err admin_password(struct daemon *d, const char *id, const char *password,
+			      const char *via, char *why, size_t whylen)
+{
+	size_t len = strlen(password);
+
+	if (len == 0 || len >= FILTER_PASSWORD_MAX)
+		return admin_fail(why, whylen, SPOOL_ERR_INVALID,
+				  "the password must be 1 to %d bytes", FILTER_PASSWORD_MAX - 1);
+	return admin_password_try(d, id, password, len + 1, 1, via, why, whylen);
+}
+
+enum spool_err admin_password_list(struct daemon *d, const char *id,
+				   const char *const *pw, unsigned n, const char *via,
+				   char *why, size_t whylen)
+{
+	char buf[SPOOL_PASSWORD_FILE_MAX];
+	size_t len = 0;
+	unsigned k = 0;
+	enum spool_err rc;
+
+	for (unsigned i = 0; i < n && k < SPOOL_PASSWORDS_MAX; i++) {
+		size_t l = strlen(pw[i]);
+
+		if (l == 0 || l >= FILTER_PASSWORD_MAX || len + l + 1 > sizeof(buf))
+			continue;
+		memcpy(buf + len, pw[i], l + 1);
+		len += l + 1;
+		k++;
+	}
+	if (k == 0)
+		return admin_fail(why, whylen, SPOOL_ERR_INVALID, "no usable password");
+	rc = admin_password_try(d, id, buf, len, k, via, why, whylen);
+	explicit_bzero(buf, sizeof(buf));
 	return rc;
 }
 
@@ -495,6 +549,8 @@ static int admin_purged_one(void *arg, const char *id, json_t *res, time_t fin, 
 	rc = ev != NULL ? audit_append(p->d->audit, ev) : -1;
 	if (rc != 0)
 		log_warnx("job %s: cannot write the audit record 'purged'", id);
+	else if (!resumed)
+		ppap_purged(p->d, id, res);
 	json_decref(ev);
 	return rc;
 }

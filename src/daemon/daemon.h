@@ -184,13 +184,22 @@ int worker_submit_from(struct daemon *d, const char *id, const char *name, int m
  * mail's envelope {from, to[]} (or NULL) kept in its meta and its result */
 int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
 			const char *owner, json_t *envelope, int ofd);
-/* ppap.c: after a mail job is committed: keep it when it holds an
- * attachment for its password, try its password candidates (pc) on the held
- * mails of its sender; a follow-up mail for each that opens */
-struct detect_ctx;
+/* ppap.c (PPAP, see there): after a mail job is committed (rerun: it was
+ * given passwords): the index of held mails kept, a follow-up due sent,
+ * the candidates (pc) of a first run given to the held mails of its sender */
 struct passcand;
-void ppap_after_job(struct daemon *d, struct detect_ctx *det, const char *id, json_t *report,
-		    int infd, const struct passcand *pc);
+void ppap_after_job(struct daemon *d, const char *id, json_t *report,
+		    const struct passcand *pc, int rerun);
+/* before the verdict of a run given passwords is recorded: a mail with an
+ * envelope that holds nothing any more gets "followup": {state: pending}
+ * ("unsent" without [mail] relay) */
+void ppap_mark_followup(const struct daemon *d, json_t *report);
+/* at start, after recovery: the index built from the spool's done jobs,
+ * the sender thread started (with [mail] relay): 0, -1 */
+int ppap_start(struct daemon *d);
+/* a done job purged (its record durable): out of the index; an expiry
+ * notice queued when [mail] expired_notice and it still held a part */
+void ppap_purged(struct daemon *d, const char *id, json_t *result);
 /* a worker has the job, handed over at intake, though it is queued */
 int worker_handed_over(struct daemon *d, const char *id);
 /* the job's state, a queued job handed over at intake being active */
@@ -218,6 +227,11 @@ void wait_gauges(struct waitlist *wl, unsigned *waiters, uint64_t *refused);
 json_t *admin_list(struct daemon *d);
 enum spool_err admin_password(struct daemon *d, const char *id, const char *password,
 			      const char *via, char *why, size_t whylen);
+/* n passwords at once (a later mail's candidates, PPAP), each a try;
+ * the job must be held or a mail released with held_items */
+enum spool_err admin_password_list(struct daemon *d, const char *id,
+				   const char *const *pw, unsigned n, const char *via,
+				   char *why, size_t whylen);
 enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *approver, const char *reason,
 				      const char *via, char *why, size_t whylen);

@@ -268,6 +268,8 @@ int main(int argc, char **argv)
 	notify.drop = drop_start(&d, err, sizeof(err));
 	if (notify.drop == NULL && err[0] != '\0')
 		fatalx("%s", err);
+	if (ppap_start(&d) != 0) /* held mails and follow-ups due, from the spool */
+		fatalx("cannot start the PPAP sender");
 	if (worker_start(&d, &workers) != 0)
 		fatalx("cannot start the workers");
 	{

@@ -163,9 +163,9 @@ int spool_job_out(struct spool_job *j, int sync_new)
 	return j->ops->job_out(j, sync_new);
 }
 
-int spool_job_password(struct spool_job *j, char *pw, size_t cap)
+int spool_job_password(struct spool_job *j, char *pw, size_t cap, size_t *len)
 {
-	return j->ops->job_password(j, pw, cap);
+	return j->ops->job_password(j, pw, cap, len);
 }
 
 int spool_job_record(struct spool_job *j, const char *result)

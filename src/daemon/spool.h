@@ -32,6 +32,9 @@
 #define SPOOL_META_MAX (64 * 1024)          /* bytes of a job's meta we read */
 #define SPOOL_RESULT_MAX (64 * 1024 * 1024) /* bytes of a job's result we read */
 #define SPOOL_RM_DEPTH 65                   /* directory levels of a job removed */
+#define SPOOL_PASSWORDS_MAX 8               /* passwords of one try (a mail's candidates) */
+#define SPOOL_PASSWORD_FILE_MAX (SPOOL_PASSWORDS_MAX * 256) /* bytes of them (FILTER_PASSWORD_MAX
+                                                             * each, NULs included) */
 
 enum spool_state {
 	SPOOL_NONE = 0,         /* no such job */
@@ -114,7 +117,7 @@ struct spool_ops {
 	json_t *(*job_meta)(struct spool_job *j);
 	int (*job_original)(struct spool_job *j);
 	int (*job_out)(struct spool_job *j, int sync_new);
-	int (*job_password)(struct spool_job *j, char *pw, size_t cap);
+	int (*job_password)(struct spool_job *j, char *pw, size_t cap, size_t *len);
 	int (*job_record)(struct spool_job *j, const char *result);
 	int (*job_rewrite)(struct spool_job *j, const char *result);
 	int (*job_drop_password)(struct spool_job *j);
@@ -162,7 +165,9 @@ int spool_list(struct spool *s, size_t max, spool_list_fn fn, void *arg, int *tr
  * recorded it (and first those an interrupted purge left) */
 int spool_purge(struct spool *s, time_t cutoff, spool_purge_fn fn, void *arg,
 		unsigned *purged);
-/* a held job, done, back to queued with a password for its next try */
+/* a held job, done, back to queued with passwords for its next try (len
+ * bytes: one, or several separated by NULs; at most SPOOL_PASSWORDS_MAX);
+ * its last output and verdict go */
 enum spool_err spool_password(struct spool *s, const char *id, const char *pw, size_t len);
 
 /* a queued job moved to active for a worker: its handle, NULL when gone */
@@ -176,9 +181,9 @@ int spool_job_original(struct spool_job *j);
 /* the directory released files go to (made when missing; its new name
  * made durable when sync_new), open: its fd, -1 */
 int spool_job_out(struct spool_job *j, int sync_new);
-/* the password given for this try into pw (NUL-terminated, < cap bytes):
- * 0; -1 when none or unusable */
-int spool_job_password(struct spool_job *j, char *pw, size_t cap);
+/* the passwords given for this try into pw: one or more, each ended by a
+ * NUL (< cap bytes in all, *len of them): 0; -1 when none or unusable */
+int spool_job_password(struct spool_job *j, char *pw, size_t cap, size_t *len);
 /* the verdict, durably, in place (the commit point): 0; -1 and nothing
  * recorded */
 int spool_job_record(struct spool_job *j, const char *result);

@@ -493,6 +493,11 @@ static enum spool_err fs_password(void *be, const char *id, const char *pw, size
 		unlinkat(jd, FS_PASSWORD, 0);
 		goto out;
 	}
+	/* the try's output and verdict replace the last one's (a mail
+	 * released with a held attachment: its rebuilt message); after a
+	 * crash before this, recovery clears them */
+	release_remove_tree(jd, FS_OUT, SPOOL_RM_DEPTH);
+	fs_empty_result(jd);
 	/* queued now either way: should these fail and the host crash, the
 	 * job is found in done/ with its password file, and a new call asks
 	 * again */
@@ -560,8 +565,9 @@ static int fs_job_out(struct spool_job *sj, int sync_new)
 	return fs_opendir_at(j->jd, FS_OUT);
 }
 
-/* A file that is too long or holds a NUL is ignored (the job stays held). */
-static int fs_job_password(struct spool_job *sj, char *pw, size_t cap)
+/* The passwords, NUL-separated, NUL-terminated in pw, their bytes in *len.
+ * A file that is empty or too long is ignored (the job stays held). */
+static int fs_job_password(struct spool_job *sj, char *pw, size_t cap, size_t *len)
 {
 	int fd = openat(((struct fs_job *)sj)->jd, FS_PASSWORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -577,11 +583,12 @@ static int fs_job_password(struct spool_job *sj, char *pw, size_t cap)
 	}
 	n = pread(fd, pw, (size_t)st.st_size, 0);
 	close(fd);
-	if (n != st.st_size || memchr(pw, '\0', (size_t)n) != NULL) {
+	if (n != st.st_size) {
 		explicit_bzero(pw, cap);
 		return -1;
 	}
 	pw[n] = '\0';
+	*len = (size_t)n;
 	return 0;
 }
 

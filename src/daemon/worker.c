@@ -416,16 +416,19 @@ static void worker_withdraw(json_t *report, int out)
 		"directory failed); nothing was released"));
 }
 
-/* run job_process on the job: the report, NULL when none could be made */
+/* run job_process on the job: the report, NULL when none could be made;
+ * *tried set when passwords were given for this run (a held job again) */
 static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool_job *j,
 			  const char *id, const char *name, const char *mode, int infd, int out,
-			  struct release_sync *later, struct passcand *pc)
+			  struct release_sync *later, struct passcand *pc, int *tried)
 {
 	struct engine_ref *er = engine_acquire(d);
-	char password[FILTER_PASSWORD_MAX];
+	char password[SPOOL_PASSWORD_FILE_MAX];
+	const char *tries[SPOOL_PASSWORDS_MAX];
 	struct job_env env;
 	struct job_opts jo;
 	json_t *report;
+	size_t len = 0;
 
 	memset(password, 0, sizeof(password));
 	if (infd < 0 || out < 0 || er == NULL) {
@@ -446,8 +449,16 @@ static json_t *worker_run(struct daemon *d, struct detect_ctx *det, struct spool
 		jo.candidates = pc;
 		jo.link_input = 1; /* the original is never written again */
 		jo.sync_later = later; /* made beside the result's fsync */
-		if (spool_job_password(j, password, sizeof(password)) == 0)
-			jo.password = password;
+		if (spool_job_password(j, password, sizeof(password), &len) == 0) {
+			/* one, or a mail's candidates (NUL-separated): the first for
+			 * every filter, all for a mail's held parts */
+			for (size_t at = 0; at <= len && jo.n_tries < SPOOL_PASSWORDS_MAX;
+			     at += strlen(password + at) + 1)
+				tries[jo.n_tries++] = password + at;
+			jo.password = tries[0];
+			jo.tries = tries;
+			*tried = 1;
+		}
 		report = job_process(&env, infd, name, &jo, out);
 	}
 	explicit_bzero(password, sizeof(password));
@@ -516,7 +527,7 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 			   struct worker_intake *in)
 {
 	struct spool_job *j;
-	int infd = -1, out = -1, committed = 0, retry = 0;
+	int infd = -1, out = -1, committed = 0, retry = 0, tried = 0;
 	json_t *meta = NULL, *report = NULL, *a;
 	const char *name = "file", *mode = "auto";
 	int64_t t0 = mugai_now_ms();
@@ -545,12 +556,14 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	}
 	infd = spool_job_original(j);
 	out = spool_job_out(j, in == NULL);
-	report = worker_run(d, det, j, id, name, mode, infd, out, &later, &pc);
+	report = worker_run(d, det, j, id, name, mode, infd, out, &later, &pc, &tried);
 	if (report == NULL)
 		goto out;
 	if (in != NULL ? in->envelope != NULL : json_object_get(meta, "envelope") != NULL)
 		json_object_set(report, "envelope", in != NULL ? in->envelope :
 				json_object_get(meta, "envelope"));
+	if (tried)
+		ppap_mark_followup(d, report); /* durable with the verdict */
 	json_object_set_new(report, "id", json_string(id));
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
@@ -615,10 +628,11 @@ out:
 	spool_job_close(j);
 	if (d->notify.job_done != NULL)
 		d->notify.job_done(d->notify.arg, id);
-	/* PPAP (mail jobs with an envelope), once the waiters know: a try of a
-	 * password is a job run of its own */
+	/* PPAP (mail jobs with an envelope), once the waiters know: the
+	 * follow-up of a held mail opened now, the candidates of this one
+	 * given to the held mails of its sender */
 	if (committed)
-		ppap_after_job(d, det, id, report, infd, &pc);
+		ppap_after_job(d, id, report, &pc, tried);
 	passcand_clear(&pc);
 	json_decref(report);
 	if (infd >= 0)

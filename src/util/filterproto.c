@@ -1,7 +1,10 @@
 /* filterproto.c - the filter protocol's checks, names, table and manifest */
 #include "mugai/filterproto.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int filterproto_check_request(const void *buf, size_t len)
 {
@@ -107,6 +110,17 @@ json_t *filterproto_manifest_member(const char *file, const char *path, uint64_t
 json_t *filterproto_manifest_skipped(const char *path, const char *why)
 {
 	return json_pack("{s:s, s:s}", MF_PATH, path, MF_SKIPPED, why);
+}
+
+void filterproto_members_remove(int out_dir_fd, unsigned n)
+{
+	char name[16];
+
+	for (unsigned i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), FILTERPROTO_MEMBER_FMT, i);
+		unlinkat(out_dir_fd, name, 0);
+	}
+	unlinkat(out_dir_fd, FILTERPROTO_MANIFEST, 0);
 }
 
 void filterproto_manifest_init(struct filterproto_manifest *m, const char *buf, size_t len)

@@ -63,14 +63,16 @@ check "follow-up: 【無害化済】 + the subject, In-Reply-To the original" lo
     'str(m["Subject"]) == "【無害化済】見積書" and m["In-Reply-To"] == "<ppap@example.jp>" and m["To"] == "rcpt@example.lg.jp"'
 check "follow-up: the sanitised member, UTF-8, held=0" look "$fu" \
     'any(p.get_filename() == "memo.txt" and p.get_payload(decode=True).decode("utf-8") == "見積の明細\n" for p in parts) and "held=0" in m["X-Mugai-Sanitized"]'
-# one worker: each job (and the tries after it) before the next; the one
-# follow-up comes after the third mail job, not after the other sender's
-check "one follow-up, after the password mail of the same sender" python3 - "$T/daemon.log" <<'PY'
+# one worker: each job before the next; the held mail runs again after the
+# password mail (its candidates given to it as a try), then the follow-up
+check "one follow-up, after the held mail's re-run that the password mail started" python3 - "$T/daemon.log" <<'PY'
 import sys
 lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
 jobs = [i for i, l in enumerate(lines) if ": released message.eml" in l]
-fu = [i for i, l in enumerate(lines) if "follow-up sent" in l]
-sys.exit(0 if len(jobs) == 3 and len(fu) == 1 and fu[0] > jobs[2] else 1)
+tried = [i for i, l in enumerate(lines) if "password candidates of mail" in l]
+fu = [i for i, l in enumerate(lines) if "the follow-up sent" in l]
+sys.exit(0 if len(jobs) == 4 and len(tried) == 1 and len(fu) == 1 and
+         jobs[2] < tried[0] < jobs[3] < fu[0] else 1)
 PY
 check "the password is never logged" sh -c "! grep -rq 'Mitsu-2024' '$T/daemon.log' '$T/milter.log'"
 finish

@@ -345,6 +345,7 @@ static void test_password_waiting(void **state)
 	struct fixture *f = *state;
 	char id[JOBID_LEN + 1], pw[64];
 	struct spool_job *j;
+	size_t len = 0;
 
 	done_job(f, id, "held", (json_int_t)time(NULL));
 	assert_int_equal(spool_password(f->s, id, "himitsu", 7), SPOOL_OK);
@@ -355,11 +356,42 @@ static void test_password_waiting(void **state)
 	assert_false(has(f->recovered, id));
 	j = spool_job_begin(f->s, id);
 	assert_non_null(j);
-	assert_int_equal(spool_job_password(j, pw, sizeof(pw)), 0);
+	assert_int_equal(spool_job_password(j, pw, sizeof(pw), &len), 0);
 	assert_string_equal(pw, "himitsu");
-	assert_int_equal(spool_job_password(j, pw, 4), -1); /* over the cap */
+	assert_int_equal(len, 7);
+	assert_int_equal(spool_job_password(j, pw, 4, &len), -1); /* over the cap */
 	assert_int_equal(spool_job_drop_password(j), 0);
-	assert_int_equal(spool_job_password(j, pw, sizeof(pw)), -1);
+	assert_int_equal(spool_job_password(j, pw, sizeof(pw), &len), -1);
+	spool_job_close(j);
+}
+
+/* A mail released with a held attachment, given a mail's candidates: the
+ * passwords come to the worker as they were given (NUL-separated), and
+ * the last try's output and verdict are gone (the re-run's replace them;
+ * a crash in between must not serve the old message as the new one). */
+static void test_password_list_replaces_output(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1], pw[64];
+	struct spool_job *j;
+	size_t len = 0;
+	int out;
+
+	done_job(f, id, "released", (json_int_t)time(NULL));
+	out = spool_artefact_open(f->s, id, 0);
+	assert_true(out >= 0);
+	close(out);
+	assert_int_equal(spool_password(f->s, id, "one\0two\0three", 13), SPOOL_OK);
+	assert_int_equal(spool_state(f->s, id), SPOOL_QUEUED);
+	j = spool_job_begin(f->s, id);
+	assert_non_null(j);
+	out = spool_job_out(j, 1);
+	assert_true(out >= 0);
+	assert_int_equal(faccessat(out, "memo.txt", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	close(out);
+	assert_int_equal(spool_job_password(j, pw, sizeof(pw), &len), 0);
+	assert_int_equal(len, 13);
+	assert_memory_equal(pw, "one\0two\0three", 14);
 	spool_job_close(j);
 }
 
@@ -596,6 +628,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recover_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_rerun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_list_replaces_output, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_record_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
