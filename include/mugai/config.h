@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define CONFIG_PATH_MAX 1024
+/* the most [mail] max_address_bytes allows (mugai-milter's envelope header
+ * lines have room for it) */
+#define CONFIG_MAIL_ADDRESS_BYTES_MAX 4096
 #define CONFIG_ERR_MAX 512
 
 /* [drop] / [drop.NAME]: inbox/outbox pairs (src/daemon/drop.c) */

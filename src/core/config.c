@@ -76,7 +76,6 @@
 #define CONFIG_DEF_MAIL_MAX_RECIPIENTS    1000   /* Postfix's smtpd_recipient_limit default */
 #define CONFIG_MAX_MAIL_MAX_RECIPIENTS    100000
 #define CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES 512    /* RFC 5321 paths are at most 256 */
-#define CONFIG_MAX_MAIL_MAX_ADDRESS_BYTES 4096
 #define CONFIG_DEF_MAIL_PPAP_HELD_MAX     10000  /* held mails matched (oldest forgotten) */
 #define CONFIG_DEF_MAIL_FOLLOWUP_TRIES    10     /* sends of a follow-up, backoff 1 min .. 1 h */
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
@@ -188,7 +187,7 @@ static const struct key_def config_keys[] = {
 	{ "mail", "ppap_max_candidate_bytes", KT_U32, O(mail_ppap_max_candidate_bytes), 1, PASSCAND_LEN_MAX },
 	{ "mail", "ppap_max_text_bytes", KT_U32, O(mail_ppap_max_text_bytes), 1, PASSCAND_SCAN_MAX },
 	{ "mail", "max_recipients", KT_U32, O(mail_max_recipients), 1, CONFIG_MAX_MAIL_MAX_RECIPIENTS },
-	{ "mail", "max_address_bytes", KT_U32, O(mail_max_address_bytes), 1, CONFIG_MAX_MAIL_MAX_ADDRESS_BYTES },
+	{ "mail", "max_address_bytes", KT_U32, O(mail_max_address_bytes), 1, CONFIG_MAIL_ADDRESS_BYTES_MAX },
 	{ "mail", "ppap_held_max", KT_U32, O(mail_ppap_held_max), 1, 1000000 },
 	{ "mail", "followup_tries", KT_U32, O(mail_followup_tries), 1, 1000 },
 	{ "mail", "expired_notice", KT_BOOL, O(mail_expired_notice), 0, 0 },
