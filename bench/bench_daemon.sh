@@ -10,6 +10,7 @@
 # repeats that comparison while another process writes to the same disk.
 set -eu
 build=${1:?usage: bench_daemon.sh BUILD_DIR [N]}
+. "$(dirname "$0")/lib.sh"
 n=${2:-200}
 t=$(mktemp -d)
 pids=""
@@ -36,18 +37,9 @@ for prefix in ("f", "s"):
 PY
 "$build/bin/mkpdf" "$t/five.pdf" --pages 5
 have_clamd=0
-if command -v clamd > /dev/null && command -v clamdscan > /dev/null; then
-    cat > "$t/clamd.conf" <<EOF2
-LocalSocket $t/clamd.sock
-DatabaseDirectory $build/testdb
-Foreground yes
-LogFile $t/clamd.log
-PidFile $t/clamd.pid
-EOF2
-    clamd -c "$t/clamd.conf" > /dev/null 2>&1 &
-    pids="$pids $!"
-    for i in $(seq 1 100); do [ -S "$t/clamd.sock" ] && break; sleep 0.1; done
-    [ -S "$t/clamd.sock" ] && have_clamd=1
+if command -v clamdscan > /dev/null && start_clamd "$t" "$build/testdb"; then
+    pids="$pids $CLAMD_PID"
+    have_clamd=1
 fi
 python3 - "$t" "$in" "$n" "$have_clamd" "${BENCH_DISK_LOAD:-0}" <<'PY'
 import concurrent.futures, glob, os, statistics, subprocess, sys, time, urllib.request

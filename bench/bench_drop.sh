@@ -12,6 +12,7 @@
 # Needs clamd and clamdscan (Debian clamav-daemon, clamdscan) for the comparison.
 set -eu
 build=${1:?usage: bench_drop.sh BUILD_DIR [NTEXT] [NPDF]}
+. "$(dirname "$0")/lib.sh"
 ntext=${2:-1000}
 npdf=${3:-100}
 workers=${BENCH_WORKERS:-$(nproc)}
@@ -53,16 +54,8 @@ if ! command -v clamd > /dev/null || ! command -v clamdscan > /dev/null; then
     echo "no clamd/clamdscan (Debian clamav-daemon): no comparison"
     exit 0
 fi
-cat > "$t/clamd.conf" <<EOF2
-LocalSocket $t/clamd.sock
-DatabaseDirectory $build/testdb
-Foreground yes
-LogFile $t/clamd.log
-PidFile $t/clamd.pid
-EOF2
-clamd -c "$t/clamd.conf" > /dev/null 2>&1 &
-pids="$pids $!"
-for i in $(seq 1 100); do [ -S "$t/clamd.sock" ] && break; sleep 0.1; done
+start_clamd "$t" "$build/testdb" || exit 1
+pids="$pids $CLAMD_PID"
 # scan_copy DIR: files/s of clamdscan-then-copy over the files in DIR
 scan_copy() {
     n=$(count "$1")

@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
-"""mail_bench.py make DIR | run PORT SINK FILE N CLIENTS
+"""mail_bench.py make DIR | run PORT SINK FILE N CLIENTS [TIMEOUT]
 
 make: DIR/text.eml (one 4 KiB text attachment), DIR/pdf.eml (one 5-page
 PDF), DIR/big1.eml, big10.eml, big20.eml (1, 10, 20 MiB of base64 text).
-run: N mails of FILE through the SMTP server on PORT from CLIENTS threads;
-each mail's latency is from its first byte sent until it is at the sink
-(SINK, the *.eml files the test sink writes); prints
-"mails/s p50_ms p99_ms"."""
-import base64
+run: N mails of FILE through the SMTP server on PORT from CLIENTS threads,
+a new SMTP connection per mail, each with a header X-Bench-Seq of its own;
+then waits until all N are at the sink (SINK: the NNNN.eml files of
+tests/integration/mail_helpers.py sink, which Postfix relays to).  Prints
+"mails/s smtp_p50 smtp_p99 delivery_p50 delivery_p99" (ms): mails/s from the
+first mail's start to the last one's arrival at the sink; "smtp" is the SMTP
+transaction (the before-queue milter's work is inside it), "delivery" from
+the mail's first byte sent until its file is at the sink (file mtime:
+a few ms of resolution).
+Nothing waits for ever: each SMTP connection times out after TIMEOUT seconds
+(default 120) and the whole run after TIMEOUT + N seconds; a mail refused
+(4xx/5xx, e.g. the milter tempfailed), a timeout or mails missing at the
+sink end the run with a message on stderr and exit status 1."""
 import os
 import smtplib
 import sys
@@ -61,39 +69,98 @@ def make(d):
         open(d + "/big%d.eml" % mib, "wb").write(mail(body, "text", "csv", "data.csv"))
 
 
-def run(port, sink, path, n, clients):
+def seq_of(path):
+    """The X-Bench-Seq of the message in path (None if it has none)."""
+    with open(path, "rb") as f:
+        head = f.read(65536).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in head.splitlines():
+        if line.lower().startswith(b"x-bench-seq:"):
+            return line.split(b":", 1)[1].strip().decode()
+    return None
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))]
+
+
+def run(port, sink, path, n, clients, timeout):
     data = open(path, "rb").read()
-    lat, lock, todo = [], threading.Lock(), list(range(n))
-    seen0 = len([f for f in os.listdir(sink) if f.endswith(".eml")])
+    cut = data.index(b"\r\n") + 2
+    first, rest = data[:cut], data[cut:]
+    tag = "%d-%d" % (os.getpid(), time.time_ns())
+    lock, todo = threading.Lock(), list(range(n))
+    start, smtp, errors = {}, [], []
 
     def worker():
         while True:
             with lock:
-                if not todo:
+                if not todo or errors:
                     return
-                todo.pop()
-            t = time.monotonic()
-            with smtplib.SMTP("127.0.0.1", port, timeout=600) as s:
-                s.sendmail("sender@example.jp", ["rcpt@example.lg.jp"], data)
-            # before-queue milter: accepted = sanitised; delivered soon after
+                i = todo.pop(0)
+            seq = "%s-%d" % (tag, i)
+            # after the first header (From:), which keeps the mail's type
+            msg = first + b"X-Bench-Seq: " + seq.encode() + b"\r\n" + rest
+            t, w = time.monotonic(), time.time()
+            try:
+                with smtplib.SMTP("127.0.0.1", port, timeout=timeout) as s:
+                    s.sendmail("sender@example.jp", ["rcpt@example.lg.jp"], msg)
+            except smtplib.SMTPResponseException as e:
+                with lock:
+                    errors.append("mail %d refused: %d %s" % (i, e.smtp_code, e.smtp_error.decode(errors="replace")))
+                return
+            except smtplib.SMTPRecipientsRefused as e:
+                with lock:
+                    errors.append("mail %d refused: %s" % (i, e.recipients))
+                return
+            except (smtplib.SMTPException, OSError) as e:  # socket.timeout is an OSError
+                with lock:
+                    errors.append("mail %d: %s (SMTP timeout %d s)" % (i, e.__class__.__name__ + ": " + str(e), timeout))
+                return
             with lock:
-                lat.append(time.monotonic() - t)
-    t0 = time.monotonic()
-    ts = [threading.Thread(target=worker) for _ in range(clients)]
+                smtp.append(time.monotonic() - t)
+                start[seq] = w
+    t0, w0 = time.monotonic(), time.time()
+    ts = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
-    while len([f for f in os.listdir(sink) if f.endswith(".eml")]) < seen0 + n:
-        time.sleep(0.05)
-    wall = time.monotonic() - t0
-    lat.sort()
-    print("%.2f %.0f %.0f" % (n / wall, lat[len(lat) // 2] * 1000,
-                              lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000))
+    if errors:
+        sys.stderr.write("mail_bench: %d of %d mails not accepted by the SMTP server on port %d; first: %s\n"
+                         % (n - len(smtp), n, port, errors[0]))
+        sys.exit(1)
+    # every mail was accepted (250 after the before-queue milter): now wait
+    # until each is at the sink
+    arrived, seen, deadline = {}, set(), t0 + timeout + n
+    while len(arrived) < n:
+        for f in os.listdir(sink):
+            if not f.endswith(".eml") or f in seen:
+                continue
+            p = os.path.join(sink, f)
+            seen.add(f)
+            s = seq_of(p)
+            if s in start:
+                arrived[s] = os.stat(p).st_mtime
+        if len(arrived) >= n:
+            break
+        if time.monotonic() > deadline:
+            sys.stderr.write("mail_bench: only %d of %d accepted mails reached the sink %s within %d s "
+                             "(see postqueue -p and the Postfix log)\n"
+                             % (len(arrived), n, sink, deadline - t0))
+            sys.exit(1)
+        time.sleep(0.02)
+    wall = max(arrived.values()) - w0
+    deliv = [arrived[s] - start[s] for s in arrived]
+    print("%.2f %.0f %.0f %.0f %.0f" % (n / wall, pct(smtp, .5) * 1000, pct(smtp, .99) * 1000,
+                                        pct(deliv, .5) * 1000, pct(deliv, .99) * 1000))
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "make":
+    if len(sys.argv) == 3 and sys.argv[1] == "make":
         make(sys.argv[2])
+    elif len(sys.argv) in (7, 8) and sys.argv[1] == "run":
+        run(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]),
+            int(sys.argv[7]) if len(sys.argv) == 8 else 120)
     else:
-        run(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
+        sys.exit(__doc__)

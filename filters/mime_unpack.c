@@ -59,9 +59,13 @@ struct mu_state {
 	struct filter_result *res;
 };
 
+/* A message is text/plain to libmagic when its first header is not one
+ * libmagic knows (Message-ID, DKIM-Signature, Subject...: Postfix gives a
+ * milter the message without its own Received: line); policy runs this
+ * filter on text only for a job submitted as a mail (mode=mail). */
 static bool mu_accepts(const char *mime)
 {
-	return strcmp(mime, "message/rfc822") == 0;
+	return strcmp(mime, "message/rfc822") == 0 || strcmp(mime, "text/plain") == 0;
 }
 
 /* Count "multipart/" and "message/rfc822" in the raw bytes (any case): an

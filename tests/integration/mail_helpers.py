@@ -46,11 +46,16 @@ class SinkHandler(socketserver.StreamRequestHandler):
                         break
                     data.append(l[1:] if l.startswith(b"..") else l)
                 d = self.server.outdir
-                n = len([f for f in os.listdir(d) if f.endswith(".eml")])
-                tmp = os.path.join(d, ".%04d.tmp" % n)
+                # Postfix delivers several messages at once: each is written
+                # to a temporary file of its own thread, then numbered and
+                # renamed under the lock (two deliveries that picked the same
+                # number lost one message and broke the other's connection)
+                tmp = os.path.join(d, ".%d.tmp" % threading.get_ident())
                 with open(tmp, "wb") as f:
                     f.write(b"".join(data))
-                os.rename(tmp, os.path.join(d, "%04d.eml" % n))
+                with self.server.lock:
+                    n = len([f for f in os.listdir(d) if f.endswith(".eml")])
+                    os.rename(tmp, os.path.join(d, "%04d.eml" % n))
                 self.reply("250 queued")
             elif cmd == b"QUIT":
                 self.reply("221 bye")
@@ -62,6 +67,7 @@ class SinkHandler(socketserver.StreamRequestHandler):
 class Sink(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
+    lock = threading.Lock()
 
 
 def sink(port, outdir):

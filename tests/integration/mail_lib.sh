@@ -5,6 +5,7 @@
 #                               its own main.cf/master.cf, queue and log, no
 #                               chroot, no systemd) with smtpd on $SMTP_PORT
 #                               (127.0.0.1), the milter inet:127.0.0.1:PORT
+#                               (or MILTER_PORT is a whole address, unix:PATH)
 #                               (milter_default_action = tempfail) and every
 #                               message relayed to an SMTP sink on $SINK_PORT
 #                               that writes it to $SINK/NNNN.eml.  "after":
@@ -36,10 +37,13 @@ mail_skip_unless_ready() {
 }
 
 postfix_start() {
-    milter_port=$1
+    case $1 in # a port, or a whole milter address (unix:PATH)
+        *:*) milter_addr=$1 ;;
+        *) milter_addr=inet:127.0.0.1:$1 ;;
+    esac
     placement=${2:-before}
     SMTP_PORT=$(mail_port); SINK_PORT=$(mail_port); SCAN_PORT=$(mail_port)
-    if [ "$placement" = after ]; then main_milters=; else main_milters="inet:127.0.0.1:$milter_port"; fi
+    if [ "$placement" = after ]; then main_milters=; else main_milters=$milter_addr; fi
     mkdir -p "$PF/etc" "$PF/queue" "$PF/data" "$SINK"
     chmod 711 "$T"  # Postfix runs as postfix beneath it
     python3 "$HELPERS" sink "$SINK_PORT" "$SINK" > "$T/sink.log" 2>&1 &
@@ -90,7 +94,7 @@ mugai     unix  -       -       n       -       4       smtp
   -o disable_mime_output_conversion=yes
 127.0.0.1:$SCAN_PORT inet n - n - - smtpd
   -o content_filter=
-  -o smtpd_milters=inet:127.0.0.1:$milter_port
+  -o smtpd_milters=$milter_addr
   -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_address_mappings
   -o smtpd_authorized_xforward_hosts=127.0.0.0/8
 EOF
