@@ -26,8 +26,9 @@
  * nesting <= [mail] max_depth (filter_limits.max_depth), each decoded part
  * <= [limits] archive_max_member_size, all of them <= archive_max_total_size,
  * a body's text <= [limits] text_max_bytes.  Before GMime parses anything
- * the containers declared in the raw bytes are counted, so a message nested
- * deeper than MIME_UNPACK_MAX_CONTAINERS never reaches GMime's recursive
+ * the containers declared in the raw bytes are counted, so a message with
+ * more than [mail] max_containers (filter_limits.max_containers, never more
+ * than FILTERPROTO_MAIL_CONTAINERS_MAX) never reaches GMime's recursive
  * parser.  Over a limit: blocked, nothing kept.
  */
 #include "filter.h"
@@ -42,7 +43,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MIME_UNPACK_MAX_CONTAINERS 256  /* multipart + message/rfc822, raw count */
 #define MIME_UNPACK_BLOCK (64 * 1024)
 #define MIME_UNPACK_SCAN_MAX (256 * 1024 * 1024) /* bytes pre-scanned for containers */
 #define MIME_UNPACK_HEADERS_MAX 1000    /* headers kept per message (Postfix's
@@ -111,7 +111,8 @@ static int mu_prescan(int fd, unsigned max, struct filter_result *res)
 		if (count > max) {
 			free(buf);
 			filter_set(res, FILTER_BLOCKED, "mail-too-many-parts: more than %u "
-				   "multipart or message/rfc822 containers", max);
+				   "multipart or message/rfc822 containers ([mail] max_containers)",
+				   max);
 			return -1;
 		}
 		/* the last 15 bytes again in front: a pattern split between blocks */
@@ -516,7 +517,9 @@ static int mu_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	st.out_dir_fd = out_dir_fd;
 	st.lim = lim;
 	st.res = res;
-	if (mu_prescan(in_fd, MIME_UNPACK_MAX_CONTAINERS, res) != 0)
+	if (mu_prescan(in_fd, lim->max_containers < FILTERPROTO_MAIL_CONTAINERS_MAX
+				      ? lim->max_containers : FILTERPROTO_MAIL_CONTAINERS_MAX,
+		       res) != 0)
 		return 0;
 	if (!inited) {
 		g_mime_init();

@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define CONFIG_PATH_MAX 1024
+/* the most [mail] max_address_bytes allows (mugai-milter's envelope header
+ * lines have room for it) */
+#define CONFIG_MAIL_ADDRESS_BYTES_MAX 4096
 #define CONFIG_ERR_MAX 512
 
 /* [drop] / [drop.NAME]: inbox/outbox pairs (src/daemon/drop.c) */
@@ -111,10 +114,17 @@ struct mugai_config {
 	char release_tls_key[CONFIG_PATH_MAX];
 	/* [mail] (mime-unpack / mime-repack) */
 	uint32_t mail_max_depth;      /* multipart and message/rfc822 nesting */
+	uint32_t mail_max_containers; /* multipart and message/rfc822 declared in the raw
+				       * message, before GMime parses it */
 	int mail_html_drop;           /* [mail] html = text (0) | drop (1) */
 	char mail_relay[CONFIG_PATH_MAX]; /* HOST:PORT for follow-up mails, "" = none */
 	uint32_t mail_relay_timeout;  /* seconds for one follow-up mail */
 	uint32_t mail_ppap_window;    /* seconds a held mail waits for a password mail */
+	uint32_t mail_ppap_max_candidates;     /* password candidates kept per mail */
+	uint32_t mail_ppap_max_candidate_bytes; /* bytes of one (a longer one is none) */
+	uint32_t mail_ppap_max_text_bytes;     /* bytes of a subject or body looked at */
+	uint32_t mail_max_recipients;  /* X-Mugai-Envelope-To of one mail job */
+	uint32_t mail_max_address_bytes; /* bytes of one X-Mugai-Envelope-* address */
 	uint32_t mail_ppap_held_max;  /* held mails matched against later mails */
 	uint32_t mail_followup_tries; /* sends of one follow-up mail before it is failed */
 	int mail_expired_notice;      /* tell the recipients when a held mail is purged */

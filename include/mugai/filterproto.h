@@ -53,7 +53,7 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTER_MIME_MAX 128
 
 #define FILTERPROTO_MAGIC 0x4d554746u /* "MUGF" */
-#define FILTERPROTO_VERSION 3
+#define FILTERPROTO_VERSION 4
 #define FILTERPROTO_NAME_MAX 32
 #define FILTERPROTO_SANDBOX_MAX 128
 #define FILTERPROTO_OUTPUT_MAX 32
@@ -90,6 +90,9 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTERPROTO_MANIFEST_MAX (64 * 1024 * 1024) /* bytes of a manifest read */
 #define FILTERPROTO_MANIFEST_PATH_MAX 4096          /* bytes of a member path kept */
 #define FILTERPROTO_MANIFEST_WHY_MAX 256            /* bytes of a skip reason kept */
+/* the most containers mime-unpack lets GMime's recursive parser build
+ * ([mail] max_containers is validated up to it, the filter clamps to it) */
+#define FILTERPROTO_MAIL_CONTAINERS_MAX 4096
 
 /* Limits and parameters for one run.  Every field has a config key (see
  * conf/mugai.conf); 0 never means "unlimited". */
@@ -117,6 +120,10 @@ struct filter_limits {
 	uint32_t max_ratio;         /* [limits] archive_max_ratio */
 	uint32_t max_depth;         /* [mail] max_depth: multipart and message/rfc822
 				     * nesting (mime-unpack) */
+	uint32_t max_containers;    /* [mail] max_containers: multipart and
+				     * message/rfc822 declared in the raw message,
+				     * counted before GMime parses it (mime-unpack;
+				     * at most FILTERPROTO_MAIL_CONTAINERS_MAX) */
 	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
 	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
 				      * document is (a hint, never trusted for safety) */

@@ -40,4 +40,18 @@ void naming_output(const char *safe, const char *filter, const char *out_ext, ch
  * nothing is left. */
 void naming_archive_dir(const char *safe, char *out, size_t outlen);
 
+/* One name for a file that sits in folders, for a mail attachment (mail
+ * clients show no folders): rel's components (a release path: "/"-separated,
+ * each already a safe name) joined by "_", "資料/2024/見積.pdf" ->
+ * "資料_2024_見積.pdf".  Over NAMING_MAX bytes the outermost folders go
+ * first and "…_" stands for them ("…_2024_見積.pdf"); the file's own name is
+ * always kept whole.  outlen should allow NAMING_BUF. */
+void naming_flatten(const char *rel, char *out, size_t outlen);
+
+/* A name already taken, numbered: "name.ext" -> "name (k).ext", "name" ->
+ * "name (k)"; the stem is cut (at a character boundary) when the result
+ * would not fit in outlen, so the number and the extension are always
+ * there (outlen should allow NAMING_BUF). */
+void naming_numbered(const char *name, unsigned k, char *out, size_t outlen);
+
 #endif

@@ -1,6 +1,7 @@
 /* config.c - INI configuration with embedded defaults, strict validation */
 #include "mugai/config.h"
 #include "mugai/filterproto.h"
+#include "mugai/passcand.h"
 
 #include <glib.h>
 #include <errno.h>
@@ -63,9 +64,18 @@
 #define CONFIG_DEF_AUDIT_ANCHOR_EVERY     100  /* audit records between two anchors */
 #define CONFIG_MAX_AUDIT_ANCHOR_EVERY     1000000
 #define CONFIG_DEF_MAIL_MAX_DEPTH         10  /* mime-unpack's nesting (filter_limits.max_depth) */
+#define CONFIG_DEF_MAIL_MAX_CONTAINERS    256 /* mime-unpack's raw count (filter_limits.max_containers) */
 #define CONFIG_DEF_MAIL_RELAY_TIMEOUT     60     /* seconds for one follow-up mail */
 #define CONFIG_DEF_MAIL_PPAP_WINDOW       86400  /* 24 h */
 #define CONFIG_MAX_PPAP_WINDOW            (30 * 86400)
+/* PPAP password candidates (passcand.h): the defaults are the ceilings */
+#define CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATES     PASSCAND_MAX
+#define CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATE_BYTES PASSCAND_LEN_MAX
+#define CONFIG_DEF_MAIL_PPAP_MAX_TEXT_BYTES     PASSCAND_SCAN_MAX
+/* a mail job's envelope (mugaid's intake, X-Mugai-Envelope-*) */
+#define CONFIG_DEF_MAIL_MAX_RECIPIENTS    1000   /* Postfix's smtpd_recipient_limit default */
+#define CONFIG_MAX_MAIL_MAX_RECIPIENTS    100000
+#define CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES 512    /* RFC 5321 paths are at most 256 */
 #define CONFIG_DEF_MAIL_PPAP_HELD_MAX     10000  /* held mails matched (oldest forgotten) */
 #define CONFIG_DEF_MAIL_FOLLOWUP_TRIES    10     /* sends of a follow-up, backoff 1 min .. 1 h */
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
@@ -167,12 +177,18 @@ static const struct key_def config_keys[] = {
 	{ "daemon", "release_tls_cert", KT_STR, O(release_tls_cert), 0, 0 },
 	{ "daemon", "release_tls_key", KT_STR, O(release_tls_key), 0, 0 },
 	{ "mail", "max_depth", KT_U32, O(mail_max_depth), 1, 64 },
+	{ "mail", "max_containers", KT_U32, O(mail_max_containers), 1, FILTERPROTO_MAIL_CONTAINERS_MAX },
 	{ "mail", "html", KT_HTML, O(mail_html_drop), 0, 0 },
 	{ "mail", "subject_tag", KT_STR, O(mail_subject_tag), 0, 0 },
 	{ "mail", "on_malware", KT_ONMAL, O(mail_on_malware_reject), 0, 0 },
 	{ "mail", "relay", KT_STR, O(mail_relay), 0, 0 },
 	{ "mail", "relay_timeout", KT_U32, O(mail_relay_timeout), 1, 3600 },
 	{ "mail", "ppap_window", KT_U32, O(mail_ppap_window), 1, CONFIG_MAX_PPAP_WINDOW },
+	{ "mail", "ppap_max_candidates", KT_U32, O(mail_ppap_max_candidates), 1, PASSCAND_MAX },
+	{ "mail", "ppap_max_candidate_bytes", KT_U32, O(mail_ppap_max_candidate_bytes), 1, PASSCAND_LEN_MAX },
+	{ "mail", "ppap_max_text_bytes", KT_U32, O(mail_ppap_max_text_bytes), 1, PASSCAND_SCAN_MAX },
+	{ "mail", "max_recipients", KT_U32, O(mail_max_recipients), 1, CONFIG_MAX_MAIL_MAX_RECIPIENTS },
+	{ "mail", "max_address_bytes", KT_U32, O(mail_max_address_bytes), 1, CONFIG_MAIL_ADDRESS_BYTES_MAX },
 	{ "mail", "ppap_held_max", KT_U32, O(mail_ppap_held_max), 1, 1000000 },
 	{ "mail", "followup_tries", KT_U32, O(mail_followup_tries), 1, 1000 },
 	{ "mail", "expired_notice", KT_BOOL, O(mail_expired_notice), 0, 0 },
@@ -303,8 +319,14 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->commit_retry_max = CONFIG_DEF_COMMIT_RETRY_MAX;
 	cfg->max_waiters = CONFIG_DEF_MAX_WAITERS;
 	cfg->mail_max_depth = CONFIG_DEF_MAIL_MAX_DEPTH;
+	cfg->mail_max_containers = CONFIG_DEF_MAIL_MAX_CONTAINERS;
 	cfg->mail_relay_timeout = CONFIG_DEF_MAIL_RELAY_TIMEOUT;
 	cfg->mail_ppap_window = CONFIG_DEF_MAIL_PPAP_WINDOW;
+	cfg->mail_ppap_max_candidates = CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATES;
+	cfg->mail_ppap_max_candidate_bytes = CONFIG_DEF_MAIL_PPAP_MAX_CANDIDATE_BYTES;
+	cfg->mail_ppap_max_text_bytes = CONFIG_DEF_MAIL_PPAP_MAX_TEXT_BYTES;
+	cfg->mail_max_recipients = CONFIG_DEF_MAIL_MAX_RECIPIENTS;
+	cfg->mail_max_address_bytes = CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES;
 	cfg->mail_ppap_held_max = CONFIG_DEF_MAIL_PPAP_HELD_MAX;
 	cfg->mail_followup_tries = CONFIG_DEF_MAIL_FOLLOWUP_TRIES;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,

@@ -52,6 +52,7 @@ void filterproc_limits(const struct mugai_config *cfg, struct filter_limits *lim
 	lim->ocr_page_timeout_ms = cfg->ocr_page_timeout;
 	g_strlcpy(lim->ocr_languages, cfg->ocr_languages, sizeof(lim->ocr_languages));
 	lim->max_depth = cfg->mail_max_depth;
+	lim->max_containers = cfg->mail_max_containers;
 }
 
 /*

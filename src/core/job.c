@@ -697,6 +697,8 @@ struct job_mail {
 	char rname[32];     /* and its name under the work directory */
 	unsigned n_art;
 	unsigned malware;   /* parts removed for a ClamAV finding */
+	GHashTable *names;  /* attachment names given in the message -> the next
+			     * number to try for it (job_mail_unique) */
 };
 
 static void job_mail_leaves(json_t *node, json_t *map, unsigned depth)
@@ -746,22 +748,62 @@ static const char *job_mail_type(const char *work_rel, json_t *item)
 	return mime != NULL ? mime : "application/octet-stream";
 }
 
+/* name, or for a name made of a member's path (made) "name (k).ext" when
+ * an attachment of the message has it already; the names the sender gave
+ * stay as they are, shared or not */
+static void job_mail_unique(struct job_mail *mc, const char *name, int made, char *out,
+			    size_t outlen)
+{
+	gpointer next;
+	unsigned k;
+
+	if (mc->names == NULL)
+		mc->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_strlcpy(out, name, outlen);
+	if (!g_hash_table_lookup_extended(mc->names, name, NULL, &next)) {
+		g_hash_table_insert(mc->names, g_strdup(name), GUINT_TO_POINTER(2));
+		return;
+	}
+	if (!made)
+		return;
+	for (k = GPOINTER_TO_UINT(next);; k++) {
+		naming_numbered(name, k, out, outlen);
+		if (!g_hash_table_contains(mc->names, out))
+			break;
+	}
+	g_hash_table_insert(mc->names, g_strdup(name), GUINT_TO_POINTER(k + 1));
+	g_hash_table_insert(mc->names, g_strdup(out), GUINT_TO_POINTER(2));
+}
+
 /* the name an artefact is attached under: the part's own name as the
- * message gave it (two parts may share one), its extension changed with
- * its type; an archive's members by their paths in it */
-static const char *job_mail_art_name(json_t *leaf, const struct job_pending *p, json_t *pitem,
-				     int whole_part, char *buf, size_t len)
+ * message gave it, its extension changed with its type; an archive's
+ * member by its path in the archive with the folders kept in the one name
+ * ("資料/2024/見積.pdf" -> "資料_2024_見積.pdf", naming_flatten; the
+ * archive's own name is not repeated); such a name that an attachment of
+ * the message has already is numbered: "見積 (2).pdf". */
+static const char *job_mail_art_name(struct job_mail *mc, json_t *leaf,
+				     const struct job_pending *p, json_t *pitem, int whole_part,
+				     char *buf, size_t len)
 {
 	const char *name = json_string_value(json_object_get(leaf, "name"));
+	const char *role = json_string_value(json_object_get(leaf, "role"));
 	const char *filter = json_string_value(json_object_get(pitem, "filter"));
-	const char *base = strrchr(p->work_rel, '/');
-	char safe[NAMING_MAX + 8];
+	const char *base = strrchr(p->work_rel, '/'), *slash = strchr(p->release_rel, '/');
+	char safe[NAMING_MAX + 8], flat[NAMING_BUF];
+	int member = !whole_part && slash != NULL;
 
-	if (!whole_part || name == NULL || base == NULL || !filterproto_output_valid(base + 1))
-		return p->release_rel;
-	naming_safe(name, safe, sizeof(safe));
-	naming_output(safe, filter != NULL ? filter : "", filterproto_output_ext(base + 1), buf,
-		      len);
+	if (whole_part && name != NULL && base != NULL && filterproto_output_valid(base + 1)) {
+		naming_safe(name, safe, sizeof(safe));
+		naming_output(safe, filter != NULL ? filter : "", filterproto_output_ext(base + 1),
+			      flat, sizeof(flat));
+	} else {
+		/* a member: its path under the archive's directory */
+		naming_flatten(member ? slash + 1 : p->release_rel, flat, sizeof(flat));
+	}
+	if (role != NULL && strcmp(role, "body") == 0)
+		g_strlcpy(buf, flat, len); /* a body is no attachment: it has no name */
+	else
+		job_mail_unique(mc, flat, member, buf, len);
 	return buf;
 }
 
@@ -934,7 +976,7 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 				continue;
 			}
 			json_t *art = json_pack("{s:s, s:s, s:s}", "file", aname, "name",
-				job_mail_art_name(leaf, p, pitem, k == p0 && p->item == i0, nbuf,
+				job_mail_art_name(mc, leaf, p, pitem, k == p0 && p->item == i0, nbuf,
 						  sizeof(nbuf)),
 				"type", job_mail_type(p->work_rel, pitem));
 
@@ -1111,6 +1153,8 @@ out:
 	free(buf);
 	json_decref(mc.leaves);
 	json_decref(mc.structure);
+	if (mc.names != NULL)
+		g_hash_table_destroy(mc.names);
 	if (st->failed || st->blocked)
 		return job_end(st, it, st->blocked ? "blocked" : "failed", st->reason, NULL);
 	if (it->fr.status != FILTER_OK) {

@@ -92,3 +92,64 @@ void naming_archive_dir(const char *safe, char *out, size_t outlen)
 	g_strlcpy(out, s[0] != '\0' ? s : "archive", outlen);
 	g_free(s);
 }
+
+#define NAMING_CUT "\xe2\x80\xa6_" /* "…_": where outer folders were left out */
+
+void naming_flatten(const char *rel, char *out, size_t outlen)
+{
+	gchar **parts = g_strsplit(rel, "/", -1);
+	GPtrArray *c = g_ptr_array_new();
+	GString *s = g_string_new(NULL);
+	size_t total;
+	guint first;
+
+	for (gchar **p = parts; *p != NULL; p++)
+		if (**p != '\0')
+			g_ptr_array_add(c, *p);
+	if (c->len == 0) {
+		g_strlcpy(out, "file", outlen);
+		goto out;
+	}
+	/* from the file's own name outwards, every folder that still fits */
+	first = c->len - 1;
+	total = strlen(g_ptr_array_index(c, first));
+	while (first > 0) {
+		size_t add = 1 + strlen(g_ptr_array_index(c, first - 1));
+
+		if (total + add + (first - 1 > 0 ? strlen(NAMING_CUT) : 0) > NAMING_MAX)
+			break;
+		total += add;
+		first--;
+	}
+	if (first > 0)
+		g_string_append(s, NAMING_CUT);
+	for (guint i = first; i < c->len; i++) {
+		if (i > first)
+			g_string_append_c(s, '_');
+		g_string_append(s, g_ptr_array_index(c, i));
+	}
+	g_strlcpy(out, s->str, outlen);
+out:
+	g_string_free(s, TRUE);
+	g_ptr_array_free(c, TRUE);
+	g_strfreev(parts);
+}
+
+void naming_numbered(const char *name, unsigned k, char *out, size_t outlen)
+{
+	const char *dot = strrchr(name, '.');
+	char num[16];
+	size_t stem, room;
+
+	if (dot == NULL || dot == name)
+		dot = name + strlen(name);
+	snprintf(num, sizeof(num), " (%u)", k);
+	stem = (size_t)(dot - name);
+	room = outlen > strlen(num) + strlen(dot) ? outlen - 1 - strlen(num) - strlen(dot) : 0;
+	if (stem > room) {
+		stem = room;
+		while (stem > 0 && ((unsigned char)name[stem] & 0xc0) == 0x80)
+			stem--;
+	}
+	snprintf(out, outlen, "%.*s%s%s", (int)stem, name, num, dot);
+}

@@ -53,9 +53,27 @@ static int passcand_space(const char *p)
 	return *p == ' ' || *p == '\t';
 }
 
+/* the limits in force: 0 or over the ceiling is the ceiling */
+static unsigned passcand_max(const struct passcand *pc)
+{
+	return pc->lim.max == 0 || pc->lim.max > PASSCAND_MAX ? PASSCAND_MAX : pc->lim.max;
+}
+
+static size_t passcand_len_max(const struct passcand *pc)
+{
+	return pc->lim.len_max == 0 || pc->lim.len_max > PASSCAND_LEN_MAX ? PASSCAND_LEN_MAX
+									 : pc->lim.len_max;
+}
+
+static size_t passcand_scan_max(const struct passcand *pc)
+{
+	return pc->lim.scan_max == 0 || pc->lim.scan_max > PASSCAND_SCAN_MAX ? PASSCAND_SCAN_MAX
+									     : pc->lim.scan_max;
+}
+
 static void passcand_add(struct passcand *pc, const char *v, size_t len)
 {
-	if (len == 0 || len > PASSCAND_LEN_MAX || pc->n >= PASSCAND_MAX ||
+	if (len == 0 || len > passcand_len_max(pc) || pc->n >= passcand_max(pc) ||
 	    !g_utf8_validate(v, (gssize)len, NULL))
 		return;
 	for (unsigned i = 0; i < pc->n; i++)
@@ -106,7 +124,8 @@ static void passcand_value(struct passcand *pc, const char *a, const char *b)
 			}
 		}
 	}
-	if (a >= b || memchr(a, ' ', (size_t)(b - a)) != NULL || (size_t)(b - a) > PASSCAND_LEN_MAX)
+	if (a >= b || memchr(a, ' ', (size_t)(b - a)) != NULL ||
+	    (size_t)(b - a) > passcand_len_max(pc))
 		return; /* a sentence, not a password */
 	{
 		/* ＡＢＣ１２３ is most likely typed as ABC123 */
@@ -138,12 +157,12 @@ void passcand_extract(struct passcand *pc, const char *text, size_t len)
 	const char *s;
 	size_t n;
 
-	if (len > PASSCAND_SCAN_MAX)
-		len = PASSCAND_SCAN_MAX;
+	if (len > passcand_scan_max(pc))
+		len = passcand_scan_max(pc);
 	passcand_fold(&t, text, len);
 	s = t.s->str;
 	n = t.s->len;
-	for (size_t i = 0; i < n && pc->n < PASSCAND_MAX; i++) {
+	for (size_t i = 0; i < n && pc->n < passcand_max(pc); i++) {
 		for (size_t k = 0; passcand_labels[k] != NULL; k++) {
 			const char *lab = passcand_labels[k];
 			size_t ll = strlen(lab), j;
@@ -194,7 +213,15 @@ void passcand_extract(struct passcand *pc, const char *text, size_t len)
 	g_array_free(t.orig, TRUE);
 }
 
+void passcand_init(struct passcand *pc, const struct passcand_limits *lim)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (lim != NULL)
+		pc->lim = *lim;
+}
+
 void passcand_clear(struct passcand *pc)
 {
-	explicit_bzero(pc, sizeof(*pc));
+	explicit_bzero(pc->v, sizeof(pc->v));
+	pc->n = 0;
 }

@@ -36,10 +36,8 @@
 #include "spool.h"
 
 #define DAEMON_NAME_MAX 255       /* bytes of a submitted file name */
-#define DAEMON_ENVELOPE_ADDR_MAX 512  /* bytes of an X-Mugai-Envelope-* address
-				       * (RFC 5321 paths are at most 256) */
-#define DAEMON_ENVELOPE_RCPT_MAX 1000 /* recipients of a mail job (Postfix's
-				       * smtpd_recipient_limit default) */
+/* the envelope of a mail job (X-Mugai-Envelope-*): [mail] max_recipients
+ * and max_address_bytes (config.c) */
 #define DAEMON_WAIT_MAX 600       /* ?wait= seconds at most */
 #define DAEMON_APPROVER_MAX 128   /* bytes of a release-original approver */
 #define DAEMON_NOTE_MAX 1024      /* bytes of a release-original reason */

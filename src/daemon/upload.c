@@ -30,7 +30,7 @@ struct upload {
 	json_t *envelope;              /* mode=mail: {from, to[]} from mugai-milter, or NULL */
 	struct MHD_PostProcessor *pp;
 	int multipart;
-	int bad_envelope;
+	char bad_envelope[160];        /* why the envelope is refused, "" = it is not */
 	int have_file;
 	int bad;                       /* malformed multipart */
 	int two_files;                 /* a second file part */
@@ -109,24 +109,31 @@ static void upload_free(struct upload *u)
 }
 
 /* X-Mugai-Envelope-From / -To (one per recipient) into u->envelope;
- * a value too long, not UTF-8, or too many: the upload is refused */
+ * a value too long ([mail] max_address_bytes), not UTF-8, or too many
+ * recipients ([mail] max_recipients): the upload is refused */
 static enum MHD_Result upload_envelope_iter(void *cls, enum MHD_ValueKind kind, const char *key,
 					    const char *value)
 {
 	struct upload *u = cls;
+	const struct mugai_config *cfg = &u->l->d->cfg;
 	json_t *to = json_object_get(u->envelope, "to");
+	int is_to = g_ascii_strcasecmp(key, "X-Mugai-Envelope-To") == 0;
 
 	(void)kind;
 	if (value == NULL)
 		return MHD_YES;
-	if (g_ascii_strcasecmp(key, "X-Mugai-Envelope-From") != 0 &&
-	    g_ascii_strcasecmp(key, "X-Mugai-Envelope-To") != 0)
+	if (!is_to && g_ascii_strcasecmp(key, "X-Mugai-Envelope-From") != 0)
 		return MHD_YES;
-	if (strlen(value) > DAEMON_ENVELOPE_ADDR_MAX || !g_utf8_validate(value, -1, NULL) ||
-	    json_array_size(to) >= DAEMON_ENVELOPE_RCPT_MAX) {
-		u->bad_envelope = 1;
+	if (strlen(value) > cfg->mail_max_address_bytes)
+		snprintf(u->bad_envelope, sizeof(u->bad_envelope), "%s: an address longer than "
+			 "%u bytes ([mail] max_address_bytes)", key, cfg->mail_max_address_bytes);
+	else if (!g_utf8_validate(value, -1, NULL))
+		snprintf(u->bad_envelope, sizeof(u->bad_envelope), "%s: not UTF-8", key);
+	else if (is_to && json_array_size(to) >= cfg->mail_max_recipients)
+		snprintf(u->bad_envelope, sizeof(u->bad_envelope), "%s: more than %u recipients "
+			 "([mail] max_recipients)", key, cfg->mail_max_recipients);
+	if (u->bad_envelope[0] != '\0')
 		return MHD_NO;
-	}
 	if (g_ascii_strcasecmp(key, "X-Mugai-Envelope-From") == 0)
 		json_object_set_new(u->envelope, "from", json_string(value));
 	else
@@ -233,12 +240,13 @@ enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const
 	if (u->mode == ACTION_MAIL) {
 		u->envelope = json_pack("{s:[]}", "to");
 		MHD_get_connection_values(c, MHD_HEADER_KIND, upload_envelope_iter, u);
-		if (u->bad_envelope) {
+		if (u->bad_envelope[0] != '\0') {
+			enum MHD_Result r = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-envelope",
+							u->bad_envelope);
+
 			json_decref(u->envelope);
 			free(u);
-			return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad-envelope",
-					   "X-Mugai-Envelope-From/-To: too long, not UTF-8, or more "
-					   "than DAEMON_ENVELOPE_RCPT_MAX recipients");
+			return r;
 		}
 	}
 	if (spool_intake_create(d->spool, u->id, &u->fd) != 0) {

@@ -537,7 +537,8 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 	struct release_sync later;
 	struct passcand pc;
 
-	memset(&pc, 0, sizeof(pc));
+	passcand_init(&pc, &(struct passcand_limits){ d->cfg.mail_ppap_max_candidates,
+		d->cfg.mail_ppap_max_candidate_bytes, d->cfg.mail_ppap_max_text_bytes });
 	release_sync_init(&later);
 	j = in != NULL ? spool_job_dup(in->job) : spool_job_begin(d->spool, id);
 	if (j == NULL) {

@@ -5,6 +5,7 @@
  * nothing of a message is held in memory.
  */
 #include "milter.h"
+#include "mugai/config.h"
 #include "mugai/jobid.h"
 
 #include <curl/curl.h>
@@ -18,7 +19,7 @@
 #define MCLIENT_JSON_MAX (1024 * 1024)  /* a job's JSON answer */
 #define MCLIENT_POLL_MS 1000            /* between GET /v1/jobs/{id} while waiting */
 #define MCLIENT_WAIT_MAX 600            /* mugaid's largest ?wait= */
-#define MCLIENT_ADDR_MAX 1024           /* an envelope header line */
+#define MCLIENT_ADDR_MAX (CONFIG_MAIL_ADDRESS_BYTES_MAX + 32) /* an envelope header line */
 
 struct mclient_sink {
 	GString *json;      /* the answer, when not to a file */

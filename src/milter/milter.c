@@ -43,7 +43,6 @@
 #define MILTER_CHUNK (64 * 1024)          /* smfi_replacebody calls */
 #define MILTER_HEADER_LINE_MAX (64 * 1024) /* one header of the rebuilt message */
 #define MILTER_HEADERS_MAX 256            /* headers of the rebuilt message */
-#define MILTER_RCPTS_MAX 1000             /* recipients remembered per message */
 #define MILTER_FD_SCAN 256                /* descriptors looked at for the listening socket */
 
 static struct milter_conf conf;
@@ -148,6 +147,14 @@ static sfsistat mm_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return milter_tempfail(ctx, "internal error");
 	mctx_reset(c);
+	if (argv[0] != NULL && strlen(argv[0]) > conf.max_address_bytes) {
+		char *text = g_strdup_printf("mugai: a sender address longer than %u bytes "
+					     "([mail] max_address_bytes)", conf.max_address_bytes);
+
+		smfi_setreply(ctx, "451", "4.1.7", text);
+		g_free(text);
+		return SMFIS_TEMPFAIL;
+	}
 	c->env.sender = g_strdup(argv[0] != NULL ? argv[0] : "");
 	c->msg = milter_tmpfile();
 	if (c->msg == NULL)
@@ -155,12 +162,30 @@ static sfsistat mm_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
+/* A recipient over [mail] max_recipients or max_address_bytes (which mugaid
+ * would refuse the whole mail for) is refused alone, for now, as Postfix's
+ * smtpd_recipient_limit does: the client sends it again later. */
 static sfsistat mm_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct mctx *c = smfi_getpriv(ctx);
+	char *text = NULL;
 
-	if (c != NULL && argv[0] != NULL && c->env.rcpts->len < MILTER_RCPTS_MAX)
-		g_ptr_array_add(c->env.rcpts, g_strdup(argv[0]));
+	if (c == NULL || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	if (strlen(argv[0]) > conf.max_address_bytes) {
+		text = g_strdup_printf("mugai: a recipient address longer than %u bytes "
+				       "([mail] max_address_bytes)", conf.max_address_bytes);
+		smfi_setreply(ctx, "451", "4.1.3", text);
+	} else if (c->env.rcpts->len >= conf.max_recipients) {
+		text = g_strdup_printf("mugai: more than %u recipients ([mail] max_recipients), "
+				       "send the rest later", conf.max_recipients);
+		smfi_setreply(ctx, "452", "4.5.3", text);
+	}
+	if (text != NULL) {
+		g_free(text);
+		return SMFIS_TEMPFAIL;
+	}
+	g_ptr_array_add(c->env.rcpts, g_strdup(argv[0]));
 	return SMFIS_CONTINUE;
 }
 
@@ -560,6 +585,8 @@ int main(int argc, char **argv)
 	conf.max_inflight = cfg.milter_max_inflight;
 	conf.progress_interval = cfg.milter_progress_interval;
 	conf.message_max_size = cfg.milter_message_max_size;
+	conf.max_recipients = cfg.mail_max_recipients;
+	conf.max_address_bytes = cfg.mail_max_address_bytes;
 	atomic_init(&inflight, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -17,6 +17,7 @@ struct milter_conf {
 	char token[MILTER_TOKEN_MAX];     /* "" = none */
 	char work_dir[MILTER_URL_MAX];
 	unsigned connect_timeout, job_timeout, max_inflight, progress_interval;
+	unsigned max_recipients, max_address_bytes; /* [mail]: mugaid refuses more */
 	uint64_t message_max_size;
 };
 

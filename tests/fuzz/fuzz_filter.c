@@ -82,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_total_bytes = 16 << 20;
 	lim.max_ratio = 100;
 	lim.max_depth = 10;
+	lim.max_containers = 256;
 	detected_mime(in, lim.mime, sizeof(lim.mime));
 	memset(&res, 0, sizeof(res));
 	if (ops->run(in, out_fd, &lim, &res) == 0) {

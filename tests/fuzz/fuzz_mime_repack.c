@@ -54,6 +54,7 @@ static void limits(struct filter_limits *lim)
 	lim->max_total_bytes = 16 << 20;
 	lim->max_ratio = 100;
 	lim->max_depth = 10;
+	lim->max_containers = 256;
 }
 
 static void check(const struct filter_result *res)

@@ -82,8 +82,8 @@ check "budget: Subject decoded and kept" look "$DELIVERED" 'str(m["Subject"]) ==
 
 deliver zip
 check "zip: X-Mugai-Sanitized" look "$DELIVERED" "$sanitized"
-check "zip: the CP932-named member sanitised, its name decoded" look "$DELIVERED" \
-    'any(p.get_filename() == "議事録.txt" and p.get_payload(decode=True).decode("utf-8") == "議事録の本文\n" for p in parts)'
+check "zip: the CP932-named member sanitised, its name decoded, its folder kept" look "$DELIVERED" \
+    'any(p.get_filename() == "資料_議事録.txt" and p.get_payload(decode=True).decode("utf-8") == "議事録の本文\n" for p in parts)'
 check "zip: the .exe member removed with a notice, no MZ bytes" look "$DELIVERED" \
     'any("実行.exe" in text(p) and "削除しました" in text(p) for p in parts) and not any((p.get_filename() or "").endswith(".exe") for p in parts)'
 

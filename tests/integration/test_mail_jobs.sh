@@ -71,4 +71,13 @@ printf '[mail]\nmax_depth = 3\n' > "$T/shallow.conf"
 sanitize --config "$T/shallow.conf" -o "$T/o7" "$T/deep.eml"
 check "max_depth 3: the same mail is blocked, mail-too-deep" report_all \
     'r["verdict"] == "blocked" and "mail-too-deep" in r["reason"]'
+# [mail] max_containers travels in the filter request (filter_limits.max_containers)
+printf '[mail]\nmax_containers = 4\n' > "$T/few.conf"
+sanitize --config "$T/few.conf" -o "$T/o8" "$T/deep.eml"
+check "max_containers 4: the mail with 5 multiparts is blocked, the reason names the key" report_all \
+    'r["verdict"] == "blocked" and "mail-too-many-parts: more than 4" in r["reason"] and "[mail] max_containers" in r["reason"]'
+check "max_containers 4: nothing released" sh -c "[ -z \"\$(ls -A '$T/o8' 2>/dev/null)\" ]"
+printf '[mail]\nmax_containers = 5\n' > "$T/five.conf"
+sanitize --config "$T/five.conf" -o "$T/o9" "$T/deep.eml"
+check "max_containers 5: the same mail is released" report_all 'r["verdict"] == "released"'
 finish

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "mugai/config.h"
+#include "mugai/passcand.h"
 #include "filter.h"
 #include "testutil.h"
 
@@ -200,10 +201,61 @@ static void test_mail_milter(void **state)
 	assert_non_null(strstr(err, "unknown key"));
 }
 
+/* the [mail] limits outside data drives: default = the named constant,
+ * range checked, errors naming the key and the line */
+static void test_mail_limits(void **state)
+{
+	struct mugai_config c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.mail_max_containers, 256);
+	assert_int_equal(load("[mail]\nmax_containers = 4096\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.mail_max_containers, FILTERPROTO_MAIL_CONTAINERS_MAX);
+	assert_int_equal(load("[mail]\nmax_containers = 1\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.mail_max_containers, 1);
+	assert_int_equal(load("[mail]\n\nmax_containers = 4097\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: [mail] max_containers: 4097 is out of range 1..4096"));
+	assert_int_equal(load("[mail]\nmax_containers = 0\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "max_containers: 0 is out of range"));
+	/* PPAP password candidates: the defaults are passcand.h's ceilings */
+	config_defaults(&c);
+	assert_int_equal(c.mail_ppap_max_candidates, PASSCAND_MAX);
+	assert_int_equal(c.mail_ppap_max_candidate_bytes, PASSCAND_LEN_MAX);
+	assert_int_equal(c.mail_ppap_max_text_bytes, PASSCAND_SCAN_MAX);
+	assert_int_equal(load("[mail]\nppap_max_candidates = 2\nppap_max_candidate_bytes = 16\n"
+			      "ppap_max_text_bytes = 4K\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.mail_ppap_max_candidates, 2);
+	assert_int_equal(c.mail_ppap_max_candidate_bytes, 16);
+	assert_int_equal(c.mail_ppap_max_text_bytes, 4096);
+	assert_int_equal(load("[mail]\nppap_max_candidates = 9\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: [mail] ppap_max_candidates: 9 is out of range 1..8"));
+	assert_int_equal(load("[mail]\nppap_max_candidate_bytes = 65\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ppap_max_candidate_bytes: 65 is out of range 1..64"));
+	assert_int_equal(load("[mail]\nppap_max_text_bytes = 257K\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ppap_max_text_bytes: 263168 is out of range 1..262144"));
+	assert_int_equal(load("[mail]\nppap_max_candidates = 0\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ppap_max_candidates: 0 is out of range"));
+	/* a mail job's envelope at mugaid's intake */
+	config_defaults(&c);
+	assert_int_equal(c.mail_max_recipients, 1000);
+	assert_int_equal(c.mail_max_address_bytes, 512);
+	assert_int_equal(load("[mail]\nmax_recipients = 50\nmax_address_bytes = 256\n", &c, err,
+			      sizeof(err)), 0);
+	assert_int_equal(c.mail_max_recipients, 50);
+	assert_int_equal(c.mail_max_address_bytes, 256);
+	assert_int_equal(load("[mail]\nmax_recipients = 0\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: [mail] max_recipients: 0 is out of range 1..100000"));
+	assert_int_equal(load("[mail]\nmax_address_bytes = 5K\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "max_address_bytes: 5120 is out of range 1..4096"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mail_milter),
+		cmocka_unit_test(test_mail_limits),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_file_is_the_defaults),
 		cmocka_unit_test(test_values_and_suffixes),

@@ -404,6 +404,44 @@ static void test_unpack_limits(void **state)
 	g_string_free(m, TRUE);
 }
 
+/* [mail] max_containers travels in the filter's limits (filterproc_limits)
+ * and bounds mime-unpack's count before GMime parses anything: msg_nested
+ * declares three containers (multipart/mixed, message/rfc822,
+ * multipart/alternative) */
+static void test_unpack_max_containers(void **state)
+{
+	const struct filter_ops *ops = filter_lookup("mime-unpack");
+	static const unsigned maxes[] = { 3, 2 };
+	struct mugai_config cfg;
+	struct filter_limits lim;
+	struct run r;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.mail_max_containers, 256);
+	for (size_t i = 0; i < G_N_ELEMENTS(maxes); i++) {
+		int in = tu_memfd(msg_nested, sizeof(msg_nested) - 1);
+
+		cfg.mail_max_containers = maxes[i];
+		filterproc_limits(&cfg, &lim);
+		assert_int_equal(lim.max_containers, maxes[i]);
+		r.dir = tu_tmpdir(&r.dfd);
+		memset(&r.res, 0, sizeof(r.res));
+		assert_int_equal(ops->run(in, r.dfd, &lim, &r.res), 0);
+		close(in);
+		if (maxes[i] == 3) {
+			assert_int_equal(r.res.status, FILTER_OK);
+		} else {
+			assert_int_equal(r.res.status, FILTER_BLOCKED);
+			assert_non_null(strstr(r.res.reason, "more than 2 multipart"));
+			assert_non_null(strstr(r.res.reason, "[mail] max_containers"));
+			assert_null(tu_read_at(r.dfd, "structure.json", NULL));
+			assert_null(tu_read_at(r.dfd, FILTERPROTO_MANIFEST, NULL));
+		}
+		run_done(&r);
+	}
+}
+
 /* what job.c will do: complete the plan from the structure; an .exe is
  * removed, a .zip held, everything else released as it is */
 static void plan_leaves(json_t *node)
@@ -810,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_gmime_loses_circled),
 		cmocka_unit_test(test_unpack_nested),
 		cmocka_unit_test(test_unpack_limits),
+		cmocka_unit_test(test_unpack_max_containers),
 		cmocka_unit_test(test_repack_japanese),
 		cmocka_unit_test(test_repack_html),
 		cmocka_unit_test(test_repack_html_meta),

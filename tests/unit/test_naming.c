@@ -7,6 +7,8 @@
 
 #include "mugai/naming.h"
 
+#include <glib.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *out_name(const char *orig, const char *filter, const char *ext)
@@ -104,6 +106,68 @@ static void test_archive_dir(void **state)
 	assert_string_equal(out, "notes.txt");
 }
 
+/* a zip's members in a mail: the folders kept in the one name */
+static void test_flatten(void **state)
+{
+	char out[NAMING_BUF], rel[1024], want[NAMING_BUF];
+	char f100[101], f150[151];
+
+	static const char *const cases[][2] = {
+		{ "資料/2024/見積_docx.pdf", "資料_2024_見積_docx.pdf" },
+		{ "見積.pdf", "見積.pdf" },
+		{ "a//b/", "a_b" },
+		{ "", "file" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		naming_flatten(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	/* too long: the outermost folders go, "…_" in their place, the name whole */
+	memset(f100, 'f', 100);
+	f100[100] = '\0';
+	memset(f150, 'g', 150);
+	f150[150] = '\0';
+	snprintf(rel, sizeof(rel), "%s/%s/x/memo.txt", f100, f150);
+	naming_flatten(rel, out, sizeof(out));
+	snprintf(want, sizeof(want), "\xe2\x80\xa6_%s_x_memo.txt", f150);
+	assert_string_equal(out, want);
+	assert_true(strlen(out) <= NAMING_MAX);
+	snprintf(rel, sizeof(rel), "%s/%s/%s.txt", f100, f100, f150);
+	naming_flatten(rel, out, sizeof(out));
+	snprintf(want, sizeof(want), "\xe2\x80\xa6_%s.txt", f150);
+	assert_string_equal(out, want);
+	/* exactly NAMING_MAX: kept whole */
+	snprintf(rel, sizeof(rel), "%s/%.*s", f100, NAMING_MAX - 101, f150);
+	naming_flatten(rel, out, sizeof(out));
+	assert_int_equal(strlen(out), NAMING_MAX);
+	assert_non_null(strchr(out, '_'));
+	assert_int_equal(strncmp(out, f100, 100), 0);
+}
+
+static void test_numbered(void **state)
+{
+	char out[NAMING_BUF], big[NAMING_BUF];
+
+	(void)state;
+	naming_numbered("見積.pdf", 2, out, sizeof(out));
+	assert_string_equal(out, "見積 (2).pdf");
+	naming_numbered("README", 12, out, sizeof(out));
+	assert_string_equal(out, "README (12)");
+	naming_numbered(".profile", 3, out, sizeof(out));
+	assert_string_equal(out, ".profile (3)");
+	/* no room: the stem is cut at a character boundary, number and type stay */
+	memset(big, 0, sizeof(big));
+	for (size_t i = 0; i + 3 < sizeof(big) - 8; i += 3)
+		memcpy(big + i, "\xe8\xb3\x87", 3); /* 資 */
+	strcat(big, ".pdf");
+	naming_numbered(big, 7, out, 40);
+	assert_true(g_str_has_suffix(out, " (7).pdf"));
+	assert_true(strlen(out) < 40);
+	assert_true(g_utf8_validate(out, -1, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +176,8 @@ int main(void)
 		cmocka_unit_test(test_no_extension),
 		cmocka_unit_test(test_safe),
 		cmocka_unit_test(test_archive_dir),
+		cmocka_unit_test(test_flatten),
+		cmocka_unit_test(test_numbered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

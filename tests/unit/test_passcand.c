@@ -124,12 +124,74 @@ static void test_bounds(void **state)
 	}
 }
 
+/* [mail] ppap_max_candidates, ppap_max_candidate_bytes, ppap_max_text_bytes:
+ * the limits given to passcand_init are the ones extraction honours; a
+ * zeroed struct (and a value over a ceiling) runs under the ceilings */
+static void test_limits(void **state)
+{
+	char buf[4096];
+	struct passcand pc;
+	size_t off = 0;
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "PW: pw%02d\n", i);
+	passcand_init(&pc, &(struct passcand_limits){ 3, PASSCAND_LEN_MAX, PASSCAND_SCAN_MAX });
+	passcand_extract(&pc, buf, off);
+	assert_int_equal(pc.n, 3);
+	assert_string_equal(pc.v[2], "pw02");
+	/* a second text adds nothing once the limit is reached */
+	passcand_extract(&pc, "Password: another", 17);
+	assert_int_equal(pc.n, 3);
+	/* cleared: the candidates go, the limits stay */
+	passcand_clear(&pc);
+	assert_int_equal(pc.n, 0);
+	assert_int_equal(pc.lim.max, 3);
+	passcand_extract(&pc, buf, off);
+	assert_int_equal(pc.n, 3);
+	passcand_clear(&pc);
+	/* over the ceiling: the ceiling */
+	passcand_init(&pc, &(struct passcand_limits){ PASSCAND_MAX + 5, 0, 0 });
+	passcand_extract(&pc, buf, off);
+	assert_int_equal(pc.n, PASSCAND_MAX);
+	passcand_clear(&pc);
+
+	/* bytes of one candidate: 6 is kept, 7 is none (never cut to 6) */
+	passcand_init(&pc, &(struct passcand_limits){ 0, 6, 0 });
+	passcand_extract(&pc, "PW: abcdef\nPW: abcdefg\n", 24);
+	assert_int_equal(pc.n, 1);
+	assert_string_equal(pc.v[0], "abcdef");
+	passcand_clear(&pc);
+	/* ... the half-width form of a full-width value counts by its own bytes */
+	passcand_init(&pc, &(struct passcand_limits){ 0, 3, 0 });
+	passcand_extract(&pc, "PW: \xef\xbc\xa1\xef\xbc\xa2", 10); /* ＡＢ: 6 bytes */
+	assert_int_equal(pc.n, 0);
+	passcand_clear(&pc);
+
+	/* bytes of text looked at */
+	{
+		static const char t[] = "PW: early\nxxxxxxxxxxxxxxxx\nPW: late\n";
+
+		passcand_init(&pc, &(struct passcand_limits){ 0, 0, 20 });
+		passcand_extract(&pc, t, sizeof(t) - 1);
+		assert_int_equal(pc.n, 1);
+		assert_string_equal(pc.v[0], "early");
+		passcand_clear(&pc);
+		passcand_init(&pc, NULL);
+		passcand_extract(&pc, t, sizeof(t) - 1);
+		assert_int_equal(pc.n, 2);
+		assert_string_equal(pc.v[1], "late");
+		passcand_clear(&pc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_not_passwords),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,7 @@ static inline void tu_limits(struct filter_limits *lim)
 	lim->max_total_bytes = 64 << 20;
 	lim->max_ratio = 100;
 	lim->max_depth = 10;
+	lim->max_containers = 256;
 }
 
 /* Run filter name in-process on data, into a fresh directory *dirp (fd *dfd). */
