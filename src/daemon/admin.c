@@ -549,8 +549,8 @@ static int admin_purged_one(void *arg, const char *id, json_t *res, time_t fin, 
 	rc = ev != NULL ? audit_append(p->d->audit, ev) : -1;
 	if (rc != 0)
 		log_warnx("job %s: cannot write the audit record 'purged'", id);
-	else if (!resumed)
-		ppap_purged(p->d, id, res);
+	else if (!resumed && p->d->notify.purged != NULL)
+		p->d->notify.purged(p->d->notify.arg, id, res);
 	json_decref(ev);
 	return rc;
 }

@@ -113,8 +113,15 @@ struct tries {
 	uint32_t per_minute, max;
 };
 
+struct passcand;
 struct worker_notify {
 	void (*job_done)(void *arg, const char *id);
+	/* a job committed (and its waiters told): a mail's PPAP state
+	 * (ppap_after_job; rerun: it was given passwords); NULL: none */
+	void (*committed)(void *arg, const char *id, json_t *report,
+			  const struct passcand *pc, int rerun);
+	/* a done job purged, its record durable (ppap_purged); NULL: none */
+	void (*purged)(void *arg, const char *id, json_t *result);
 	void *arg;
 };
 
@@ -184,16 +191,12 @@ int worker_submit_from(struct daemon *d, const char *id, const char *name, int m
  * mail's envelope {from, to[]} (or NULL) kept in its meta and its result */
 int worker_submit_owned(struct daemon *d, const char *id, const char *name, int mode,
 			const char *owner, json_t *envelope, int ofd);
-/* ppap.c (PPAP, see there): after a mail job is committed (rerun: it was
- * given passwords): the index of held mails kept, a follow-up due sent,
- * the candidates (pc) of a first run given to the held mails of its sender */
-struct passcand;
+/* ppap.c (PPAP, see there), called through struct worker_notify (main.c):
+ * after a mail job is committed (rerun: it was given passwords): the index
+ * of held mails kept, a follow-up due sent, the candidates (pc) of a first
+ * run given to the held mails of its sender */
 void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 		    const struct passcand *pc, int rerun);
-/* before the verdict of a run given passwords is recorded: a mail with an
- * envelope that holds nothing any more gets "followup": {state: pending}
- * ("unsent" without [mail] relay) */
-void ppap_mark_followup(const struct daemon *d, json_t *report);
 /* at start, after recovery: the index built from the spool's done jobs,
  * the sender thread started (with [mail] relay): 0, -1 */
 int ppap_start(struct daemon *d);

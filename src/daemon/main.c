@@ -53,6 +53,21 @@ static void main_job_done(void *arg, const char *id)
 	drop_job_done(n->drop, id);
 }
 
+static void main_committed(void *arg, const char *id, json_t *report,
+			   const struct passcand *pc, int rerun)
+{
+	struct main_notify *n = arg;
+
+	ppap_after_job(n->d, id, report, pc, rerun);
+}
+
+static void main_purged(void *arg, const char *id, json_t *result)
+{
+	struct main_notify *n = arg;
+
+	ppap_purged(n->d, id, result);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mugaid [--config FILE] [--listen ADDR:PORT] [--release-listen ADDR:PORT]\n"
@@ -260,6 +275,8 @@ int main(int argc, char **argv)
 	if (wait_start(&d.wait, d.cfg.max_waiters) != 0)
 		fatalx("cannot start the ?wait deadline thread");
 	d.notify.job_done = main_job_done;
+	d.notify.committed = main_committed;
+	d.notify.purged = main_purged;
 	d.notify.arg = &notify;
 	if (worker_recover(&d, admin_release_interrupted) != 0)
 		fatalx("spool %s: cannot recover", d.spool_path);

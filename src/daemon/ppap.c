@@ -465,21 +465,6 @@ static void ppap_send_some(struct daemon *d, unsigned max)
 	}
 }
 
-void ppap_mark_followup(const struct daemon *d, json_t *report)
-{
-	const char *v = json_string_value(json_object_get(report, "verdict"));
-
-	if (json_object_get(report, "envelope") == NULL || v == NULL ||
-	    strcmp(v, "released") != 0 || json_object_get(report, "held_items") != NULL)
-		return;
-	if (d->cfg.mail_relay[0] != '\0')
-		json_object_set_new(report, "followup", json_pack("{s:s, s:i}", "state",
-								  "pending", "tries", 0));
-	else
-		json_object_set_new(report, "followup", json_pack("{s:s, s:s}", "state",
-			"unsent", "reason", "no [mail] relay: fetch the message over the API"));
-}
-
 void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 		    const struct passcand *pc, int rerun)
 {

@@ -521,6 +521,25 @@ static int worker_commit(struct daemon *d, const char *id, const char *name,
 	return 0;
 }
 
+/* A run given passwords (PPAP: a held mail) whose mail now holds nothing:
+ * its follow-up is due, recorded with the verdict so that a crash before
+ * it is sent sends it at the next start (ppap.c); "unsent" without [mail]
+ * relay. */
+static void worker_followup(const struct daemon *d, json_t *report)
+{
+	const char *v = json_string_value(json_object_get(report, "verdict"));
+
+	if (json_object_get(report, "envelope") == NULL || v == NULL ||
+	    strcmp(v, "released") != 0 || json_object_get(report, "held_items") != NULL)
+		return;
+	if (d->cfg.mail_relay[0] != '\0')
+		json_object_set_new(report, "followup", json_pack("{s:s, s:i}", "state",
+								  "pending", "tries", 0));
+	else
+		json_object_set_new(report, "followup", json_pack("{s:s, s:s}", "state",
+			"unsent", "reason", "no [mail] relay: fetch the message over the API"));
+}
+
 /* Process one job: queued -> active -> done; or, handed over at intake
  * (in != NULL), queued -> done once the intake is done. */
 static void worker_process(struct daemon *d, struct detect_ctx *det, const char *id,
@@ -563,7 +582,7 @@ static void worker_process(struct daemon *d, struct detect_ctx *det, const char 
 		json_object_set(report, "envelope", in != NULL ? in->envelope :
 				json_object_get(meta, "envelope"));
 	if (tried)
-		ppap_mark_followup(d, report); /* durable with the verdict */
+		worker_followup(d, report); /* durable with the verdict */
 	json_object_set_new(report, "id", json_string(id));
 	json_object_set_new(report, "finished", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(report, "state", json_string("done"));
@@ -631,8 +650,8 @@ out:
 	/* PPAP (mail jobs with an envelope), once the waiters know: the
 	 * follow-up of a held mail opened now, the candidates of this one
 	 * given to the held mails of its sender */
-	if (committed)
-		ppap_after_job(d, id, report, &pc, tried);
+	if (committed && d->notify.committed != NULL)
+		d->notify.committed(d->notify.arg, id, report, &pc, tried);
 	passcand_clear(&pc);
 	json_decref(report);
 	if (infd >= 0)
