@@ -156,6 +156,7 @@ struct mugai_config {
 	unsigned drop_npairs;         /* [drop.NAME] sections, in drop_pairs[] */
 	struct config_drop_pair drop_pairs[CONFIG_DROP_PAIRS_MAX - 1];
 	uint32_t per_address_connections; /* connections from one address at once */
+	uint32_t connection_memory;   /* bytes of one connection's headers and buffers */
 	uint32_t connection_timeout;  /* seconds a connection may send nothing */
 	uint32_t password_tries_per_minute; /* password tries of one job in a minute */
 	uint32_t password_tries_max;  /* tries of one job in all, then locked */

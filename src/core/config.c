@@ -56,6 +56,7 @@
 #define CONFIG_MAX_MAX_WAITERS            65536
 #define CONFIG_DEF_PER_ADDRESS_CONNECTIONS 64  /* from one client address at once */
 #define CONFIG_MAX_PER_ADDRESS_CONNECTIONS 65536
+#define CONFIG_DEF_CONNECTION_MEMORY (256 * 1024) /* a mail job's 1000 recipients fit */
 #define CONFIG_DEF_CONNECTION_TIMEOUT     30   /* seconds without a byte */
 #define CONFIG_MAX_CONNECTION_TIMEOUT     3600
 #define CONFIG_DEF_PASSWORD_TRIES_PER_MINUTE 5 /* of one held job */
@@ -213,6 +214,7 @@ static const struct key_def config_keys[] = {
 	{ "drop", "max_depth", KT_U32, O(drop_max_depth), 0, 64 },
 	{ "drop", "max_queued", KT_U32, O(drop_max_queued), 1, 100000 },
 	{ "daemon", "per_address_connections", KT_U32, O(per_address_connections), 1, CONFIG_MAX_PER_ADDRESS_CONNECTIONS },
+	{ "daemon", "connection_memory", KT_U32, O(connection_memory), 16 * 1024, 16 * MIB },
 	{ "daemon", "connection_timeout", KT_U32, O(connection_timeout), 1, CONFIG_MAX_CONNECTION_TIMEOUT },
 	{ "daemon", "password_tries_per_minute", KT_U32, O(password_tries_per_minute), 1, CONFIG_MAX_PASSWORD_TRIES },
 	{ "daemon", "password_tries_max", KT_U32, O(password_tries_max), 1, CONFIG_MAX_PASSWORD_TRIES },
@@ -346,6 +348,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->drop_max_depth = CONFIG_DEF_DROP_MAX_DEPTH;
 	cfg->drop_max_queued = CONFIG_DEF_DROP_MAX_QUEUED;
 	cfg->per_address_connections = CONFIG_DEF_PER_ADDRESS_CONNECTIONS;
+	cfg->connection_memory = CONFIG_DEF_CONNECTION_MEMORY;
 	cfg->connection_timeout = CONFIG_DEF_CONNECTION_TIMEOUT;
 	cfg->password_tries_per_minute = CONFIG_DEF_PASSWORD_TRIES_PER_MINUTE;
 	cfg->password_tries_max = CONFIG_DEF_PASSWORD_TRIES_MAX;

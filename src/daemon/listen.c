@@ -22,7 +22,6 @@
 #define LISTEN_POOL_THREADS 8
 /* connections beside the parked ?wait requests ([daemon] max_waiters) */
 #define LISTEN_CONN_HEADROOM 256
-#define LISTEN_CONN_MEMORY (64 * 1024)
 #define LISTEN_ADMIN_THREADS 2
 #define LISTEN_ADMIN_BACKLOG 16
 /* a PEM certificate chain or private key file */
@@ -177,7 +176,7 @@ struct MHD_Daemon *listen_start(struct daemon *d, const char *addr, enum listene
 				     http_handler, l,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)LISTEN_ADMIN_THREADS,
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LISTEN_CONN_MEMORY,
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)d->cfg.connection_memory,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 				     MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 				     MHD_OPTION_END);
@@ -229,7 +228,7 @@ struct MHD_Daemon *listen_start(struct daemon *d, const char *addr, enum listene
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)LISTEN_POOL_THREADS,
 			     MHD_OPTION_CONNECTION_LIMIT,
 			     (unsigned)(d->cfg.max_waiters + LISTEN_CONN_HEADROOM),
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LISTEN_CONN_MEMORY,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)d->cfg.connection_memory,
 			     /* one client cannot take every connection, nor hold one
 			      * by sending nothing (a parked ?wait is suspended: no
 			      * timeout runs for it) */
