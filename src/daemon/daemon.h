@@ -50,7 +50,11 @@
 
 enum listener_kind { LISTEN_INTAKE = 0, LISTEN_RELEASE, LISTEN_ADMIN };
 
-enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4, ROLE_METRICS = 8 };
+/* ROLE_MAIL: may give a mail job its envelope (X-Mugai-Envelope-*), to
+ * which PPAP follow-ups go: mugai-milter's token ("mail"), never a plain
+ * submit token */
+enum { ROLE_NONE = 0, ROLE_SUBMIT = 1, ROLE_FETCH = 2, ROLE_ADMIN = 4, ROLE_METRICS = 8,
+       ROLE_MAIL = 16 };
 
 /* metrics.c: every counter /metrics shows, under its own lock */
 struct metrics {

@@ -32,12 +32,12 @@ static void http_caller(const struct listener *l, struct MHD_Connection *c, stru
 	who->role = 0;
 	who->owner[0] = '\0';
 	if (l->kind == LISTEN_ADMIN) {
-		who->role = ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS;
+		who->role = ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS | ROLE_MAIL;
 		g_strlcpy(who->owner, HTTP_OWNER_ADMIN, sizeof(who->owner));
 		return;
 	}
 	if (d->open_access) {
-		who->role = ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS;
+		who->role = ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS | ROLE_MAIL;
 		g_strlcpy(who->owner, HTTP_OWNER_OPEN, sizeof(who->owner));
 		return;
 	}
@@ -256,7 +256,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			return http_method(c, "POST");
 		if (http_auth(&who, c, ROLE_SUBMIT, &ret) != 0)
 			return ret;
-		return upload_start(l, c, who.owner, con_cls);
+		return upload_start(l, c, who.owner, who.role, con_cls);
 	}
 	if (!l->release_only && strncmp(url, "/v1/admin/", 10) == 0) {
 		int list = strcmp(url, "/v1/admin/jobs") == 0;

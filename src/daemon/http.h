@@ -76,7 +76,7 @@ int reply_length_over(struct MHD_Connection *c, uint64_t max);
 /* upload.c */
 struct upload;
 enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const char *owner,
-			     void **con_cls);
+			     int role, void **con_cls);
 enum MHD_Result upload_request(struct upload *u, struct MHD_Connection *c, const char *data,
 			       size_t *size);
 void upload_completed(struct upload *u);

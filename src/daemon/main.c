@@ -101,11 +101,13 @@ static int load_tokens(struct daemon *d, const char *path)
 		}
 		role = strcmp(f[0], "submit") == 0 ? ROLE_SUBMIT : strcmp(f[0], "fetch") == 0 ?
 		       ROLE_FETCH : strcmp(f[0], "metrics") == 0 ? ROLE_METRICS :
+		       strcmp(f[0], "mail") == 0 ? (ROLE_SUBMIT | ROLE_MAIL) :
 		       strcmp(f[0], "admin") == 0 ?
-		       (ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS) : 0;
+		       (ROLE_ADMIN | ROLE_SUBMIT | ROLE_FETCH | ROLE_METRICS | ROLE_MAIL) : 0;
 		if (role == 0 || f[1] == NULL || strlen(g_strstrip(f[1])) != 64 ||
 		    strspn(f[1], "0123456789abcdef") != 64) {
-			log_warnx("tokens %s:%d: want 'submit|fetch|metrics|admin SHA256HEX'", path, i + 1);
+			log_warnx("tokens %s:%d: want 'submit|fetch|metrics|mail|admin SHA256HEX'", path,
+				  i + 1);
 			g_strfreev(f);
 			g_strfreev(lines);
 			g_free(text);

@@ -197,7 +197,7 @@ enum MHD_Result upload_request(struct upload *u, struct MHD_Connection *c, const
 }
 
 enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const char *owner,
-			     void **con_cls)
+			     int role, void **con_cls)
 {
 	struct daemon *d = l->d;
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -247,6 +247,17 @@ enum MHD_Result upload_start(struct listener *l, struct MHD_Connection *c, const
 			json_decref(u->envelope);
 			free(u);
 			return r;
+		}
+		/* the envelope decides where PPAP follow-ups go: the relay's
+		 * plug-in's to give, nobody else's */
+		if (!(role & ROLE_MAIL) &&
+		    (json_object_get(u->envelope, "from") != NULL ||
+		     json_array_size(json_object_get(u->envelope, "to")) > 0)) {
+			json_decref(u->envelope);
+			free(u);
+			return reply_error(c, MHD_HTTP_FORBIDDEN, "envelope-forbidden",
+					   "X-Mugai-Envelope-From/-To: only a token of role mail "
+					   "(mugai-milter's) gives a mail its envelope");
 		}
 	}
 	if (spool_intake_create(d->spool, u->id, &u->fd) != 0) {
