@@ -56,6 +56,18 @@ start --spool "$T/spool2" --database "$T/db" --workers 1
 post_mail "$T/b1" "$a41" r1@example.lg.jp r2@example.lg.jp r3@example.lg.jp "$a41"
 check "defaults (1000 recipients, 512 bytes): the same envelope is taken" status_is 200 "$T/b1" \
     'd["verdict"] == "released" and len(d["envelope"]["to"]) == 4'
+# 1000 recipients of 32 bytes fit in [daemon] connection_memory (256 KiB);
+# in 64 KiB (the old fixed size) they do not: 431, which the milter tempfails
+rcpts=$(seq -f 'staff%05g@city.example.lg.jp' 1 1000)
+# shellcheck disable=SC2086
+post_mail "$T/b2" a@example.jp $rcpts
+check "defaults: 1000 recipients are taken" status_is 200 "$T/b2" 'len(d["envelope"]["to"]) == 1000'
+stop
+printf '[daemon]\nconnection_memory = 65536\n' > "$T/mem.conf"
+start --config "$T/mem.conf" --spool "$T/spool3" --database "$T/db" --workers 1
+# shellcheck disable=SC2086
+post_mail "$T/b3" a@example.jp $rcpts
+check "connection_memory 64 KiB: 1000 recipients are refused (431)" test "$ST" = 431
 stop
 
 # PPAP: a held zip, then a password mail from the same sender whose third
