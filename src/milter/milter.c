@@ -296,7 +296,7 @@ static int milter_apply(SMFICTX *ctx, struct mctx *c, FILE *rebuilt)
 	GPtrArray *hs = g_ptr_array_new_with_free_func(rebuilt_header_free);
 	GHashTableIter it;
 	gpointer k, v;
-	int rc = -1, stamped = 0;
+	int rc = -1, stamped = 0, replaced = 0;
 	char *buf = NULL;
 
 	rewind(rebuilt);
@@ -335,10 +335,15 @@ static int milter_apply(SMFICTX *ctx, struct mctx *c, FILE *rebuilt)
 	for (;;) {
 		size_t n = fread(buf, 1, MILTER_CHUNK, rebuilt);
 
-		if (n == 0)
+		/* a rebuilt message with no body still replaces the original's
+		 * (without one call the MTA would keep the original body) */
+		if (n == 0 && replaced)
 			break;
 		if (smfi_replacebody(ctx, (unsigned char *)buf, (int)n) != MI_SUCCESS)
 			goto out;
+		replaced = 1;
+		if (n == 0)
+			break;
 	}
 	rc = ferror(rebuilt) ? -1 : 0;
 out:

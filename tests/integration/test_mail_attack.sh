@@ -1,0 +1,102 @@
+#!/bin/sh
+# The mail path attacked the way a hostile sender and a careless relay
+# would (a real Postfix, mugai-milter, the real mugaid): the milter never
+# passes the original on (a rebuilt message with no body, the original's
+# MIME headers in two spellings or with white space before the colon, more
+# headers than it reads), the sender's own X-Mugai-* headers never reach
+# the recipient nor the job's envelope, several messages and RSETs on one
+# SMTP connection each get their own rebuilt message, and a message over
+# [milter] message_max_size is refused with 452 while one just under it
+# passes.  The parts themselves: test_mail_attack_parts.sh.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon.sh"
+. "$(dirname "$0")/mail_lib.sh"
+mail_skip_unless_ready
+
+cp -r "$MUGAI_TESTDB" "$T/db"
+start --spool "$T/spool" --database "$T/db" --workers 2
+MILTER_PORT=$(mail_port)
+postfix_start "$MILTER_PORT"
+trap 'milter_stop; postfix_stop; for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+MAX=1048576  # [milter] message_max_size: its smallest value
+printf '[milter]\nrelease_url = %s\nmessage_max_size = %s\n' "$R" "$MAX" > "$T/milter.conf"
+milter_start --server "$U" --config "$T/milter.conf"
+ATTACK="$MUGAI_SRC/tests/integration/mail_attack.py"
+python3 "$ATTACK" mails "$T/m"
+
+n=0
+# deliver NAME: send $T/m/NAME.eml, wait for it at the sink ($DELIVERED)
+deliver() {
+    r=$(mail_send "$T/m/$1.eml"); echo "  $1: $r"
+    DELIVERED=/dev/null
+    if [ "$r" != sent ]; then not_ok "$1: accepted"; return 0; fi
+    n=$((n + 1))
+    if check "$1: delivered" wait_delivered $n; then
+        DELIVERED="$SINK/$(printf %04d $((n - 1))).eml"
+    fi
+}
+ours='m.get_all("X-Mugai-Sanitized") is not None and len(m.get_all("X-Mugai-Sanitized")) == 1 and m["X-Mugai-Sanitized"].startswith("attachments=")'
+# exactly one of each MIME header, and the rebuilt message's
+one_mime='all(len([k for k in m.keys() if k.lower() == h]) == 1 for h in ("content-type", "mime-version")) and len([k for k in m.keys() if k.lower() == "content-transfer-encoding"]) <= 1 and not any(k.lower() == "content-disposition" for k in m.keys())'
+# the last job the milter delivered, as mugaid reports it, into $T/job.json
+last_job() { curl -s "$U/v1/jobs/$(sed -n 's/.*job \([0-9a-f]*\): delivered sanitised.*/\1/p' "$T/milter.log" | tail -n 1)" > "$T/job.json"; }
+
+# a multipart whose boundary never comes: the rebuilt message has no body;
+# the original's body must still go (smfi_replacebody with nothing)
+deliver noboundary
+check "no boundary: ours" look "$DELIVERED" "$ours"
+check "no boundary: none of the original body is delivered" look "$DELIVERED" \
+    'b"ORIGINAL-BYTES" not in raw and b"--BBB" not in raw and b"TVqQ" not in raw'
+
+deliver forged
+check "forged X-Mugai-*: only ours, in any spelling" look "$DELIVERED" \
+    "$ours"' and not any(k.lower().startswith("x-mugai-") and k.lower() != "x-mugai-sanitized" for k in m.keys()) and b"forged-" not in raw and b"attacker" not in raw'
+last_job
+check "forged X-Mugai-Envelope-*: the job's envelope is the SMTP one" python3 -c "
+import json, sys
+d = json.load(open('$T/job.json'))
+e = d[\"envelope\"]
+sys.exit(0 if e[\"from\"].strip(\"<>\") == \"sender@example.jp\" and [t.strip(\"<>\") for t in e[\"to\"]] == [\"rcpt@example.lg.jp\"] else 1)"
+
+deliver twoct
+check "two Content-Types, two spellings: only ours" look "$DELIVERED" "$ours and $one_mime"
+check "two Content-Types: the executable is not delivered" look "$DELIVERED" \
+    'b"TVqQ" not in raw and not any(p.get_filename() == "evil.exe" for p in parts)'
+
+deliver wsp
+check "'Content-Type :': the executable is not delivered" look "$DELIVERED" \
+    'b"TVqQ" not in raw and b"ORIGINAL-BYTES" not in raw'
+check "'Content-Type :': one Content-Type, ours" look "$DELIVERED" \
+    "$ours"' and len([k for k in raw.split(b"\r\n\r\n")[0].split(b"\r\n") if k.lower().replace(b" ", b"").startswith(b"content-type:")]) == 1'
+
+deliver manyheaders
+check "300 X-Trace headers: delivered, ours, the hops kept" look "$DELIVERED" \
+    "$ours"' and len(m.get_all("X-Trace")) == 300 and "many hops" in text(parts[0])'
+
+deliver longheader
+check "a 60 KiB header: delivered, ours" look "$DELIVERED" "$ours"' and "long header" in text(parts[0])'
+
+# several messages on one SMTP connection, RSET after RCPT between them:
+# each message gets its own rebuilt message (the milter's context reset)
+r=$(python3 "$ATTACK" session "$SMTP_PORT" "$T/m" | tr '\n' ' '); echo "  session: $r"
+check "one connection: three messages accepted" test "$r" = "sent sent sent "
+n=$((n + 3))
+check "one connection: three delivered" wait_delivered $n
+for k in 3 2 1; do
+    f="$SINK/$(printf %04d $((n - k))).eml"
+    check "one connection, message $((4 - k)): ours, one of each MIME header" look "$f" \
+        "$ours and $one_mime"' and b"TVqQ" not in raw and b"forged-" not in raw'
+done
+check "one connection: the third is the plain one, its body intact" look "$SINK/$(printf %04d $((n - 1))).eml" \
+    'str(m["Subject"]) == "plain" and text(parts[0]).strip() == "plain body"'
+
+# [milter] message_max_size, as the milter counts the message (the headers
+# as the MTA hands them over, Postfix's Received included, and the body)
+python3 "$ATTACK" sized "$T/m/over.eml" $((MAX + 1))
+r=$(mail_send "$T/m/over.eml"); echo "  over: $r"
+check "over message_max_size: 452, nothing delivered" sh -c "[ '$r' = 452 ] && [ \$(find '$SINK' -name '*.eml' | wc -l) -eq $n ]"
+python3 "$ATTACK" sized "$T/m/under.eml" $((MAX - 4096))
+deliver under
+check "just under message_max_size: delivered, ours" look "$DELIVERED" "$ours"
+
+finish
