@@ -40,7 +40,7 @@
 
 #define MILTER_CHUNK (64 * 1024)          /* smfi_replacebody calls */
 #define MILTER_HEADER_LINE_MAX (64 * 1024) /* one header of the rebuilt message */
-#define MILTER_HEADERS_MAX 256            /* headers of the rebuilt message */
+#define MILTER_HEADERS_MAX 256            /* headers of the rebuilt message put in place */
 #define MILTER_RCPTS_MAX 1000             /* recipients remembered per message */
 
 static struct milter_conf conf;
@@ -238,15 +238,18 @@ struct rebuilt_header {
 	char *name, *value;
 };
 
-/* The top-level headers of the rebuilt message (unfolded); f is left at
- * the first byte of the body.  -1 when it is not a message. */
+/* The top-level headers of the rebuilt message that the milter puts in
+ * place (unfolded): the managed ones and the Subject; the others are the
+ * original's own, left as they are, and only skipped here (a message with
+ * many Received headers is still read).  f is left at the first byte of
+ * the body.  -1 when it is not a message. */
 static int milter_read_headers(FILE *f, GPtrArray *out)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	struct rebuilt_header *cur = NULL;
-	int rc = -1;
+	int rc = -1, skipping = 0;
 
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (n > MILTER_HEADER_LINE_MAX)
@@ -257,9 +260,14 @@ static int milter_read_headers(FILE *f, GPtrArray *out)
 			rc = 0; /* the blank line: the body follows */
 			break;
 		}
-		if ((line[0] == ' ' || line[0] == '\t') && cur != NULL) {
-			char *v = g_strconcat(cur->value, line, NULL);
+		if (line[0] == ' ' || line[0] == '\t') {
+			char *v;
 
+			if (skipping)
+				continue;
+			if (cur == NULL)
+				break; /* a continuation of nothing */
+			v = g_strconcat(cur->value, line, NULL);
 			g_free(cur->value);
 			cur->value = v;
 			if (strlen(v) > MILTER_HEADER_LINE_MAX)
@@ -268,11 +276,21 @@ static int milter_read_headers(FILE *f, GPtrArray *out)
 		}
 		{
 			char *colon = strchr(line, ':');
+			char *name;
 
-			if (colon == NULL || colon == line || out->len >= MILTER_HEADERS_MAX)
+			if (colon == NULL || colon == line)
 				break;
+			name = g_strndup(line, (gsize)(colon - line));
+			skipping = !milter_managed(name) && g_ascii_strcasecmp(name, "Subject") != 0;
+			if (skipping || out->len >= MILTER_HEADERS_MAX) {
+				g_free(name);
+				cur = NULL;
+				if (skipping)
+					continue;
+				break;
+			}
 			cur = g_new0(struct rebuilt_header, 1);
-			cur->name = g_strndup(line, (gsize)(colon - line));
+			cur->name = name;
 			cur->value = g_strdup(colon[1] == ' ' ? colon + 2 : colon + 1);
 			g_ptr_array_add(out, cur);
 		}
