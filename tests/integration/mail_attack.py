@@ -43,10 +43,11 @@ def mixed(name, part, boundary="b1", sub="mixed", first="Content-Type: text/plai
         boundary, first, boundary, part, boundary)
 
 
-def uu(name, data):
-    lines = "".join(binascii.b2a_uu(data[i:i + 45]).decode().replace("\n", "\r\n")
+def uu(name, data, eol="\r\n"):
+    """uuencode; backticks for zeros (no spaces: HTML keeps them)"""
+    lines = "".join(binascii.b2a_uu(data[i:i + 45], backtick=True).decode().replace("\n", eol)
                     for i in range(0, len(data), 45))
-    return "begin 644 %s\r\n%s`\r\nend\r\n" % (name, lines)
+    return "begin 644 %s%s%s`%send%s" % (name, eol, lines, eol, eol)
 
 
 def mails():
@@ -100,6 +101,18 @@ def mails():
     # uuencode inside a text/plain body (Becky!, Outlook Express, ... show it as a file)
     m["uuencode"] = head("uuencode", "MIME-Version: 1.0\r\nContent-Type: text/plain; "
                          "charset=us-ascii\r\n\r\n") + "See the file.\r\n\r\n" + uu("evil.exe", MZ)
+    # yEnc inside a text/plain body, in an HTML body too
+    yenc = "=ybegin line=128 size=%d name=evil.exe\r\n%s\r\n=yend size=%d\r\n" % (
+        len(MZ), "".join(chr((b + 42) % 256) if (b + 42) % 256 not in (0, 10, 13, 61) else
+                         "=" + chr((b + 42 + 64) % 256) for b in MZ[:64]).encode(
+                             "latin-1").decode("latin-1"), len(MZ))
+    m["yenc"] = mixed("yenc", "Content-Type: text/html; charset=utf-8\r\n\r\n<p>\r\n" +
+                      uu("evil2.exe", MZ, "<br>\r\n") + "</p><p>after</p>\r\n",
+                      first="Content-Type: text/plain; charset=iso-8859-1\r\n\r\nbefore\r\n" +
+                      yenc + "after yenc")
+    # words that look like a begin line, without encoded lines: text
+    m["beginword"] = head("beginword", "\r\n") + \
+        "Please begin 644 tasks:\r\nbegin 644 pages now\r\nthe rest of the text\r\nend\r\n"
     # message/partial: a fragment of a message that carries an attachment
     m["partial"] = mixed("partial", "Content-Type: message/partial; id=\"abc@example.jp\"; "
                          "number=1; total=2\r\n\r\nFrom: x@example.jp\r\nSubject: inner\r\n"
