@@ -41,7 +41,11 @@
 #define MILTER_CHUNK (64 * 1024)          /* smfi_replacebody calls */
 #define MILTER_HEADER_LINE_MAX (64 * 1024) /* one header of the rebuilt message */
 #define MILTER_HEADERS_MAX 256            /* headers of the rebuilt message put in place */
-#define MILTER_RCPTS_MAX 1000             /* recipients remembered per message */
+#define MILTER_RCPTS_MAX 1000             /* recipients per message (mugaid's
+					   * DAEMON_ENVELOPE_RCPT_MAX) */
+#define MILTER_ADDR_MAX 512               /* bytes of an envelope address (mugaid's
+					   * DAEMON_ENVELOPE_ADDR_MAX) */
+#define MILTER_MANAGED_MAX 1000           /* MIME and X-Mugai-* headers of a message */
 
 static struct milter_conf conf;
 static atomic_uint inflight;
@@ -50,6 +54,7 @@ struct mctx {
 	FILE *msg;           /* the message as received, unlinked */
 	uint64_t size;
 	int too_big, io_error;
+	unsigned n_managed;  /* occurrences in managed, at most MILTER_MANAGED_MAX */
 	GHashTable *managed; /* lower-case name -> struct mhdr: original occurrences */
 	char *subject;       /* the original Subject, unfolded */
 	struct milter_envelope env;
@@ -107,6 +112,7 @@ static void mctx_reset(struct mctx *c)
 	c->msg = NULL;
 	c->size = 0;
 	c->too_big = c->io_error = 0;
+	c->n_managed = 0;
 	if (c->managed != NULL)
 		g_hash_table_remove_all(c->managed);
 	g_free(c->subject);
@@ -138,6 +144,13 @@ static sfsistat milter_tempfail(SMFICTX *ctx, const char *why)
 	return SMFIS_TEMPFAIL;
 }
 
+/* an envelope address mugaid's envelope takes (else the whole message
+ * would be tempfailed at its end, for every recipient, for ever) */
+static int milter_addr_ok(const char *a)
+{
+	return strlen(a) <= MILTER_ADDR_MAX && g_utf8_validate(a, -1, NULL);
+}
+
 static sfsistat mm_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mctx *c = smfi_getpriv(ctx);
@@ -145,6 +158,10 @@ static sfsistat mm_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return milter_tempfail(ctx, "internal error");
 	mctx_reset(c);
+	if (argv[0] != NULL && !milter_addr_ok(argv[0])) {
+		smfi_setreply(ctx, "553", "5.1.7", "mugai: sender address too long or not UTF-8");
+		return SMFIS_REJECT;
+	}
 	c->env.sender = g_strdup(argv[0] != NULL ? argv[0] : "");
 	c->msg = milter_tmpfile();
 	if (c->msg == NULL)
@@ -156,8 +173,18 @@ static sfsistat mm_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct mctx *c = smfi_getpriv(ctx);
 
-	if (c != NULL && argv[0] != NULL && c->env.rcpts->len < MILTER_RCPTS_MAX)
-		g_ptr_array_add(c->env.rcpts, g_strdup(argv[0]));
+	if (c == NULL || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	/* this recipient only is refused: the others' mail goes on */
+	if (!milter_addr_ok(argv[0])) {
+		smfi_setreply(ctx, "553", "5.1.3", "mugai: recipient address too long or not UTF-8");
+		return SMFIS_REJECT;
+	}
+	if (c->env.rcpts->len >= MILTER_RCPTS_MAX) {
+		smfi_setreply(ctx, "452", "4.5.3", "mugai: too many recipients");
+		return SMFIS_TEMPFAIL;
+	}
+	g_ptr_array_add(c->env.rcpts, g_strdup(argv[0]));
 	return SMFIS_CONTINUE;
 }
 
@@ -192,7 +219,7 @@ static sfsistat mm_header(SMFICTX *ctx, char *name, char *value)
 			milter_put(c, p, 1);
 	}
 	milter_put(c, "\r\n", 2);
-	if (milter_managed(name)) {
+	if (milter_managed(name) && ++c->n_managed <= MILTER_MANAGED_MAX) {
 		char *key = g_ascii_strdown(name, -1);
 		struct mhdr *h = g_hash_table_lookup(c->managed, key);
 
@@ -385,6 +412,8 @@ static sfsistat mm_eom(SMFICTX *ctx)
 	}
 	if (c->io_error || fflush(c->msg) != 0)
 		return milter_tempfail(ctx, "cannot keep the message");
+	if (c->n_managed > MILTER_MANAGED_MAX)
+		return milter_tempfail(ctx, "too many MIME headers");
 	if (atomic_fetch_add(&inflight, 1) >= conf.max_inflight) {
 		atomic_fetch_sub(&inflight, 1);
 		return milter_tempfail(ctx, "too many messages in sanitisation");

@@ -8,6 +8,9 @@
                                     RSET after its RCPT (the milter's abort);
                                     prints one answer a line ("sent" or the
                                     SMTP code)
+  mail_attack.py envelope PORT DIR  DIR's plain mail to three recipients, one
+                                    plain, one of 600 bytes, one not UTF-8;
+                                    prints the RCPT answers and the DATA one
   mail_attack.py sized FILE SIZE    a plain mail of exactly SIZE bytes (CRLF)
 
 Every mail carries the marker ORIGINAL-BYTES-<name> where the original's
@@ -91,6 +94,12 @@ def mails():
     # one header of 60 KiB, one word (below Postfix's header_size_limit)
     m["longheader"] = head("longheader", "X-Long: " + "A" * (60 * 1024) + "\r\n"
                            "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nlong header\r\n")
+    # one header as long as mime-unpack keeps (64 KiB), one word
+    m["longheader2"] = head("longheader2", "X-Long: " + "A" * (64 * 1024 - 8) + "\r\n"
+                            "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nlonger header\r\n")
+    # 20000 distinct MIME headers the milter would have to remember and delete
+    m["manymime"] = head("manymime", "".join("Content-X%d: a\r\n" % i for i in range(20000)) +
+                         "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nmany mime\r\n")
     # headers only, no body at all; an empty body
     m["nobody"] = head("nobody")
     m["emptybody"] = head("emptybody", "\r\n")
@@ -192,6 +201,27 @@ def session(port, d):
     print("\n".join(out))
 
 
+def envelope(port, d):
+    """recipients an MTA takes but mugaid's envelope does not (longer than
+    512 bytes, not UTF-8) beside a plain one: the answer to each RCPT, then
+    to the message"""
+    data = open(os.path.join(d, "plain.eml"), "rb").read()
+    out = []
+    with smtplib.SMTP("127.0.0.1", port, timeout=600) as s:
+        s.ehlo()
+        s.mail("sender@example.jp")
+        for rcpt in (b"rcpt@example.lg.jp", b"x" * 600 + b"@example.lg.jp",
+                     b"\xff\xfe@example.lg.jp"):
+            s.send(b"RCPT TO:<" + rcpt + b">\r\n")
+            out.append(str(s.getreply()[0]))
+        code, _ = s.docmd("DATA")
+        if code == 354:
+            s.send(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+            code = s.getreply()[0]
+        out.append(str(code))
+    print(" ".join(out))
+
+
 def sized(path, size):
     h = head("sized", "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n").encode()
     line = b"x" * 76 + b"\r\n"
@@ -212,6 +242,8 @@ if __name__ == "__main__":
             f.write(head("plain", "\r\n").encode() + b"plain body\r\n")
     elif sys.argv[1] == "session":
         session(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "envelope":
+        envelope(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "sized":
         sized(sys.argv[2], int(sys.argv[3]))
     else:

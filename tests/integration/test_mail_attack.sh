@@ -76,6 +76,23 @@ check "300 X-Trace headers: delivered, ours, the hops kept" look "$DELIVERED" \
 deliver longheader
 check "a 60 KiB header: delivered, ours" look "$DELIVERED" "$ours"' and "long header" in text(parts[0])'
 
+deliver longheader2
+check "a 64 KiB header: delivered, ours" look "$DELIVERED" "$ours"' and "longer header" in text(parts[0])'
+
+r=$(mail_send "$T/m/manymime.eml"); echo "  manymime: $r"
+check "20000 MIME headers: the milter's tempfail (it remembers at most 1000), nothing delivered" \
+    sh -c "[ '$r' = 451 ] && grep -q 'too many MIME headers' '$PF/maillog' && [ \$(find '$SINK' -name '*.eml' | wc -l) -eq $n ]"
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$MILTER_PID/status")
+echo "  mugai-milter VmHWM: $hwm kB"
+
+# recipients the MTA takes but mugaid's envelope would refuse: refused one
+# by one at RCPT, so the others' mail is not deferred for ever
+r=$(python3 "$ATTACK" envelope "$SMTP_PORT" "$T/m"); echo "  envelope: $r"
+check "a 600-byte and a non-UTF-8 recipient refused (5xx), the plain one delivered" \
+    sh -c "case '$r' in '250 5'??' 5'??' 250') exit 0;; esac; exit 1"
+n=$((n + 1))
+check "the plain recipient's mail delivered" wait_delivered $n
+
 # several messages on one SMTP connection, RSET after RCPT between them:
 # each message gets its own rebuilt message (the milter's context reset)
 r=$(python3 "$ATTACK" session "$SMTP_PORT" "$T/m" | tr '\n' ' '); echo "  session: $r"
