@@ -11,6 +11,8 @@
   mail_attack.py envelope PORT DIR  DIR's plain mail to three recipients, one
                                     plain, one of 600 bytes, one not UTF-8;
                                     prints the RCPT answers and the DATA one
+  mail_attack.py dropdata PORT DIR N  N connections that close in the middle
+                                    of DATA (half of DIR's twoct mail sent)
   mail_attack.py sized FILE SIZE    a plain mail of exactly SIZE bytes (CRLF)
 
 Every mail carries the marker ORIGINAL-BYTES-<name> where the original's
@@ -122,6 +124,12 @@ def mails():
     # words that look like a begin line, without encoded lines: text
     m["beginword"] = head("beginword", "\r\n") + \
         "Please begin 644 tasks:\r\nbegin 644 pages now\r\nthe rest of the text\r\nend\r\n"
+    # a forwarded message with its own forged X-Mugai-* and an executable
+    m["nested"] = mixed("nested", "Content-Type: message/rfc822\r\n\r\n" + head(
+        "inner", "X-Mugai-Sanitized: inner-forged\r\nX-Mugai-Envelope-To: boss@attacker.example\r\n"
+        "MIME-Version: 1.0\r\n") + "Content-Type: multipart/mixed; boundary=i1\r\n\r\n--i1\r\n"
+        "Content-Type: text/plain\r\n\r\ninner text\r\n--i1\r\nContent-Type: "
+        "application/octet-stream; name=inner.exe\r\n" + CTE_B64 + b64(MZ) + "--i1--\r\n")
     # message/partial: a fragment of a message that carries an attachment
     m["partial"] = mixed("partial", "Content-Type: message/partial; id=\"abc@example.jp\"; "
                          "number=1; total=2\r\n\r\nFrom: x@example.jp\r\nSubject: inner\r\n"
@@ -222,6 +230,21 @@ def envelope(port, d):
     print(" ".join(out))
 
 
+def dropdata(port, d, n):
+    """n connections that go away in the middle of DATA (the milter has the
+    headers and part of the body: its abort and close)"""
+    data = open(os.path.join(d, "twoct.eml"), "rb").read()
+    for _ in range(n):
+        s = smtplib.SMTP("127.0.0.1", port, timeout=600)
+        s.ehlo()
+        s.mail("sender@example.jp")
+        s.rcpt("rcpt@example.lg.jp")
+        s.docmd("DATA")
+        s.send(data[:len(data) // 2])
+        s.sock.close()
+    print("dropped")
+
+
 def sized(path, size):
     h = head("sized", "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n").encode()
     line = b"x" * 76 + b"\r\n"
@@ -244,6 +267,8 @@ if __name__ == "__main__":
         session(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "envelope":
         envelope(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "dropdata":
+        dropdata(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "sized":
         sized(sys.argv[2], int(sys.argv[3]))
     else:

@@ -69,6 +69,11 @@ check "'Content-Type :': the executable is not delivered" look "$DELIVERED" \
 check "'Content-Type :': one Content-Type, ours" look "$DELIVERED" \
     "$ours"' and len([k for k in raw.split(b"\r\n\r\n")[0].split(b"\r\n") if k.lower().replace(b" ", b"").startswith(b"content-type:")]) == 1'
 
+for name in nobody emptybody; do
+    deliver $name
+    check "$name: delivered, ours" look "$DELIVERED" "$ours"
+done
+
 deliver manyheaders
 check "300 X-Trace headers: delivered, ours, the hops kept" look "$DELIVERED" \
     "$ours"' and len(m.get_all("X-Trace")) == 300 and "many hops" in text(parts[0])'
@@ -106,6 +111,27 @@ for k in 3 2 1; do
 done
 check "one connection: the third is the plain one, its body intact" look "$SINK/$(printf %04d $((n - 1))).eml" \
     'str(m["Subject"]) == "plain" and text(parts[0]).strip() == "plain body"'
+
+# connections that go away in the middle of DATA: nothing delivered, the
+# milter's temporary files closed, the next message rebuilt
+fds=$(ls "/proc/$MILTER_PID/fd" | wc -l)
+python3 "$ATTACK" dropdata "$SMTP_PORT" "$T/m" 5 > /dev/null
+deliver plain
+check "after 5 connections dropped in DATA: the next one ours, its body intact" look "$DELIVERED" \
+    "$ours"' and str(m["Subject"]) == "plain" and text(parts[0]).strip() == "plain body"'
+check "after 5 connections dropped in DATA: none delivered, no file left open" sh -c \
+    "[ \$(find '$SINK' -name '*.eml' | wc -l) -eq $n ] && [ \$(ls /proc/$MILTER_PID/fd | wc -l) -le $fds ]"
+
+# a structure mugaid blocks whole: 550, nothing delivered
+r=$(mail_send "$T/m/deep.eml"); echo "  deep: $r"
+check "nested 15 deep: 550 (blocked), nothing delivered" sh -c "[ '$r' = 550 ] && [ \$(find '$SINK' -name '*.eml' | wc -l) -eq $n ]"
+
+# no hostile parsing outside the sandbox: neither mugaid nor mugai-milter
+# has GMime (or any document parser but libmagic and libclamav) in it
+for b in mugaid mugai-milter; do
+    check "$b: no GMime, poppler, libarchive in the process" sh -c \
+        "! ldd '$MUGAI_BIN/$b' | grep -Eq 'libgmime|libpoppler|libarchive|libgsf|libreoffice'"
+done
 
 # [milter] message_max_size, as the milter counts the message (the headers
 # as the MTA hands them over, Postfix's Received included, and the body)

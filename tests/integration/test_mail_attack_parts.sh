@@ -60,6 +60,12 @@ run partial
 check "partial: no message/partial is passed on" rebuilt \
     'not any(p.get_content_type() == "message/partial" for p in m.walk()) and b"message/partial" not in raw.lower()'
 
+run nested
+check "nested message: released, its executable blocked" report_all \
+    "$released"' and any(i["path"].endswith("inner.exe") and i["verdict"] == "blocked" for i in r["items"])'
+check "nested message: one X-Mugai-* header in the whole message, ours; no executable" rebuilt \
+    "$no_mz"' and raw.lower().count(b"x-mugai-") == 1 and b"attacker" not in raw and "inner text" in text'
+
 run external
 check "external-body: released" report_all "$released"
 check "external-body: no message/external-body, no URL to fetch" rebuilt \
