@@ -12,7 +12,10 @@
  *                     ("charset":"UTF-8" too for text the core converted)
  *                     released files in place of the part (an archive gives
  *                     one per member); for a body: its UTF-8 text (text/html
- *                     bodies: the UTF-8 HTML member, scanned clean)
+ *                     bodies: the UTF-8 HTML member, scanned clean); what
+ *                     the pipeline made of a plain body that was not text
+ *                     (an image) is attached, a body that is not UTF-8
+ *                     after all becomes a notice
  *                 "removed": [{"name":"請求書.exe","reason":"blocked-type: ..."}]
  *                 "held":    [{"name":"見積.zip","reason":"encrypted"}]
  *               and at the top:
@@ -496,9 +499,13 @@ static int mr_body(struct mr_state *st, json_t *leaf, json_t *art, GPtrArray *pa
 	if (text == NULL)
 		return -1;
 	if (!g_utf8_validate(text, (gssize)len, NULL)) {
+		/* not text after all (an HTML body that was a zip): the part
+		 * goes, with a notice, and never its bytes */
 		g_free(text);
-		filter_set(st->res, FILTER_FAILED, "repack-plan: a body that is not UTF-8");
-		return -1;
+		st->removed++;
+		g_ptr_array_add(parts, mr_notice(st, "本文 (body)", "not-text: a body that is not "
+						 "UTF-8 text", 0));
+		return 0;
 	}
 	if (html) {
 		GString *t = g_string_new(NULL);
@@ -537,6 +544,7 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 	json_t *held = json_object_get(leaf, "held");
 	const char *role = mr_str(leaf, "role");
 	int body = role != NULL && strcmp(role, "body") == 0;
+	int html = mr_str(leaf, "type") != NULL && strcmp(mr_str(leaf, "type"), "text/html") == 0;
 	const char *name = mr_str(leaf, "name") ? mr_str(leaf, "name") :
 			   body ? "本文 (body)" : mr_str(leaf, "path") ? mr_str(leaf, "path") : "?";
 	size_t i;
@@ -557,11 +565,15 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 		struct mr_part *p;
 		char *safe, *ctype;
 
-		if (body) {
+		/* a body is text; what the pipeline made of a plain body that
+		 * was not (an image, a PDF) is attached as the file it is */
+		if (body && (html || atype == NULL || strcmp(atype, "text/plain") == 0)) {
 			if (mr_body(st, leaf, a, parts) != 0)
 				return -1;
 			continue;
 		}
+		if (body)
+			st->attachments++;
 		if (file == NULL || !mr_name_ok(file)) {
 			filter_set(st->res, FILTER_FAILED, "repack-plan: bad artefact file name");
 			return -1;

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """mail_attack.py: hostile mails for the attack tests (test_mail_attack*.sh).
 
-  mail_attack.py mails DIR          write the hostile mails as DIR/NAME.eml
+  mail_attack.py mails DIR [SAMPLES]  write the hostile mails as DIR/NAME.eml
+                                    (SAMPLES: samples/generate.py's output,
+                                    for the mails that carry its files)
   mail_attack.py session PORT DIR   one SMTP connection to 127.0.0.1:PORT:
                                     DIR's twoct, forged and plain mails, each
                                     after a transaction the client ended with
@@ -20,9 +22,11 @@ bytes would be seen if they were passed on (the tests look for it in what
 is delivered), and an MZ header where an executable is hidden."""
 import base64
 import binascii
+import io
 import os
 import smtplib
 import sys
+import zipfile
 
 MZ = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 +
       b"\x80\x00\x00\x00" + b"PE\x00\x00" + b"\x4c\x01" + b"\x00" * 198)
@@ -55,7 +59,7 @@ def uu(name, data, eol="\r\n"):
     return "begin 644 %s%s%s`%send%s" % (name, eol, lines, eol, eol)
 
 
-def mails():
+def mails(samples=None):
     m = {}
     # a multipart whose declared boundary never comes: GMime finds no part,
     # the rebuilt message has an empty body
@@ -130,6 +134,15 @@ def mails():
         "MIME-Version: 1.0\r\n") + "Content-Type: multipart/mixed; boundary=i1\r\n\r\n--i1\r\n"
         "Content-Type: text/plain\r\n\r\ninner text\r\n--i1\r\nContent-Type: "
         "application/octet-stream; name=inner.exe\r\n" + CTE_B64 + b64(MZ) + "--i1--\r\n")
+    # a plain body that is an image, an HTML body that is a zip of two texts
+    if samples is not None:
+        png = open(os.path.join(samples, "photo.png"), "rb").read()
+        m["pngbody"] = mixed("pngbody", "Content-Type: text/plain\r\n" + CTE_B64 + b64(png))
+    z = io.BytesIO()
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.txt", "aaa\n")
+        zf.writestr("b.txt", "bbb\n")
+    m["zipbody"] = mixed("zipbody", "Content-Type: text/html\r\n" + CTE_B64 + b64(z.getvalue()))
     # message/partial: a fragment of a message that carries an attachment
     m["partial"] = mixed("partial", "Content-Type: message/partial; id=\"abc@example.jp\"; "
                          "number=1; total=2\r\n\r\nFrom: x@example.jp\r\nSubject: inner\r\n"
@@ -258,7 +271,7 @@ def sized(path, size):
 if __name__ == "__main__":
     if sys.argv[1] == "mails":
         os.makedirs(sys.argv[2], exist_ok=True)
-        for name, text in mails().items():
+        for name, text in mails(sys.argv[3] if len(sys.argv) > 3 else None).items():
             with open(os.path.join(sys.argv[2], name + ".eml"), "wb") as f:
                 f.write(text.encode())
         with open(os.path.join(sys.argv[2], "plain.eml"), "wb") as f:

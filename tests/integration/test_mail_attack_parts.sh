@@ -11,7 +11,8 @@
 # base64 part, a mail at exactly [limits] input_max_size).  Through a real
 # Postfix: test_mail_attack.sh.
 . "$(dirname "$0")/lib.sh"
-python3 "$MUGAI_SRC/tests/integration/mail_attack.py" mails "$T/m"
+python3 "$MUGAI_SRC/samples/generate.py" "$T/s" "$MUGAI_BIN" > /dev/null
+python3 "$MUGAI_SRC/tests/integration/mail_attack.py" mails "$T/m" "$T/s"
 
 # run NAME [CONFIG]: the mail as one mail job; its report in $T/report.jsonl,
 # the rebuilt message (if any) in $OUT
@@ -85,6 +86,17 @@ check "yEnc, uuencode in HTML: both files gone, a notice each, the text kept" re
 run beginword
 check "a begin line without encoded lines: the text as it is" rebuilt \
     '"begin 644 pages now\nthe rest of the text\nend" in text.replace("\r\n", "\n") and "removed=0" in m["X-Mugai-Sanitized"]'
+
+# a body that is not text is not a reason to fail the mail (mugai-milter
+# would tempfail it for ever)
+run pngbody
+check "a plain body that is a PNG: released, the image re-encoded and attached" report_all "$released"
+check "a plain body that is a PNG: a PNG attachment, the text kept" rebuilt \
+    'any(p.get_content_type() == "image/png" and p.get_filename() and p.get_payload(decode=True).startswith(b"\x89PNG") for p in parts) and "hello" in text'
+run zipbody
+check "an HTML body that is a zip: released" report_all "$released"
+check "an HTML body that is a zip: a notice, none of the zip's bytes" rebuilt \
+    'b"PK\x03\x04" not in data and b"UEsDB" not in raw and "削除しました" in text and "hello" in text'
 
 run b64nothing
 check "a body that decodes to nothing: released, none of its bytes" report_all "$released"
