@@ -106,6 +106,11 @@ def mails(samples=None):
     # 20000 distinct MIME headers the milter would have to remember and delete
     m["manymime"] = head("manymime", "".join("Content-X%d: a\r\n" % i for i in range(20000)) +
                          "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nmany mime\r\n")
+    # a bare CR in a header: a client that ends lines there sees a
+    # Content-Type the sanitiser never saw
+    m["barecr"] = head("barecr\rContent-Type: text/html\rX-A: b") + (
+        "X-Nested: <script>alert(1)</script>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+        "\r\nbare cr\r\n")
     # headers only, no body at all; an empty body
     m["nobody"] = head("nobody")
     m["emptybody"] = head("emptybody", "\r\n")
@@ -134,6 +139,11 @@ def mails(samples=None):
         "MIME-Version: 1.0\r\n") + "Content-Type: multipart/mixed; boundary=i1\r\n\r\n--i1\r\n"
         "Content-Type: text/plain\r\n\r\ninner text\r\n--i1\r\nContent-Type: "
         "application/octet-stream; name=inner.exe\r\n" + CTE_B64 + b64(MZ) + "--i1--\r\n")
+    # an HTML file attached, with a script and a link
+    m["htmlfile"] = mixed("htmlfile", "Content-Type: text/html; name=page.html\r\n"
+                          "Content-Disposition: attachment; filename=page.html\r\n\r\n"
+                          "<html><script>alert(1)</script><p>page <a href='http://evil.example/x'>"
+                          "link</a></p></html>\r\n")
     # a plain body that is an image, an HTML body that is a zip of two texts
     if samples is not None:
         png = open(os.path.join(samples, "photo.png"), "rb").read()

@@ -69,6 +69,12 @@ check "'Content-Type :': the executable is not delivered" look "$DELIVERED" \
 check "'Content-Type :': one Content-Type, ours" look "$DELIVERED" \
     "$ours"' and len([k for k in raw.split(b"\r\n\r\n")[0].split(b"\r\n") if k.lower().replace(b" ", b"").startswith(b"content-type:")]) == 1'
 
+# a bare CR in a header (a client that ends lines there would see a second
+# Content-Type): none is delivered, one Content-Type, ours
+deliver barecr
+check "a bare CR in a header: none delivered, one Content-Type, ours" look "$DELIVERED" \
+    "$ours"' and b"\r" not in raw.replace(b"\r\n", b"") and m.get_content_type() == "text/plain" and len(m.get_all("Content-Type")) == 1'
+
 for name in nobody emptybody; do
     deliver $name
     check "$name: delivered, ours" look "$DELIVERED" "$ours"

@@ -67,6 +67,10 @@ check "nested message: released, its executable blocked" report_all \
 check "nested message: one X-Mugai-* header in the whole message, ours; no executable" rebuilt \
     "$no_mz"' and raw.lower().count(b"x-mugai-") == 1 and b"attacker" not in raw and "inner text" in text'
 
+run htmlfile
+check "an HTML file attached: released as text, no script, no link to click" rebuilt \
+    'not any(p.get_content_type() == "text/html" for p in parts) and b"<script" not in data.lower() and b"http://evil" not in data and b"href" not in data and "page" in text'
+
 run external
 check "external-body: released" report_all "$released"
 check "external-body: no message/external-body, no URL to fetch" rebuilt \
