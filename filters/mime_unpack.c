@@ -61,7 +61,10 @@ struct mu_state {
 
 static bool mu_accepts(const char *mime)
 {
-	return strcmp(mime, "message/rfc822") == 0;
+	/* and what policy gives it under mode=mail: text libmagic did not
+	 * take for a mail (a DKIM-Signature or MIME-Version first), unknown */
+	return strcmp(mime, "message/rfc822") == 0 || strncmp(mime, "text/", 5) == 0 ||
+	       strcmp(mime, "application/octet-stream") == 0;
 }
 
 /* Count "multipart/" and "message/rfc822" in the raw bytes (any case): an

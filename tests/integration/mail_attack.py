@@ -111,6 +111,13 @@ def mails(samples=None):
     m["barecr"] = head("barecr\rContent-Type: text/html\rX-A: b") + (
         "X-Nested: <script>alert(1)</script>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
         "\r\nbare cr\r\n")
+    # first headers libmagic does not take for a mail (a signer's, a saved
+    # mail's): ?mode=mail still reads them as one
+    for first in ("DKIM-Signature: v=1; a=rsa-sha256; d=example.jp; s=s1;\r\n\tbh=YWJj; b=ZGVm",
+                  "X-Mozilla-Status: 0001", "MIME-Version: 1.0"):
+        name = "first-" + first.split(":")[0].lower()
+        m[name] = first + "\r\n" + head(name, "Content-Type: text/plain\r\n\r\n") + \
+            "first header\r\n"
     # headers only, no body at all; an empty body
     m["nobody"] = head("nobody")
     m["emptybody"] = head("emptybody", "\r\n")

@@ -111,6 +111,12 @@ for name in nobody emptybody noboundary; do
     check "$name: ours, nothing of the original body" rebuilt "$stamped"' and b"ORIGINAL-BYTES" not in raw and b"TVqQ" not in raw'
 done
 
+for name in first-dkim-signature first-x-mozilla-status first-mime-version; do
+    run $name
+    check "$name: read as a mail (mode=mail), released" report_all "$released"
+    check "$name: the body kept" rebuilt "$stamped"' and "first header" in text'
+done
+
 # resource bounds: blocked whole (mugai-milter answers 550), nothing released
 run deep
 check "nested 15 deep: blocked, mail-too-deep" report_all 'r["verdict"] == "blocked" and "mail-too-deep" in r["reason"]'
