@@ -118,6 +118,13 @@ def mails(samples=None):
         name = "first-" + first.split(":")[0].lower()
         m[name] = first + "\r\n" + head(name, "Content-Type: text/plain\r\n\r\n") + \
             "first header\r\n"
+    # a line without a colon among the headers: Postfix starts the body
+    # there (no blank line); a client that reads on sees the MIME headers
+    # after it
+    m["nocolon"] = head("nocolon", "this line has no colon\r\nMIME-Version: 1.0\r\n"
+                        "Content-Type: multipart/mixed; boundary=zz\r\n\r\n") + (
+        "--zz\r\nContent-Type: text/plain\r\n\r\nhello\r\n--zz\r\nContent-Type: "
+        "application/octet-stream; name=evil.exe\r\n" + CTE_B64 + b64(MZ) + "--zz--\r\n")
     # headers only, no body at all; an empty body
     m["nobody"] = head("nobody")
     m["emptybody"] = head("emptybody", "\r\n")

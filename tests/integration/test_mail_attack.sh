@@ -75,6 +75,13 @@ deliver barecr
 check "a bare CR in a header: none delivered, one Content-Type, ours" look "$DELIVERED" \
     "$ours"' and b"\r" not in raw.replace(b"\r\n", b"") and m.get_content_type() == "text/plain" and len(m.get_all("Content-Type")) == 1'
 
+# a line without a colon among the headers: Postfix (and GMime) start the
+# body there; the MIME headers after it are text of that body, and stay
+# text: one part, no file
+deliver nocolon
+check "a header line without a colon: one text part, no file, ours" look "$DELIVERED" \
+    "$ours and $one_mime"' and len(parts) == 1 and parts[0].get_content_type() == "text/plain" and not parts[0].get_filename() and b"TVqQ" not in raw'
+
 for name in nobody emptybody; do
     deliver $name
     check "$name: delivered, ours" look "$DELIVERED" "$ours"
