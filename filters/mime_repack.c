@@ -601,6 +601,11 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 		g_free(safe);
 	}
 	json_array_foreach(rem, i, a) {
+		/* an empty body is an empty text, not a removed file */
+		if (body && g_str_has_prefix(mr_str(a, "reason") ? mr_str(a, "reason") : "", "empty:")) {
+			g_ptr_array_add(parts, mr_text("", 0));
+			continue;
+		}
 		st->removed++;
 		g_ptr_array_add(parts, mr_notice(st, mr_str(a, "name") ? mr_str(a, "name") : name,
 						 mr_str(a, "reason"), 0));

@@ -110,6 +110,11 @@ for name in nobody emptybody noboundary; do
     check "$name: released, a rebuilt message" report_all "$released"
     check "$name: ours, nothing of the original body" rebuilt "$stamped"' and b"ORIGINAL-BYTES" not in raw and b"TVqQ" not in raw'
 done
+for name in nobody emptybody; do
+    run $name
+    check "$name: an empty text, no notice of a removed file" rebuilt \
+        '"removed=0" in m["X-Mugai-Sanitized"] and "削除" not in text and m.get_content_type() == "text/plain"'
+done
 
 for name in first-dkim-signature first-x-mozilla-status first-mime-version; do
     run $name
