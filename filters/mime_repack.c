@@ -12,7 +12,10 @@
  *                     ("charset":"UTF-8" too for text the core converted)
  *                     released files in place of the part (an archive gives
  *                     one per member); for a body: its UTF-8 text (text/html
- *                     bodies: the UTF-8 HTML member, scanned clean)
+ *                     bodies: the UTF-8 HTML member, scanned clean); what
+ *                     the pipeline made of a plain body that was not text
+ *                     (an image) is attached, a body that is not UTF-8
+ *                     after all becomes a notice
  *                 "removed": [{"name":"請求書.exe","reason":"blocked-type: ..."}]
  *                 "held":    [{"name":"見積.zip","reason":"encrypted"}]
  *               and at the top:
@@ -27,7 +30,9 @@
  * name="=?UTF-8?B?...?=" (what Outlook reads); text/plain bodies UTF-8;
  * text/html bodies as text/plain with the links shown as hxxp:// text
  * ([mail] html = text), or dropped ([mail] html = drop); one Japanese and
- * English notice per removed or held file; the kept headers, X-Mugai-*
+ * English notice per removed or held file (a file a body carries in its
+ * text, uuencoded or yEnc, is one: its lines go); a multipart/alternative
+ * stays one only while it holds texts alone; the kept headers, X-Mugai-*
  * never, and X-Mugai-Sanitized: attachments=N converted=N removed=N held=N
  * html=text|drop|none; the Subject tagged when options.subject_tag is set.
  */
@@ -373,6 +378,104 @@ static struct mr_part *mr_text(const char *text, size_t len)
 	return p;
 }
 
+/* uuencode's "begin 644 name" (three or four octal digits); the name in *name */
+static int mr_uu_begin(const char *l, size_t len, char **name)
+{
+	size_t d = 0;
+
+	if (len < 8 || strncmp(l, "begin ", 6) != 0)
+		return 0;
+	while (6 + d < len && l[6 + d] >= '0' && l[6 + d] <= '7')
+		d++;
+	if ((d != 3 && d != 4) || 6 + d + 1 >= len || l[6 + d] != ' ')
+		return 0;
+	*name = g_strndup(l + 7 + d, len - 7 - d);
+	return 1;
+}
+
+/* a uuencoded line: its first character gives its length */
+static int mr_uu_line(const char *l, size_t len)
+{
+	size_t n, want;
+
+	if (len == 0 || l[0] < 0x20 || l[0] > 0x60)
+		return 0;
+	n = (size_t)((l[0] - 0x20) & 0x3f);
+	want = 1 + (n + 2) / 3 * 4;
+	if (len < want || len > want + 2) /* some encoders add a check character */
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (l[i] < 0x20 || l[i] > 0x60)
+			return 0;
+	return 1;
+}
+
+/* the line of text at i: its length without CR LF, the offset after it */
+static size_t mr_line(const char *text, size_t len, size_t i, size_t *next)
+{
+	const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
+	size_t ll = nl != NULL ? (size_t)(nl - text - i) : len - i;
+
+	*next = i + ll + (nl != NULL);
+	return ll > 0 && text[i + ll - 1] == '\r' ? ll - 1 : ll;
+}
+
+/*
+ * A file a body carries inside its text, as mail clients decode it
+ * (uuencode: "begin 644 name" ... "end"; yEnc: "=ybegin ... name=" ...
+ * "=yend"): the lines go from the text, a notice each into notices.  A
+ * "begin" line that no encoded line follows is text.
+ */
+static void mr_strip_files(struct mr_state *st, const char *text, size_t len, GString *out,
+			   GPtrArray *notices)
+{
+	size_t i = 0, next, after;
+
+	while (i < len) {
+		const char *l = text + i;
+		size_t cl = mr_line(text, len, i, &next);
+		char *name = NULL;
+		int yenc = cl > 8 && strncmp(l, "=ybegin ", 8) == 0;
+		int uu = !yenc && mr_uu_begin(l, cl, &name);
+
+		if (uu)
+			uu = mr_uu_line(text + next, mr_line(text, len, next, &after));
+		if (yenc) {
+			const char *nm = g_strstr_len(l, (gssize)cl, " name=");
+
+			yenc = nm != NULL;
+			if (yenc)
+				name = g_strndup(nm + 6, cl - (size_t)(nm + 6 - l));
+		}
+		if (!uu && !yenc) {
+			g_string_append_len(out, l, (gssize)(next - i));
+			g_free(name);
+			i = next;
+			continue;
+		}
+		/* the encoded lines up to the end line (or the end of the text) */
+		for (i = next; i < len;) {
+			const char *e = text + i;
+			size_t ecl = mr_line(text, len, i, &i);
+
+			if (uu ? (ecl == 3 && strncmp(e, "end", 3) == 0)
+			       : (ecl >= 5 && strncmp(e, "=yend", 5) == 0))
+				break;
+		}
+		{
+			char *safe = mailhdr_safe_name(g_strstrip(name));
+
+			st->attachments++;
+			st->removed++;
+			g_ptr_array_add(notices, mr_notice(st, safe != NULL ? safe : "?",
+				uu ? "encoded-in-text: a uuencoded file inside the text"
+				   : "encoded-in-text: a yEnc file inside the text", 0));
+			g_free(safe);
+		}
+		g_free(name);
+	}
+}
+
 /* a body leaf: its text (HTML made text, or dropped) */
 static int mr_body(struct mr_state *st, json_t *leaf, json_t *art, GPtrArray *parts)
 {
@@ -396,9 +499,13 @@ static int mr_body(struct mr_state *st, json_t *leaf, json_t *art, GPtrArray *pa
 	if (text == NULL)
 		return -1;
 	if (!g_utf8_validate(text, (gssize)len, NULL)) {
+		/* not text after all (an HTML body that was a zip): the part
+		 * goes, with a notice, and never its bytes */
 		g_free(text);
-		filter_set(st->res, FILTER_FAILED, "repack-plan: a body that is not UTF-8");
-		return -1;
+		st->removed++;
+		g_ptr_array_add(parts, mr_notice(st, "本文 (body)", "not-text: a body that is not "
+						 "UTF-8 text", 0));
+		return 0;
 	}
 	if (html) {
 		GString *t = g_string_new(NULL);
@@ -409,14 +516,24 @@ static int mr_body(struct mr_state *st, json_t *leaf, json_t *art, GPtrArray *pa
 			filter_set(st->res, FILTER_BLOCKED, "html-too-large: an HTML body");
 			return -1;
 		}
-		p = mr_text(t->str, t->len);
-		p->is_html_text = 1;
-		g_string_free(t, TRUE);
-	} else {
-		p = mr_text(text, len);
+		g_free(text);
+		len = t->len;
+		text = g_string_free(t, FALSE);
+	}
+	{
+		GString *kept = g_string_new(NULL);
+		GPtrArray *notices = g_ptr_array_new_with_free_func(mr_part_free);
+
+		mr_strip_files(st, text, len, kept, notices);
+		p = mr_text(kept->str, kept->len);
+		p->is_html_text = html;
+		g_string_free(kept, TRUE);
+		g_ptr_array_add(parts, p);
+		while (notices->len > 0)
+			g_ptr_array_add(parts, g_ptr_array_steal_index(notices, 0));
+		g_ptr_array_free(notices, TRUE);
 	}
 	g_free(text);
-	g_ptr_array_add(parts, p);
 	return 0;
 }
 
@@ -427,6 +544,7 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 	json_t *held = json_object_get(leaf, "held");
 	const char *role = mr_str(leaf, "role");
 	int body = role != NULL && strcmp(role, "body") == 0;
+	int html = mr_str(leaf, "type") != NULL && strcmp(mr_str(leaf, "type"), "text/html") == 0;
 	const char *name = mr_str(leaf, "name") ? mr_str(leaf, "name") :
 			   body ? "本文 (body)" : mr_str(leaf, "path") ? mr_str(leaf, "path") : "?";
 	size_t i;
@@ -447,11 +565,15 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 		struct mr_part *p;
 		char *safe, *ctype;
 
-		if (body) {
+		/* a body is text; what the pipeline made of a plain body that
+		 * was not (an image, a PDF) is attached as the file it is */
+		if (body && (html || atype == NULL || strcmp(atype, "text/plain") == 0)) {
 			if (mr_body(st, leaf, a, parts) != 0)
 				return -1;
 			continue;
 		}
+		if (body)
+			st->attachments++;
 		if (file == NULL || !mr_name_ok(file)) {
 			filter_set(st->res, FILTER_FAILED, "repack-plan: bad artefact file name");
 			return -1;
@@ -479,6 +601,11 @@ static int mr_leaf(struct mr_state *st, json_t *leaf, GPtrArray *parts)
 		g_free(safe);
 	}
 	json_array_foreach(rem, i, a) {
+		/* an empty body is an empty text, not a removed file */
+		if (body && g_str_has_prefix(mr_str(a, "reason") ? mr_str(a, "reason") : "", "empty:")) {
+			g_ptr_array_add(parts, mr_text("", 0));
+			continue;
+		}
 		st->removed++;
 		g_ptr_array_add(parts, mr_notice(st, mr_str(a, "name") ? mr_str(a, "name") : name,
 						 mr_str(a, "reason"), 0));
@@ -667,7 +794,11 @@ static int mr_node(struct mr_state *st, json_t *node, unsigned depth, GPtrArray 
 			return 0;
 		}
 		/* related and signed make no sense once HTML is text and a part
-		 * is rebuilt: mixed, except a pure alternative */
+		 * is rebuilt: mixed, except a pure alternative (texts only: a
+		 * notice or a file as an alternative would hide the text, or be
+		 * the one part a client shows) */
+		for (guint j = 0; alt && j < sub->len; j++)
+			alt = ((struct mr_part *)g_ptr_array_index(sub, j))->is_text_body;
 		g_ptr_array_add(parts, mr_multipart(st, alt ? "alternative" : "mixed", sub));
 		return 0;
 	}

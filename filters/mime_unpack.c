@@ -62,10 +62,14 @@ struct mu_state {
 /* A message is text/plain to libmagic when its first header is not one
  * libmagic knows (Message-ID, DKIM-Signature, Subject...: Postfix gives a
  * milter the message without its own Received: line); policy runs this
- * filter on text only for a job submitted as a mail (mode=mail). */
+ * filter on text or unknown bytes only for a job submitted as a mail
+ * (mode=mail). */
 static bool mu_accepts(const char *mime)
 {
-	return strcmp(mime, "message/rfc822") == 0 || strcmp(mime, "text/plain") == 0;
+	/* and what policy gives it under mode=mail: text libmagic did not
+	 * take for a mail (a DKIM-Signature or MIME-Version first), unknown */
+	return strcmp(mime, "message/rfc822") == 0 || strncmp(mime, "text/", 5) == 0 ||
+	       strcmp(mime, "application/octet-stream") == 0;
 }
 
 /* Count "multipart/" and "message/rfc822" in the raw bytes (any case): an

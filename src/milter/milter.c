@@ -42,8 +42,9 @@
 
 #define MILTER_CHUNK (64 * 1024)          /* smfi_replacebody calls */
 #define MILTER_HEADER_LINE_MAX (64 * 1024) /* one header of the rebuilt message */
-#define MILTER_HEADERS_MAX 256            /* headers of the rebuilt message */
+#define MILTER_HEADERS_MAX 256            /* headers of the rebuilt message put in place */
 #define MILTER_FD_SCAN 256                /* descriptors looked at for the listening socket */
+#define MILTER_MANAGED_MAX 1000           /* MIME and X-Mugai-* headers of a message */
 
 static struct milter_conf conf;
 static atomic_uint inflight;
@@ -52,6 +53,7 @@ struct mctx {
 	FILE *msg;           /* the message as received, unlinked */
 	uint64_t size;
 	int too_big, io_error;
+	unsigned n_managed;  /* occurrences in managed, at most MILTER_MANAGED_MAX */
 	GHashTable *managed; /* lower-case name -> struct mhdr: original occurrences */
 	char *subject;       /* the original Subject, unfolded */
 	struct milter_envelope env;
@@ -109,6 +111,7 @@ static void mctx_reset(struct mctx *c)
 	c->msg = NULL;
 	c->size = 0;
 	c->too_big = c->io_error = 0;
+	c->n_managed = 0;
 	if (c->managed != NULL)
 		g_hash_table_remove_all(c->managed);
 	g_free(c->subject);
@@ -140,20 +143,32 @@ static sfsistat milter_tempfail(SMFICTX *ctx, const char *why)
 	return SMFIS_TEMPFAIL;
 }
 
+/* an envelope address mugaid's envelope takes (else the whole message
+ * would be tempfailed at its end, for every recipient, for ever) */
+/* an envelope address mugaid takes ([mail] max_address_bytes, UTF-8):
+ * NULL, else why not (g_free) */
+static char *milter_addr_bad(const char *a, const char *what)
+{
+	if (strlen(a) > conf.max_address_bytes)
+		return g_strdup_printf("mugai: a %s address longer than %u bytes ([mail] "
+				       "max_address_bytes)", what, conf.max_address_bytes);
+	if (!g_utf8_validate(a, -1, NULL))
+		return g_strdup_printf("mugai: a %s address that is not UTF-8", what);
+	return NULL;
+}
+
 static sfsistat mm_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mctx *c = smfi_getpriv(ctx);
+	char *text;
 
 	if (c == NULL)
 		return milter_tempfail(ctx, "internal error");
 	mctx_reset(c);
-	if (argv[0] != NULL && strlen(argv[0]) > conf.max_address_bytes) {
-		char *text = g_strdup_printf("mugai: a sender address longer than %u bytes "
-					     "([mail] max_address_bytes)", conf.max_address_bytes);
-
-		smfi_setreply(ctx, "451", "4.1.7", text);
+	if (argv[0] != NULL && (text = milter_addr_bad(argv[0], "sender")) != NULL) {
+		smfi_setreply(ctx, "553", "5.1.7", text);
 		g_free(text);
-		return SMFIS_TEMPFAIL;
+		return SMFIS_REJECT;
 	}
 	c->env.sender = g_strdup(argv[0] != NULL ? argv[0] : "");
 	c->msg = milter_tmpfile();
@@ -162,8 +177,9 @@ static sfsistat mm_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* A recipient over [mail] max_recipients or max_address_bytes (which mugaid
- * would refuse the whole mail for) is refused alone, for now, as Postfix's
+/* A recipient mugaid would refuse the whole mail for is refused alone: an
+ * address over [mail] max_address_bytes or not UTF-8 for good (553), one
+ * over [mail] max_recipients for now (452), as Postfix's
  * smtpd_recipient_limit does: the client sends it again later. */
 static sfsistat mm_envrcpt(SMFICTX *ctx, char **argv)
 {
@@ -172,16 +188,16 @@ static sfsistat mm_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || argv[0] == NULL)
 		return SMFIS_CONTINUE;
-	if (strlen(argv[0]) > conf.max_address_bytes) {
-		text = g_strdup_printf("mugai: a recipient address longer than %u bytes "
-				       "([mail] max_address_bytes)", conf.max_address_bytes);
-		smfi_setreply(ctx, "451", "4.1.3", text);
-	} else if (c->env.rcpts->len >= conf.max_recipients) {
+	/* this recipient only is refused: the others' mail goes on */
+	if ((text = milter_addr_bad(argv[0], "recipient")) != NULL) {
+		smfi_setreply(ctx, "553", "5.1.3", text);
+		g_free(text);
+		return SMFIS_REJECT;
+	}
+	if (c->env.rcpts->len >= conf.max_recipients) {
 		text = g_strdup_printf("mugai: more than %u recipients ([mail] max_recipients), "
 				       "send the rest later", conf.max_recipients);
 		smfi_setreply(ctx, "452", "4.5.3", text);
-	}
-	if (text != NULL) {
 		g_free(text);
 		return SMFIS_TEMPFAIL;
 	}
@@ -220,7 +236,7 @@ static sfsistat mm_header(SMFICTX *ctx, char *name, char *value)
 			milter_put(c, p, 1);
 	}
 	milter_put(c, "\r\n", 2);
-	if (milter_managed(name)) {
+	if (milter_managed(name) && ++c->n_managed <= MILTER_MANAGED_MAX) {
 		char *key = g_ascii_strdown(name, -1);
 		struct mhdr *h = g_hash_table_lookup(c->managed, key);
 
@@ -266,15 +282,18 @@ struct rebuilt_header {
 	char *name, *value;
 };
 
-/* The top-level headers of the rebuilt message (unfolded); f is left at
- * the first byte of the body.  -1 when it is not a message. */
+/* The top-level headers of the rebuilt message that the milter puts in
+ * place (unfolded): the managed ones and the Subject; the others are the
+ * original's own, left as they are, and only skipped here (a message with
+ * many Received headers is still read).  f is left at the first byte of
+ * the body.  -1 when it is not a message. */
 static int milter_read_headers(FILE *f, GPtrArray *out)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	struct rebuilt_header *cur = NULL;
-	int rc = -1;
+	int rc = -1, skipping = 0;
 
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (n > MILTER_HEADER_LINE_MAX)
@@ -285,9 +304,14 @@ static int milter_read_headers(FILE *f, GPtrArray *out)
 			rc = 0; /* the blank line: the body follows */
 			break;
 		}
-		if ((line[0] == ' ' || line[0] == '\t') && cur != NULL) {
-			char *v = g_strconcat(cur->value, line, NULL);
+		if (line[0] == ' ' || line[0] == '\t') {
+			char *v;
 
+			if (skipping)
+				continue;
+			if (cur == NULL)
+				break; /* a continuation of nothing */
+			v = g_strconcat(cur->value, line, NULL);
 			g_free(cur->value);
 			cur->value = v;
 			if (strlen(v) > MILTER_HEADER_LINE_MAX)
@@ -296,11 +320,21 @@ static int milter_read_headers(FILE *f, GPtrArray *out)
 		}
 		{
 			char *colon = strchr(line, ':');
+			char *name;
 
-			if (colon == NULL || colon == line || out->len >= MILTER_HEADERS_MAX)
+			if (colon == NULL || colon == line)
 				break;
+			name = g_strndup(line, (gsize)(colon - line));
+			skipping = !milter_managed(name) && g_ascii_strcasecmp(name, "Subject") != 0;
+			if (skipping || out->len >= MILTER_HEADERS_MAX) {
+				g_free(name);
+				cur = NULL;
+				if (skipping)
+					continue;
+				break;
+			}
 			cur = g_new0(struct rebuilt_header, 1);
-			cur->name = g_strndup(line, (gsize)(colon - line));
+			cur->name = name;
 			cur->value = g_strdup(colon[1] == ' ' ? colon + 2 : colon + 1);
 			g_ptr_array_add(out, cur);
 		}
@@ -324,7 +358,7 @@ static int milter_apply(SMFICTX *ctx, struct mctx *c, FILE *rebuilt)
 	GPtrArray *hs = g_ptr_array_new_with_free_func(rebuilt_header_free);
 	GHashTableIter it;
 	gpointer k, v;
-	int rc = -1, stamped = 0;
+	int rc = -1, stamped = 0, replaced = 0;
 	char *buf = NULL;
 
 	rewind(rebuilt);
@@ -363,10 +397,15 @@ static int milter_apply(SMFICTX *ctx, struct mctx *c, FILE *rebuilt)
 	for (;;) {
 		size_t n = fread(buf, 1, MILTER_CHUNK, rebuilt);
 
-		if (n == 0)
+		/* a rebuilt message with no body still replaces the original's
+		 * (without one call the MTA would keep the original body) */
+		if (n == 0 && replaced)
 			break;
 		if (smfi_replacebody(ctx, (unsigned char *)buf, (int)n) != MI_SUCCESS)
 			goto out;
+		replaced = 1;
+		if (n == 0)
+			break;
 	}
 	rc = ferror(rebuilt) ? -1 : 0;
 out:
@@ -390,6 +429,8 @@ static sfsistat mm_eom(SMFICTX *ctx)
 	}
 	if (c->io_error || fflush(c->msg) != 0)
 		return milter_tempfail(ctx, "cannot keep the message");
+	if (c->n_managed > MILTER_MANAGED_MAX)
+		return milter_tempfail(ctx, "too many MIME headers");
 	if (atomic_fetch_add(&inflight, 1) >= conf.max_inflight) {
 		atomic_fetch_sub(&inflight, 1);
 		return milter_tempfail(ctx, "too many messages in sanitisation");
