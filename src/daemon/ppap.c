@@ -207,8 +207,12 @@ static void ppap_headers(GString *head, const char *id, const char *kind, json_t
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	g_string_append_printf(head, "From: %s\r\nTo: ", from != NULL && from[0] ? from :
 			       "postmaster");
-	json_array_foreach(json_object_get(envelope, "to"), i, r)
-		g_string_append_printf(head, "%s%s", i ? ",\r\n " : "", json_string_value(r));
+	/* the envelope holds the Bcc'd recipients too: named only when alone */
+	if (json_array_size(json_object_get(envelope, "to")) > 1)
+		g_string_append(head, "undisclosed-recipients:;");
+	else
+		json_array_foreach(json_object_get(envelope, "to"), i, r)
+			g_string_append(head, json_string_value(r));
 	g_string_append(head, "\r\nSubject: ");
 	ppap_encode_subject(head, s);
 	g_string_append_printf(head, "\r\nDate: %s\r\nMessage-ID: <%s.%s@mugai.invalid>\r\n",
