@@ -32,6 +32,7 @@
 
 #define ADMIN_SECONDS_PER_DAY 86400
 #define ADMIN_NAME_BUF 216          /* a released name (job_release_name) */
+#define ADMIN_TRIES_MAIL "/mail"    /* the tries of a job's later mails: their own count */
 
 static enum spool_err admin_fail(char *why, size_t whylen, enum spool_err status,
 				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -165,7 +166,13 @@ static enum spool_err admin_done_job(struct daemon *d, const char *id, json_t **
 static enum spool_err admin_try(struct daemon *d, const char *id, const char *name,
 				const char *via, char *why, size_t whylen)
 {
-	int first, t = tries_take(&d->tries, id, time(NULL), &first);
+	char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
+	int first, t;
+
+	/* a later mail's candidates count apart: mails from a forged sender
+	 * lock the mail path, never the password staff give */
+	snprintf(key, sizeof(key), "%s%s", id, strcmp(via, "mail") == 0 ? ADMIN_TRIES_MAIL : "");
+	t = tries_take(&d->tries, key, time(NULL), &first);
 
 	if (t == TRIES_OK)
 		return SPOOL_OK;
@@ -193,7 +200,12 @@ enum spool_err admin_password_reset(struct daemon *d, const char *id, const char
 	if (worker_state(d, id) == SPOOL_NONE)
 		return admin_fail(why, whylen, SPOOL_ERR_NOT_FOUND, "no such job");
 	pthread_mutex_lock(&d->jmu);
-	had = tries_reset(&d->tries, id);
+	{
+		char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
+
+		snprintf(key, sizeof(key), "%s%s", id, ADMIN_TRIES_MAIL);
+		had = tries_reset(&d->tries, id) | tries_reset(&d->tries, key);
+	}
 	pthread_mutex_unlock(&d->jmu);
 	admin_audit(d, json_pack("{s:s, s:s, s:s, s:b}", "event", "password tries reset",
 				 "job", id, "via", via, "had_tries", had));
