@@ -63,10 +63,10 @@ mail("two", "s3@example.jp", "資料です。\n", [("Alpha-pass-3", ["a.txt"]), 
 mail("mal", "s4@example.jp", "資料です。\n", [("Mal-pass-4", ["memo.txt", "eicar.com"])])
 mail("lock", "s5@example.jp", "資料です。\n", [("Lock-pass-5", ["lock.txt"])])
 mail("flood", "s5@example.jp", "".join("パスワード: guess-5-%d\n" % i for i in range(8)))
-# a job that keeps the one worker busy for a while (300 members, a filter run each)
+# a job that keeps the one worker busy for a while (60 members, a filter run each)
 import zipfile
 with zipfile.ZipFile(os.path.join(t, "slow.zip"), "w") as z:
-    for i in range(300):
+    for i in range(60):
         z.writestr("m%03d.txt" % i, "行 %d\n" % i)
 mail("race", "s6@example.jp", "資料です。\n", [("Race-pass-6", ["race.txt"])])
 mail("race-w", "s6@example.jp", "パスワード: typo-pass-6\n")
