@@ -16,7 +16,12 @@
 #     not lock the password staff give over the API;
 #   - the password mail that arrives while the held mail is run again for
 #     an earlier mail's (wrong) candidates is not lost;
+#   - two passwords at once: each accepted one is one try, audited once;
 #   - no follow-up twice after a restart;
+#   - [mail] on_malware = reject: a held zip with malware is blocked when
+#     opened, nothing sent;
+#   - a mail with junk candidates (the rate of tries reached) does not make
+#     the right password mail in the same minute be lost;
 #   - no password in the logs, the audit log or the spool.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
@@ -71,6 +76,10 @@ with zipfile.ZipFile(os.path.join(t, "slow.zip"), "w") as z:
 mail("race", "s6@example.jp", "資料です。\n", [("Race-pass-6", ["race.txt"])])
 mail("race-w", "s6@example.jp", "パスワード: typo-pass-6\n")
 mail("race-r", "s6@example.jp", "訂正です。パスワード: Race-pass-6\n")
+mail("conc", "s8@example.jp", "資料です。\n", [("Conc-pass-8", ["conc.txt"])])
+mail("rate", "s7@example.jp", "資料です。\n", [("Rate-pass-7", ["rate.txt"])])
+mail("rate-f", "s7@example.jp", "".join("パスワード: junk-7-%d\n" % i for i in range(3)))
+mail("rate-r", "s7@example.jp", "パスワード: Rate-pass-7\n")
 PY
 # mail NAME SENDER [RCPT...]: submitted as mugai-milter does (one
 # X-Mugai-Envelope-To per recipient, default rcpt@example.lg.jp), waited
@@ -147,7 +156,8 @@ lock=$(mail lock s5@example.jp)
 check "lock: held" test "$(held "$lock")" = 1
 mail flood s5@example.jp > /dev/null
 wait_audit() { # wait_audit N EVENT JOB: until JOB has N records of EVENT (30 s)
-    for _ in $(seq 1 300); do
+    end=$(ppap_deadline)
+    while [ "$(date +%s)" -le "$end" ]; do
         [ "$(audit_events "$2" "$3")" -ge "$1" ] && return 0
         sleep 0.1
     done
@@ -173,24 +183,54 @@ check "race: the password mail released" test "$(job_state "$rr" 'd["verdict"]')
 check "race: the held mail opened by the later password mail" wait_job "$race" \
     '"held_items" not in d and d["state"] == "done"'
 
+# two passwords at once: each one accepted is one try, audited once
+conc=$(mail conc s8@example.jp)
+password "$conc" wrong-conc-8 > "$T/c1" &
+c1=$!
+curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"password":"Conc-pass-8"}' "$U/v1/jobs/$conc/password?wait=30" > "$T/c2"
+wait $c1 || true
+wait_job "$conc" 'd["state"] == "done"' > /dev/null || true
+check "two passwords at once: each accepted one audited once ($(cat "$T/c1") $(cat "$T/c2"))" test \
+    "$(cat "$T/c1" "$T/c2" | grep -c 200)" -eq "$(audit_events "password tried" "$conc")"
+check "two passwords at once: the job is done, held or opened" test "$(job_state "$conc" \
+    'd["state"] == "done" and d["verdict"] == "released"')" = True
+
 # restart: what was sent is not sent again (a sync point: a new follow-up
 # sent after the restart; the due list is worked through in order)
 for n in bcc forge mal; do wait_reply $n || true; done
 check "before the restart: the follow-ups recorded as sent" sh -c \
     "[ '$(job_state "$bcc" 'd["followup"]["state"]')' = sent ]"
 stop
+# the second run: on_malware = reject, two tries a minute
+printf '[mail]\nrelay = 127.0.0.1:%s\nppap_window = 3600\non_malware = reject\n[daemon]\npassword_tries_max = 6\npassword_tries_per_minute = 2\n' \
+    "$SINK_PORT" > "$T/mugai.conf"
 run
 again=$(mail bcc s1@example.jp rcpt@example.lg.jp)
 password "$again" Bcc-pass-1 > /dev/null
-for _ in $(seq 1 300); do [ "$(replies bcc)" -ge 2 ] && break; sleep 0.1; done
+end=$(ppap_deadline)
+while [ "$(date +%s)" -le "$end" ] && [ "$(replies bcc)" -lt 2 ]; do sleep 0.1; done
+# a held zip with malware, on_malware = reject: blocked when opened, nothing sent
+mal2=$(mail mal s4@example.jp)
+password "$mal2" Mal-pass-4 > /dev/null
+check "malware zip, reject: blocked when opened, no follow-up" wait_job "$mal2" \
+    'd["verdict"] == "blocked" and "followup" not in d'
+# a mail with junk candidates, then the right one within the minute
+rate=$(mail rate s7@example.jp)
+mail rate-f s7@example.jp > /dev/null
+check "rate: the junk candidates tried" wait_audit 2 verdict "$rate"
+mail rate-r s7@example.jp > /dev/null
+check "rate: the right password mail in the same minute still opens the held mail" wait_job "$rate" \
+    '"held_items" not in d'
 check "restart: one more follow-up for the new job, none again for the old ones" sh -c \
     "[ $(replies bcc) -eq 2 ] && [ $(replies forge) -eq 1 ] && [ $(replies mal) -eq 1 ]"
 stop
 
 check "no password in the logs or the audit log" sh -c \
     "! grep -qa -e Bcc-pass-1 -e Forge-pass-2 -e Alpha-pass-3 -e Beta-pass-3 -e Mal-pass-4 \
-       -e Lock-pass-5 -e guess-5- -e Race-pass-6 -e typo-pass-6 '$T/daemon.log' '$T/audit.jsonl'"
+       -e Lock-pass-5 -e guess-5- -e Race-pass-6 -e typo-pass-6 -e Conc-pass-8 -e wrong-conc-8 \
+       -e Rate-pass-7 -e junk-7- '$T/daemon.log' '$T/audit.jsonl'"
 check "no password file left in the spool" test -z "$(find "$T/spool" -name password)"
 check "no password given over the API in the spool" sh -c \
-    "! grep -rqa -e Bcc-pass-1 -e Forge-pass-2 -e Alpha-pass-3 -e Beta-pass-3 -e Mal-pass-4 -e Lock-pass-5 '$T/spool'"
+    "! grep -rqa -e Bcc-pass-1 -e Forge-pass-2 -e Alpha-pass-3 -e Beta-pass-3 -e Mal-pass-4 -e Lock-pass-5 -e Conc-pass-8 -e wrong-conc-8 '$T/spool'"
 finish
