@@ -537,7 +537,7 @@ static void ppap_give(struct daemon *d, const char *hid, const char *from,
 {
 	char why[256];
 	enum spool_err rc = admin_password_list(d, hid, pw, n, "mail", why, sizeof(why));
-	enum spool_state st = rc == SPOOL_ERR_CONFLICT ? worker_state(d, hid) : SPOOL_NONE;
+	enum spool_state st = rc == SPOOL_ERR_CONFLICT ? spool_state(d->spool, hid) : SPOOL_NONE;
 
 	if (st == SPOOL_QUEUED || st == SPOOL_ACTIVE) {
 		struct ppap_later *l;
@@ -545,7 +545,7 @@ static void ppap_give(struct daemon *d, const char *hid, const char *from,
 		pthread_mutex_lock(&ppap_mu);
 		ppap_later_keep(hid, pw, n);
 		/* its run ended meanwhile: ppap_after_job may have looked already */
-		l = worker_state(d, hid) == SPOOL_DONE ? ppap_later_take(hid) : NULL;
+		l = spool_state(d->spool, hid) == SPOOL_DONE ? ppap_later_take(hid) : NULL;
 		pthread_mutex_unlock(&ppap_mu);
 		if (l == NULL) {
 			log_info("job %s: the candidates of mail %s kept until its run ends", hid,
