@@ -167,12 +167,15 @@ static enum spool_err admin_try(struct daemon *d, const char *id, const char *na
 				const char *via, char *why, size_t whylen)
 {
 	char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
-	int first, t;
+	int first, t, mail = strcmp(via, "mail") == 0;
 
 	/* a later mail's candidates count apart: mails from a forged sender
-	 * lock the mail path, never the password staff give */
-	snprintf(key, sizeof(key), "%s%s", id, strcmp(via, "mail") == 0 ? ADMIN_TRIES_MAIL : "");
-	t = tries_take(&d->tries, key, time(NULL), &first);
+	 * lock the mail path, never the password staff give; and against the
+	 * total only, so that a mail's candidates reaching the rate do not make
+	 * the next mail's be dropped */
+	snprintf(key, sizeof(key), "%s%s", id, mail ? ADMIN_TRIES_MAIL : "");
+	t = mail ? tries_take_total(&d->tries, key, time(NULL), &first)
+		 : tries_take(&d->tries, key, time(NULL), &first);
 
 	if (t == TRIES_OK)
 		return SPOOL_OK;

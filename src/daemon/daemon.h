@@ -255,6 +255,9 @@ void tries_init(struct tries *t, uint32_t per_minute, uint32_t max);
 /* one try of job id at now: TRIES_*; *first set when this is the first
  * refusal of its kind (for the window, or since the lock) */
 int tries_take(struct tries *t, const char *id, time_t now, int *first);
+/* the same, against password_tries_max only (a later mail's candidates,
+ * PPAP: up to 8 at once, bounded by the total) */
+int tries_take_total(struct tries *t, const char *id, time_t now, int *first);
 /* the tries of id forgotten: 1 when there were any */
 int tries_reset(struct tries *t, const char *id);
 /* pure: one try counted into c (a job's count) */
