@@ -234,6 +234,9 @@ enum spool_err admin_password(struct daemon *d, const char *id, const char *pass
 enum spool_err admin_password_list(struct daemon *d, const char *id,
 				   const char *const *pw, unsigned n, const char *via,
 				   char *why, size_t whylen);
+/* the passwords kept for a held mail's next tries forgotten (it holds
+ * nothing any more) */
+void admin_kept_forget(struct daemon *d, const char *id);
 enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *approver, const char *reason,
 				      const char *via, char *why, size_t whylen);

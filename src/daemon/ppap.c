@@ -578,6 +578,8 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 	struct ppap_later *later;
 	long at;
 
+	if (rerun && json_object_get(report, "held_items") == NULL)
+		admin_kept_forget(d, id); /* opened, or settled otherwise */
 	if (env == NULL || from == NULL || d->cfg.mail_relay[0] == '\0')
 		goto out;
 	pthread_mutex_lock(&ppap_mu);
