@@ -1130,6 +1130,11 @@ static int job_mail(struct job_state *st, struct job_item *it)
 	if (it->mail_infected && mc.malware == 0 && !st->failed)
 		job_set(st, &st->blocked, "malware found in %s outside every part it was split into",
 			it->report_path);
+	/* [mail] on_malware = reject: malware the message's own scan could not
+	 * see (in a zip opened by a password, PPAP) rejects the mail too */
+	if (mc.malware > 0 && st->env->cfg->mail_on_malware_reject && !st->failed)
+		job_set(st, &st->blocked, "malware found in a part of %s ([mail] on_malware = "
+			"reject)", it->report_path);
 out:
 	if (rc == 0 && !st->failed && !st->blocked) {
 		pfd = job_mail_plan_fd(st, &mc);

@@ -32,6 +32,7 @@
 
 #define ADMIN_SECONDS_PER_DAY 86400
 #define ADMIN_NAME_BUF 216          /* a released name (job_release_name) */
+#define ADMIN_TRIES_MAIL "/mail"    /* the tries of a job's later mails: their own count */
 
 static enum spool_err admin_fail(char *why, size_t whylen, enum spool_err status,
 				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -165,7 +166,16 @@ static enum spool_err admin_done_job(struct daemon *d, const char *id, json_t **
 static enum spool_err admin_try(struct daemon *d, const char *id, const char *name,
 				const char *via, char *why, size_t whylen)
 {
-	int first, t = tries_take(&d->tries, id, time(NULL), &first);
+	char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
+	int first, t, mail = strcmp(via, "mail") == 0;
+
+	/* a later mail's candidates count apart: mails from a forged sender
+	 * lock the mail path, never the password staff give; and against the
+	 * total only, so that a mail's candidates reaching the rate do not make
+	 * the next mail's be dropped */
+	snprintf(key, sizeof(key), "%s%s", id, mail ? ADMIN_TRIES_MAIL : "");
+	t = mail ? tries_take_total(&d->tries, key, time(NULL), &first)
+		 : tries_take(&d->tries, key, time(NULL), &first);
 
 	if (t == TRIES_OK)
 		return SPOOL_OK;
@@ -193,7 +203,12 @@ enum spool_err admin_password_reset(struct daemon *d, const char *id, const char
 	if (worker_state(d, id) == SPOOL_NONE)
 		return admin_fail(why, whylen, SPOOL_ERR_NOT_FOUND, "no such job");
 	pthread_mutex_lock(&d->jmu);
-	had = tries_reset(&d->tries, id);
+	{
+		char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
+
+		snprintf(key, sizeof(key), "%s%s", id, ADMIN_TRIES_MAIL);
+		had = tries_reset(&d->tries, id) | tries_reset(&d->tries, key);
+	}
 	pthread_mutex_unlock(&d->jmu);
 	admin_audit(d, json_pack("{s:s, s:s, s:s, s:b}", "event", "password tries reset",
 				 "job", id, "via", via, "had_tries", had));
@@ -212,6 +227,71 @@ static int admin_holds(json_t *res)
 		json_array_size(json_object_get(res, "held_items")) > 0);
 }
 
+/* The passwords given so far for a mail that still holds a part (PPAP),
+ * newest first, in memory only (under jmu): each new try carries them again
+ * (not counted again), so that a mail whose two zips have two passwords
+ * opens one password after the other.  Forgotten when the mail holds
+ * nothing any more (admin_kept_forget) or is purged. */
+struct admin_kept {
+	unsigned n;
+	char pw[SPOOL_PASSWORDS_MAX][FILTER_PASSWORD_MAX];
+};
+static GHashTable *admin_kept; /* id -> struct admin_kept */
+
+static void admin_kept_free(gpointer p)
+{
+	explicit_bzero(p, sizeof(struct admin_kept));
+	g_free(p);
+}
+
+/* under jmu */
+static void admin_kept_drop(const char *id)
+{
+	if (admin_kept != NULL)
+		g_hash_table_remove(admin_kept, id);
+}
+
+void admin_kept_forget(struct daemon *d, const char *id)
+{
+	pthread_mutex_lock(&d->jmu);
+	admin_kept_drop(id);
+	pthread_mutex_unlock(&d->jmu);
+}
+
+/* under jmu: the new passwords (pw, used bytes) then those kept for the
+ * mail id, each once, into buf (NUL-separated, its length in *blen) and
+ * kept as the mail's */
+static void admin_kept_merge(const char *id, const char *pw, size_t used, char *buf,
+			     size_t cap, size_t *blen)
+{
+	struct admin_kept *old, *nk = g_new0(struct admin_kept, 1);
+	const char *add[2 * SPOOL_PASSWORDS_MAX];
+	unsigned na = 0;
+
+	if (admin_kept == NULL)
+		admin_kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						   admin_kept_free);
+	old = g_hash_table_lookup(admin_kept, id);
+	for (size_t at = 0; at < used && na < SPOOL_PASSWORDS_MAX; at += strlen(pw + at) + 1)
+		add[na++] = pw + at;
+	for (unsigned i = 0; old != NULL && i < old->n; i++)
+		add[na++] = old->pw[i];
+	*blen = 0;
+	for (unsigned i = 0; i < na && nk->n < SPOOL_PASSWORDS_MAX; i++) {
+		size_t l = strlen(add[i]);
+		int dup = 0;
+
+		for (unsigned j = 0; j < nk->n; j++)
+			dup |= strcmp(nk->pw[j], add[i]) == 0;
+		if (dup || l == 0 || l >= FILTER_PASSWORD_MAX || *blen + l + 1 > cap)
+			continue;
+		memcpy(buf + *blen, add[i], l + 1);
+		*blen += l + 1;
+		memcpy(nk->pw[nk->n++], add[i], l + 1);
+	}
+	g_hash_table_replace(admin_kept, g_strdup(id), nk);
+}
+
 /* n passwords (pw: len bytes, NUL-separated) for the next try of a held
  * job: each counted as a try (those over the limit are dropped; none left:
  * SPOOL_ERR_LIMIT), stored, the job queued again */
@@ -219,10 +299,11 @@ static enum spool_err admin_password_try(struct daemon *d, const char *id, const
 					 size_t len, unsigned n, const char *via, char *why,
 					 size_t whylen)
 {
+	char buf[SPOOL_PASSWORD_FILE_MAX];
 	json_t *res = NULL;
 	const char *name;
 	unsigned k = 0;
-	size_t used = 0;
+	size_t used = 0, blen = 0;
 	enum spool_err rc;
 
 	pthread_mutex_lock(&d->jmu);
@@ -230,6 +311,7 @@ static enum spool_err admin_password_try(struct daemon *d, const char *id, const
 	if (rc != SPOOL_OK)
 		goto out;
 	if (!admin_holds(res)) {
+		admin_kept_drop(id);
 		rc = admin_fail(why, whylen, SPOOL_ERR_CONFLICT, "the job is %s, not held",
 				json_string_value(json_object_get(res, "verdict")));
 		goto out;
@@ -249,7 +331,12 @@ static enum spool_err admin_password_try(struct daemon *d, const char *id, const
 	}
 	if (k == 0)
 		goto out;
-	rc = spool_password(d->spool, id, pw, used - 1);
+	/* a mail holding a part: the passwords given before come along */
+	if (json_array_size(json_object_get(res, "held_items")) > 0)
+		admin_kept_merge(id, pw, used, buf, sizeof(buf), &blen);
+	rc = blen > 0 ? spool_password(d->spool, id, buf, blen - 1)
+		      : spool_password(d->spool, id, pw, used - 1);
+	explicit_bzero(buf, sizeof(buf));
 	if (rc != SPOOL_OK) {
 		rc = admin_fail(why, whylen, rc, "cannot store the password and queue the job "
 				"again");
@@ -551,6 +638,8 @@ static int admin_purged_one(void *arg, const char *id, json_t *res, time_t fin, 
 		log_warnx("job %s: cannot write the audit record 'purged'", id);
 	else if (!resumed && p->d->notify.purged != NULL)
 		p->d->notify.purged(p->d->notify.arg, id, res);
+	if (rc == 0)
+		admin_kept_drop(id); /* the job goes: its kept passwords too */
 	json_decref(ev);
 	return rc;
 }

@@ -239,6 +239,9 @@ enum spool_err admin_password(struct daemon *d, const char *id, const char *pass
 enum spool_err admin_password_list(struct daemon *d, const char *id,
 				   const char *const *pw, unsigned n, const char *via,
 				   char *why, size_t whylen);
+/* the passwords kept for a held mail's next tries forgotten (it holds
+ * nothing any more) */
+void admin_kept_forget(struct daemon *d, const char *id);
 enum spool_err admin_release_original(struct daemon *d, const char *id,
 				      const char *approver, const char *reason,
 				      const char *via, char *why, size_t whylen);
@@ -260,6 +263,9 @@ void tries_init(struct tries *t, uint32_t per_minute, uint32_t max);
 /* one try of job id at now: TRIES_*; *first set when this is the first
  * refusal of its kind (for the window, or since the lock) */
 int tries_take(struct tries *t, const char *id, time_t now, int *first);
+/* the same, against password_tries_max only (a later mail's candidates,
+ * PPAP: up to 8 at once, bounded by the total) */
+int tries_take_total(struct tries *t, const char *id, time_t now, int *first);
 /* the tries of id forgotten: 1 when there were any */
 int tries_reset(struct tries *t, const char *id);
 /* pure: one try counted into c (a job's count) */

@@ -67,11 +67,22 @@ struct ppap_due {
 	json_t *notice;  /* NULL: a follow-up; else {envelope, mail} */
 };
 
+/* a later mail's candidates for a held mail that was being run again
+ * (queued or active) when they came: given to it when that run ends with
+ * a part still held (at most one per held mail in the index; in memory
+ * only, never logged) */
+struct ppap_later {
+	char id[JOBID_LEN + 1];
+	unsigned n;
+	char pw[PASSCAND_MAX][PASSCAND_LEN_MAX + 1];
+};
+
 static pthread_mutex_t ppap_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ppap_cv = PTHREAD_COND_INITIALIZER;
 static int ppap_woken;        /* a mail became due (under ppap_mu) */
 static GPtrArray *ppap_list;  /* struct ppap_held, oldest first */
 static GPtrArray *ppap_due;   /* struct ppap_due */
+static GPtrArray *ppap_later; /* struct ppap_later */
 
 static void ppap_held_free(gpointer p)
 {
@@ -89,6 +100,14 @@ static void ppap_due_free(gpointer p)
 	g_free(u);
 }
 
+static void ppap_later_free(gpointer p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, sizeof(struct ppap_later));
+	g_free(p);
+}
+
 /* under ppap_mu */
 static void ppap_init(void)
 {
@@ -96,6 +115,33 @@ static void ppap_init(void)
 		ppap_list = g_ptr_array_new_with_free_func(ppap_held_free);
 	if (ppap_due == NULL)
 		ppap_due = g_ptr_array_new_with_free_func(ppap_due_free);
+	if (ppap_later == NULL)
+		ppap_later = g_ptr_array_new_with_free_func(ppap_later_free);
+}
+
+/* under ppap_mu: the candidates kept for id taken out, or NULL */
+static struct ppap_later *ppap_later_take(const char *id)
+{
+	for (guint i = 0; i < ppap_later->len; i++)
+		if (strcmp(((struct ppap_later *)g_ptr_array_index(ppap_later, i))->id, id) == 0)
+			return g_ptr_array_steal_index(ppap_later, i);
+	return NULL;
+}
+
+/* under ppap_mu: n candidates kept for id, before those kept already (the
+ * newest first, at most PASSCAND_MAX) */
+static void ppap_later_keep(const char *id, const char *const *pw, unsigned n)
+{
+	struct ppap_later *old = ppap_later_take(id), *l = g_new0(struct ppap_later, 1);
+
+	g_strlcpy(l->id, id, sizeof(l->id));
+	for (unsigned k = 0; k < n && l->n < PASSCAND_MAX; k++)
+		g_strlcpy(l->pw[l->n++], pw[k], sizeof(l->pw[0]));
+	for (unsigned k = 0; old != NULL && k < old->n && l->n < PASSCAND_MAX; k++)
+		g_strlcpy(l->pw[l->n++], old->pw[k], sizeof(l->pw[0]));
+	if (old != NULL)
+		ppap_later_free(old);
+	g_ptr_array_add(ppap_later, l);
 }
 
 static int ppap_is_held(json_t *res)
@@ -207,8 +253,12 @@ static void ppap_headers(GString *head, const char *id, const char *kind, json_t
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	g_string_append_printf(head, "From: %s\r\nTo: ", from != NULL && from[0] ? from :
 			       "postmaster");
-	json_array_foreach(json_object_get(envelope, "to"), i, r)
-		g_string_append_printf(head, "%s%s", i ? ",\r\n " : "", json_string_value(r));
+	/* the envelope holds the Bcc'd recipients too: named only when alone */
+	if (json_array_size(json_object_get(envelope, "to")) > 1)
+		g_string_append(head, "undisclosed-recipients:;");
+	else
+		json_array_foreach(json_object_get(envelope, "to"), i, r)
+			g_string_append(head, json_string_value(r));
 	g_string_append(head, "\r\nSubject: ");
 	ppap_encode_subject(head, s);
 	g_string_append_printf(head, "\r\nDate: %s\r\nMessage-ID: <%s.%s@mugai.invalid>\r\n",
@@ -465,6 +515,42 @@ static void ppap_send_some(struct daemon *d, unsigned max)
 	}
 }
 
+/* n candidates of mail `from` to the held mail hid as one try; a held
+ * mail being run again gets them when that run ends */
+static void ppap_give(struct daemon *d, const char *hid, const char *from,
+		      const char *const *pw, unsigned n)
+{
+	char why[256];
+	enum spool_err rc = admin_password_list(d, hid, pw, n, "mail", why, sizeof(why));
+	enum spool_state st = rc == SPOOL_ERR_CONFLICT ? spool_state(d->spool, hid) : SPOOL_NONE;
+
+	if (st == SPOOL_QUEUED || st == SPOOL_ACTIVE) {
+		struct ppap_later *l;
+
+		pthread_mutex_lock(&ppap_mu);
+		ppap_later_keep(hid, pw, n);
+		/* its run ended meanwhile: ppap_after_job may have looked already */
+		l = spool_state(d->spool, hid) == SPOOL_DONE ? ppap_later_take(hid) : NULL;
+		pthread_mutex_unlock(&ppap_mu);
+		if (l == NULL) {
+			log_info("job %s: the candidates of mail %s kept until its run ends", hid,
+				 from);
+			return;
+		}
+		const char *lp[PASSCAND_MAX];
+
+		for (unsigned k = 0; k < l->n; k++)
+			lp[k] = l->pw[k];
+		rc = admin_password_list(d, hid, lp, l->n, "mail", why, sizeof(why));
+		ppap_later_free(l);
+	}
+	if (rc == SPOOL_OK)
+		log_info("job %s: the password candidates of mail %s from the same sender "
+			 "are tried", hid, from);
+	else
+		log_info("job %s: the candidates of mail %s not tried: %s", hid, from, why);
+}
+
 void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 		    const struct passcand *pc, int rerun)
 {
@@ -474,8 +560,11 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 	time_t now = time(NULL), t = now;
 	GPtrArray *match = g_ptr_array_new_with_free_func(g_free);
 	const char *pw[PASSCAND_MAX];
+	struct ppap_later *later;
 	long at;
 
+	if (rerun && json_object_get(report, "held_items") == NULL)
+		admin_kept_forget(d, id); /* opened, or settled otherwise */
 	if (env == NULL || from == NULL || d->cfg.mail_relay[0] == '\0')
 		goto out;
 	pthread_mutex_lock(&ppap_mu);
@@ -488,6 +577,7 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 		ppap_hold(d, id, t, env);
 	if (fu != NULL && strcmp(fu, "pending") == 0)
 		ppap_due_add(id, 0, NULL);
+	later = ppap_later_take(id);
 	/* the held mails of this sender to one of these recipients; a held
 	 * mail run again gave its candidates at its first run already (two
 	 * held mails would else give theirs to each other without end) */
@@ -501,18 +591,20 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 			g_ptr_array_add(match, g_strdup(h->id));
 	}
 	pthread_mutex_unlock(&ppap_mu);
+	/* candidates that came while this held mail ran again */
+	if (later != NULL && ppap_is_held(report)) {
+		const char *lp[PASSCAND_MAX];
+
+		for (unsigned k = 0; k < later->n; k++)
+			lp[k] = later->pw[k];
+		ppap_give(d, id, "(kept)", lp, later->n);
+	}
+	if (later != NULL)
+		ppap_later_free(later);
 	for (unsigned k = 0; pc != NULL && k < pc->n; k++)
 		pw[k] = pc->v[k];
-	for (guint i = 0; i < match->len; i++) {
-		char why[256];
-		const char *hid = g_ptr_array_index(match, i);
-
-		if (admin_password_list(d, hid, pw, pc->n, "mail", why, sizeof(why)) == SPOOL_OK)
-			log_info("job %s: the password candidates of mail %s from the same sender "
-				 "are tried", hid, id);
-		else
-			log_info("job %s: the candidates of mail %s not tried: %s", hid, id, why);
-	}
+	for (guint i = 0; i < match->len; i++)
+		ppap_give(d, g_ptr_array_index(match, i), id, pw, pc->n);
 out:
 	g_ptr_array_free(match, TRUE);
 }
@@ -527,6 +619,7 @@ void ppap_purged(struct daemon *d, const char *id, json_t *result)
 	ppap_init();
 	if ((at = ppap_find(id)) >= 0)
 		g_ptr_array_remove_index(ppap_list, (guint)at);
+	ppap_later_free(ppap_later_take(id));
 	if (d->cfg.mail_expired_notice && ppap_is_held(result)) {
 		if (ppap_due->len < PPAP_NOTICES_MAX)
 			ppap_due_add(id, 0, json_pack("{s:O, s:O?}", "envelope",

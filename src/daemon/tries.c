@@ -43,7 +43,7 @@ int tries_step(struct tries_count *c, time_t now, uint32_t per_minute, uint32_t 
 	return TRIES_OK;
 }
 
-int tries_take(struct tries *t, const char *id, time_t now, int *first)
+static struct tries_count *tries_count(struct tries *t, const char *id, time_t now)
 {
 	struct tries_count *c = g_hash_table_lookup(t->jobs, id);
 
@@ -52,7 +52,17 @@ int tries_take(struct tries *t, const char *id, time_t now, int *first)
 		c->window = now;
 		g_hash_table_insert(t->jobs, g_strdup(id), c);
 	}
-	return tries_step(c, now, t->per_minute, t->max, first);
+	return c;
+}
+
+int tries_take(struct tries *t, const char *id, time_t now, int *first)
+{
+	return tries_step(tries_count(t, id, now), now, t->per_minute, t->max, first);
+}
+
+int tries_take_total(struct tries *t, const char *id, time_t now, int *first)
+{
+	return tries_step(tries_count(t, id, now), now, UINT32_MAX, t->max, first);
 }
 
 int tries_reset(struct tries *t, const char *id)

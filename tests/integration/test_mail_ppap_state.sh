@@ -19,12 +19,7 @@
 #   - no password in the logs, the audit log or the spool.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
-HELPERS="$MUGAI_SRC/tests/integration/mail_helpers.py"
-SINK="$T/sink"
-mkdir -p "$SINK"
-SINK_PORT=$(port)
-python3 "$HELPERS" sink "$SINK_PORT" "$SINK" > "$T/sink.log" 2>&1 &
-PIDS="$PIDS $!"
+. "$(dirname "$0")/ppap_sink.sh"
 DEAD_PORT=$(port) # nothing listens there
 
 conf() { # conf RELAY [EXTRA LINES]
@@ -70,33 +65,6 @@ mail() {
     curl -s -X POST --data-binary @"$T/$1.eml" -H "X-Mugai-Envelope-From: ${2:-sender@example.jp}" \
         -H "X-Mugai-Envelope-To: rcpt@example.lg.jp" "$U/v1/jobs?mode=mail&filename=$1.eml&wait=60" |
         json 'd["id"]'
-}
-# until the sink holds a mail with In-Reply-To <NAME@example.jp> (30 s)
-wait_reply() {
-    for _ in $(seq 1 300); do
-        grep -lq "In-Reply-To: <$1@example.jp>" "$SINK"/*.eml 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-reply_of() { grep -l "In-Reply-To: <$1@example.jp>" "$SINK"/*.eml | head -1; }
-replies() { grep -l "In-Reply-To: <$1@example.jp>" "$SINK"/*.eml 2>/dev/null | wc -l; }
-look() {
-    python3 - "$1" "$2" <<'PY'
-import email, email.policy, sys
-m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
-parts = [p for p in m.walk() if not p.is_multipart()]
-ok = eval(sys.argv[2])
-sys.exit(0 if ok else 1)
-PY
-}
-# until job ID's python expression EXPR over its JSON d holds (30 s)
-wait_job() {
-    for _ in $(seq 1 300); do
-        [ "$(job_state "$1" "$2")" = True ] && return 0
-        sleep 0.1
-    done
-    return 1
 }
 memo_in() { # memo_in FILE NAME: the opened member is in the message
     look "$1" "any(p.get_filename() == 'memo.txt' and p.get_content() == '明細 $2\n' for p in parts)"
