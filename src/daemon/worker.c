@@ -645,7 +645,9 @@ out:
 	if (out >= 0)
 		close(out);
 	spool_job_close(j);
-	if (d->notify.job_done != NULL)
+	/* a queued id that could not be begun is another run's (taken twice)
+	 * or gone: that run tells; telling now would wake a ?wait early */
+	if (d->notify.job_done != NULL && (j != NULL || in != NULL))
 		d->notify.job_done(d->notify.arg, id);
 	/* PPAP (mail jobs with an envelope), once the waiters know: the
 	 * follow-up of a held mail opened now, the candidates of this one
