@@ -195,6 +195,16 @@ static enum spool_err admin_try(struct daemon *d, const char *id, const char *na
 			  d->tries.per_minute);
 }
 
+/* a job's tries, staff's and its later mails', counted from zero again
+ * (under jmu): whether it had any */
+static int admin_tries_forget(struct daemon *d, const char *id)
+{
+	char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
+
+	snprintf(key, sizeof(key), "%s%s", id, ADMIN_TRIES_MAIL);
+	return tries_reset(&d->tries, id) | tries_reset(&d->tries, key);
+}
+
 enum spool_err admin_password_reset(struct daemon *d, const char *id, const char *via,
 				    char *why, size_t whylen)
 {
@@ -203,12 +213,7 @@ enum spool_err admin_password_reset(struct daemon *d, const char *id, const char
 	if (worker_state(d, id) == SPOOL_NONE)
 		return admin_fail(why, whylen, SPOOL_ERR_NOT_FOUND, "no such job");
 	pthread_mutex_lock(&d->jmu);
-	{
-		char key[JOBID_LEN + sizeof(ADMIN_TRIES_MAIL)];
-
-		snprintf(key, sizeof(key), "%s%s", id, ADMIN_TRIES_MAIL);
-		had = tries_reset(&d->tries, id) | tries_reset(&d->tries, key);
-	}
+	had = admin_tries_forget(d, id);
 	pthread_mutex_unlock(&d->jmu);
 	admin_audit(d, json_pack("{s:s, s:s, s:s, s:b}", "event", "password tries reset",
 				 "job", id, "via", via, "had_tries", had));
@@ -638,8 +643,10 @@ static int admin_purged_one(void *arg, const char *id, json_t *res, time_t fin, 
 		log_warnx("job %s: cannot write the audit record 'purged'", id);
 	else if (!resumed && p->d->notify.purged != NULL)
 		p->d->notify.purged(p->d->notify.arg, id, res);
-	if (rc == 0)
+	if (rc == 0) {
 		admin_kept_drop(id); /* the job goes: its kept passwords too */
+		admin_tries_forget(p->d, id); /* and its tries (the table never shrank) */
+	}
 	json_decref(ev);
 	return rc;
 }
