@@ -126,6 +126,7 @@ struct mugai_config {
 	uint32_t mail_max_recipients;  /* X-Mugai-Envelope-To of one mail job */
 	uint32_t mail_max_address_bytes; /* bytes of one X-Mugai-Envelope-* address */
 	uint32_t mail_ppap_held_max;  /* held mails matched against later mails */
+	uint32_t mail_ppap_max_tried_mails; /* held mails one later mail's candidates go to */
 	uint32_t mail_followup_tries; /* sends of one follow-up mail before it is failed */
 	int mail_expired_notice;      /* tell the recipients when a held mail is purged */
 	int mail_on_malware_reject;   /* [mail] on_malware = remove (0: the part goes, a

@@ -78,6 +78,7 @@
 #define CONFIG_MAX_MAIL_MAX_RECIPIENTS    100000
 #define CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES 512    /* RFC 5321 paths are at most 256 */
 #define CONFIG_DEF_MAIL_PPAP_HELD_MAX     10000  /* held mails matched (oldest forgotten) */
+#define CONFIG_DEF_MAIL_PPAP_TRIED_MAILS  16     /* held mails one later mail opens at most */
 #define CONFIG_DEF_MAIL_FOLLOWUP_TRIES    10     /* sends of a follow-up, backoff 1 min .. 1 h */
 #define CONFIG_DEF_MILTER_INTAKE_URL      "http://127.0.0.1:8080"
 #define CONFIG_DEF_MILTER_CONNECT_TIMEOUT 10
@@ -191,6 +192,7 @@ static const struct key_def config_keys[] = {
 	{ "mail", "max_recipients", KT_U32, O(mail_max_recipients), 1, CONFIG_MAX_MAIL_MAX_RECIPIENTS },
 	{ "mail", "max_address_bytes", KT_U32, O(mail_max_address_bytes), 1, CONFIG_MAIL_ADDRESS_BYTES_MAX },
 	{ "mail", "ppap_held_max", KT_U32, O(mail_ppap_held_max), 1, 1000000 },
+	{ "mail", "ppap_max_tried_mails", KT_U32, O(mail_ppap_max_tried_mails), 1, 1000 },
 	{ "mail", "followup_tries", KT_U32, O(mail_followup_tries), 1, 1000 },
 	{ "mail", "expired_notice", KT_BOOL, O(mail_expired_notice), 0, 0 },
 	{ "milter", "intake_url", KT_STR, O(milter_intake_url), 0, 0 },
@@ -330,6 +332,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->mail_max_recipients = CONFIG_DEF_MAIL_MAX_RECIPIENTS;
 	cfg->mail_max_address_bytes = CONFIG_DEF_MAIL_MAX_ADDRESS_BYTES;
 	cfg->mail_ppap_held_max = CONFIG_DEF_MAIL_PPAP_HELD_MAX;
+	cfg->mail_ppap_max_tried_mails = CONFIG_DEF_MAIL_PPAP_TRIED_MAILS;
 	cfg->mail_followup_tries = CONFIG_DEF_MAIL_FOLLOWUP_TRIES;
 	g_strlcpy(cfg->milter_intake_url, CONFIG_DEF_MILTER_INTAKE_URL,
 		  sizeof(cfg->milter_intake_url));

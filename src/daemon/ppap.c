@@ -578,10 +578,13 @@ void ppap_after_job(struct daemon *d, const char *id, json_t *report,
 	if (fu != NULL && strcmp(fu, "pending") == 0)
 		ppap_due_add(id, 0, NULL);
 	later = ppap_later_take(id);
-	/* the held mails of this sender to one of these recipients; a held
-	 * mail run again gave its candidates at its first run already (two
-	 * held mails would else give theirs to each other without end) */
-	for (guint i = 0; !rerun && pc != NULL && pc->n > 0 && i < ppap_list->len; i++) {
+	/* the held mails of this sender to one of these recipients, newest
+	 * first, at most [mail] ppap_max_tried_mails (each is a run of a whole
+	 * mail: one forged mail must not start thousands); a held mail run
+	 * again gave its candidates at its first run already (two held mails
+	 * would else give theirs to each other without end) */
+	for (guint i = ppap_list->len; !rerun && pc != NULL && pc->n > 0 && i-- > 0 &&
+	     match->len < d->cfg.mail_ppap_max_tried_mails;) {
 		struct ppap_held *h = g_ptr_array_index(ppap_list, i);
 		const char *hf = json_string_value(json_object_get(h->envelope, "from"));
 

@@ -532,7 +532,10 @@ static void worker_followup(const struct daemon *d, json_t *report)
 	if (json_object_get(report, "envelope") == NULL || v == NULL ||
 	    strcmp(v, "released") != 0 || json_object_get(report, "held_items") != NULL)
 		return;
-	if (d->cfg.mail_relay[0] != '\0')
+	if (json_array_size(json_object_get(json_object_get(report, "envelope"), "to")) == 0)
+		json_object_set_new(report, "followup", json_pack("{s:s, s:s}", "state",
+			"unsent", "reason", "the envelope names no recipient"));
+	else if (d->cfg.mail_relay[0] != '\0')
 		json_object_set_new(report, "followup", json_pack("{s:s, s:i}", "state",
 								  "pending", "tries", 0));
 	else

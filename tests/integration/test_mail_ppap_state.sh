@@ -16,6 +16,8 @@
 #     them to each other without end;
 #   - [mail] expired_notice: held mails purged without their password get
 #     a notice to their recipients; opened ones do not;
+#   - [mail] ppap_max_tried_mails bounds the held mails one later mail
+#     opens (the newest first);
 #   - no password in the logs, the audit log or the spool.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
@@ -59,6 +61,9 @@ mail("x", "Real-X", "資料です。パスワード: wrong-x1\n", sender="loop@e
 mail("y", "Real-Y", "資料です。パスワード: wrong-y1\n", sender="loop@example.jp")
 mail("d", "Never-5", "資料です。\n")
 plain("pw", "先ほどのファイルのパスワードです。\n\nパスワード： Mitsu-2024\n")
+mail("m1", "Same-1", "資料1です。\n", sender="many@example.jp")
+mail("m2", "Same-1", "資料2です。\n", sender="many@example.jp")
+plain("pw2", "パスワード: Same-1\n", sender="many@example.jp")
 PY
 # mail NAME [SENDER]: submitted as mugai-milter does; prints the job id
 mail() {
@@ -148,6 +153,19 @@ check "expired: the other held mails told too (x, y), three in all" sh -c \
     "[ $(audit_events "expiry notice sent" "$x") -eq 1 ] && [ $(audit_events "expiry notice sent" "$y") -eq 1 ] && [ $(audit_events "expiry notice sent") -eq 3 ]"
 check "expired: no notice for the opened mails" sh -c \
     "[ $(replies a) -eq 1 ] && [ $(replies c) -eq 1 ] && [ $(replies e) -eq 1 ] && [ $(replies same) -eq 0 ]"
+stop
+
+# [mail] ppap_max_tried_mails: one later mail's candidates go to that many
+# held mails of its sender, the newest first
+conf "$SINK_PORT" "ppap_max_tried_mails = 1"
+run
+m1=$(mail m1 many@example.jp)
+m2=$(mail m2 many@example.jp)
+mail pw2 many@example.jp > /dev/null
+check "ppap_max_tried_mails 1: the newest held mail opened" wait_reply m2
+check "the candidate never in the log or audit log" sh -c "! grep -qa Same-1 '$T/daemon.log' '$T/audit.jsonl'"
+check "ppap_max_tried_mails 1: the older one not tried, still held" sh -c \
+    "[ $(replies m1) -eq 0 ] && [ $(audit_events "password tried" "$m1") -eq 0 ] && [ '$(job_state "$m1" 'len(d["held_items"])')' = 1 ]"
 stop
 
 check "no password in the logs, the audit log or the spool" sh -c \
