@@ -218,7 +218,9 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 	if (j == NULL) {
 		if (status > 0)
 			snprintf(job->why, sizeof(job->why), "mugaid answered %ld", status);
-		else if (mclient_now() > deadline) {
+		if (status == 413)
+			job->too_large = 1;
+		else if (status <= 0 && mclient_now() > deadline) {
 			g_strlcpy(job->why, "timeout", sizeof(job->why));
 			job->timed_out = 1;
 		}

@@ -438,6 +438,13 @@ static sfsistat mm_eom(SMFICTX *ctx)
 	if (mclient_submit(&conf, c->msg, c->size, &c->env, &job, milter_progress, ctx) != 0) {
 		log_warnx("message from <%s>: %s", c->env.sender ? c->env.sender : "",
 			  job.why);
+		if (job.too_large) {
+			/* it will not shrink: for good, not retried for days */
+			smfi_setreply(ctx, "552", "5.3.4", "mugai: message larger than the "
+				      "sanitisation takes ([limits] input_max_size)");
+			ret = SMFIS_REJECT;
+			goto out;
+		}
 		ret = milter_tempfail(ctx, job.timed_out ? "sanitisation timed out"
 							 : "sanitisation unavailable");
 		goto out;

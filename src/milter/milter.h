@@ -29,6 +29,7 @@ struct milter_envelope {
 struct milter_job {
 	int done;                  /* a verdict came */
 	int timed_out;             /* [milter] job_timeout passed first */
+	int too_large;             /* mugaid answered 413: over its [limits] input_max_size */
 	char id[33];
 	char verdict[16];          /* released, blocked, held, failed */
 	char why[256];             /* the reason, or what went wrong on the way */

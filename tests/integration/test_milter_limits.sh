@@ -11,7 +11,7 @@
 mail_skip_unless_ready
 
 cp -r "$MUGAI_TESTDB" "$T/db"
-printf '[mail]\nmax_recipients = 2\nmax_address_bytes = 40\n' > "$T/mugai.conf"
+printf '[mail]\nmax_recipients = 2\nmax_address_bytes = 40\n[limits]\ninput_max_size = 65536\n' > "$T/mugai.conf"
 start --config "$T/mugai.conf" --spool "$T/spool" --database "$T/db" --workers 1
 MILTER_PORT=$(mail_port)
 postfix_start "$MILTER_PORT"
@@ -63,4 +63,14 @@ ok = len(envs) > 0 and all(e["to"] == ["<r1@example.lg.jp>", "<r2@example.lg.jp>
 print(envs) if not ok else None
 sys.exit(0 if ok else 1)
 PY
+
+# a message over mugaid's [limits] input_max_size (413 from mugaid): 552 for
+# good, not a tempfail retried for days; nothing delivered
+n=$(find "$SINK" -name '*.eml' | wc -l)
+python3 -c "import sys; sys.stdout.write('From: a@example.jp\r\nTo: r1@example.lg.jp\r\nSubject: big\r\n\r\n' + ('x' * 76 + '\r\n') * 1200)" > "$T/m.eml"
+send r1@example.lg.jp > "$T/out3" 2>&1 || true
+cat "$T/out3"
+check "over mugaid's input_max_size: 552 5.3.4 naming the key" \
+    grep -q "552.*5.3.4.*input_max_size" "$T/out3"
+check "over mugaid's input_max_size: nothing delivered" test "$(find "$SINK" -name '*.eml' | wc -l)" -eq "$n"
 finish
