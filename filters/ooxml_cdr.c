@@ -470,11 +470,24 @@ static int cdr_rewrite_xml(struct cdr *c, struct ooxml_part *p, struct filter_re
 /* keep only the relationships that survive in a .rels part */
 static int cdr_rewrite_rels(struct cdr *c, struct ooxml_part *p, struct filter_result *res)
 {
-	xmlDocPtr doc = ooxml_parse(p, res);
+	gchar *lower = g_ascii_strdown(p->name, -1);
+	const char *lr = strstr(lower, "_rels/"), *r;
+	size_t off = lr != NULL ? (size_t)(lr - lower) : 0;
+	xmlDocPtr doc;
 	xmlNodePtr root, n, next;
 	char *src;
-	const char *r = strstr(p->name, "_rels/");
 
+	g_free(lower);
+	/* part names match without regard to case (OPC; ooxml_rels_name's
+	 * caller compares so): "word/_RELS/document.xml.rels" is one too.  A
+	 * .rels part outside a _rels/ folder relates nothing: it goes */
+	if (lr == NULL || strlen(p->name + off + 6) < 5) {
+		p->keep = false;
+		cdr_note_removed(c, p->name);
+		return 0;
+	}
+	r = p->name + off;
+	doc = ooxml_parse(p, res);
 	if (doc == NULL)
 		return -1;
 	/* "word/_rels/document.xml.rels" -> "word/document.xml" */
