@@ -59,6 +59,8 @@ int filter_create(int out_dir_fd, const char *name);
 int filter_read_all(int in_fd, uint64_t max, unsigned char **buf, size_t *len);
 /* write all of buf; -1 on error or short write */
 int filter_write_all(int fd, const void *buf, size_t len);
+/* every element of a JSON array as one compact line (a manifest): 0, -1 */
+int filter_write_json_lines(int fd, json_t *array);
 /* name the output the core is to take (FILTERPROTO_OUT_*, FILTERPROTO_MANIFEST) */
 void filter_output(struct filter_result *res, const char *name);
 

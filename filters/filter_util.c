@@ -94,3 +94,20 @@ int filter_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+int filter_write_json_lines(int fd, json_t *array)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(array, i, m) {
+		char *line = json_dumps(m, JSON_COMPACT);
+		int rc = line == NULL || filter_write_all(fd, line, strlen(line)) != 0 ||
+			 filter_write_all(fd, "\n", 1) != 0 ? -1 : 0;
+
+		free(line);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}

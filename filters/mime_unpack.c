@@ -474,19 +474,7 @@ static int mu_write_json(struct mu_state *st, const char *name, json_t *v, int l
 	if (fd < 0)
 		return -1;
 	if (lines) {
-		size_t i;
-		json_t *m;
-
-		json_array_foreach(v, i, m) {
-			char *line = json_dumps(m, JSON_COMPACT);
-
-			if (line == NULL || filter_write_all(fd, line, strlen(line)) != 0 ||
-			    filter_write_all(fd, "\n", 1) != 0)
-				rc = -1;
-			free(line);
-			if (rc != 0)
-				break;
-		}
+		rc = filter_write_json_lines(fd, v);
 	} else {
 		char *s = json_dumps(v, JSON_COMPACT);
 

@@ -281,24 +281,13 @@ static struct archive *unpack_open(int in_fd, const struct filter_limits *lim, i
 static int unpack_write_manifest(struct unpack_state *st, struct filter_result *res)
 {
 	int fd = filter_create(st->out_dir_fd, FILTERPROTO_MANIFEST);
-	size_t i;
-	json_t *m;
-	int rc = 0;
+	int rc;
 
 	if (fd < 0) {
 		filter_set(res, FILTER_FAILED, "cannot write the manifest: %s", strerror(errno));
 		return -1;
 	}
-	json_array_foreach(st->manifest, i, m) {
-		char *line = json_dumps(m, JSON_COMPACT);
-
-		if (line == NULL || filter_write_all(fd, line, strlen(line)) != 0 ||
-		    filter_write_all(fd, "\n", 1) != 0)
-			rc = -1;
-		free(line);
-		if (rc != 0)
-			break;
-	}
+	rc = filter_write_json_lines(fd, st->manifest);
 	if (close(fd) != 0)
 		rc = -1;
 	if (rc != 0)
