@@ -56,7 +56,7 @@ static void admin_iso_time(time_t t, char out[32])
 		g_strlcpy(out, "", 32);
 }
 
-static void admin_audit(struct daemon *d, json_t *ev)
+void admin_audit(struct daemon *d, json_t *ev)
 {
 	if (ev == NULL || audit_append(d->audit, ev) != 0)
 		log_warnx("cannot write the audit record '%s'",

@@ -232,6 +232,8 @@ void wait_gauges(struct waitlist *wl, unsigned *waiters, uint64_t *refused);
 
 /* admin.c: 0 (SPOOL_OK), or the refusal with a message in why */
 json_t *admin_list(struct daemon *d);
+/* an audit record appended (ev is taken; a failure is logged) */
+void admin_audit(struct daemon *d, json_t *ev);
 enum spool_err admin_password(struct daemon *d, const char *id, const char *password,
 			      const char *via, char *why, size_t whylen);
 /* n passwords at once (a later mail's candidates, PPAP), each a try;

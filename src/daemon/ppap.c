@@ -379,14 +379,6 @@ static int ppap_send(const struct daemon *d, json_t *envelope, FILE *msg, char *
 	return rc == CURLE_OK ? 0 : -1;
 }
 
-static void ppap_audit(struct daemon *d, json_t *ev)
-{
-	if (ev == NULL || audit_append(d->audit, ev) != 0)
-		log_warnx("cannot write the audit record '%s'",
-			  ev ? json_string_value(json_object_get(ev, "event")) : "?");
-	json_decref(ev);
-}
-
 /* the job's result with its follow-up state set, rewritten (under jmu):
  * 0, -1 (not done any more, or the rewrite failed) */
 static int ppap_record(struct daemon *d, const char *id, json_t *followup)
@@ -471,7 +463,7 @@ static int ppap_send_due(struct daemon *d, struct ppap_due *u)
 			return 0;
 		}
 	}
-	ppap_audit(d, json_pack("{s:s, s:s, s:O, s:I, s:s, s:s}", "event",
+	admin_audit(d, json_pack("{s:s, s:s, s:O, s:I, s:s, s:s}", "event",
 				u->notice ? (sent ? "expiry notice sent" : "expiry notice failed")
 					  : (sent ? "follow-up sent" : "follow-up failed"),
 				"job", u->id, "state", st, "recipients",
