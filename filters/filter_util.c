@@ -1,5 +1,6 @@
 /* filter_util.c - small helpers shared by the filters */
 #include "filter.h"
+#include "mugai/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,20 +80,7 @@ int filter_read_all(int in_fd, uint64_t max, unsigned char **buf, size_t *len)
 
 int filter_write_all(int fd, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fsutil_write_all(fd, buf, len);
 }
 
 int filter_write_json_lines(int fd, json_t *array)

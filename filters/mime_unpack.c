@@ -9,8 +9,11 @@
  *                          ISO-2022-JP keeps its NEC/IBM characters and
  *                          Shift_JIS is read as CP932); attachments are the
  *                          bytes as sent
+ *   t000001, ...           a text part's text as the text filter makes it
+ *                          (mu_text), beside its member
  *   manifest.jsonl         one line per member, as unpack writes it:
  *                          {"file":"m000001","path":"予算.csv","size":N,"part":"1.2"}
+ *                          (and "text":"t000001","text_from":"CP932")
  *   structure.json         the message for mime-repack: the headers to keep
  *                          (every header but Content-*, MIME-Version and
  *                          X-Mugai-*, raw), the decoded Subject, and the part
@@ -34,13 +37,16 @@
 #include "filter.h"
 #include "mailhdr.h"
 #include "textenc.h"
+#include "mugai/mimetype.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gmime/gmime.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MIME_UNPACK_BLOCK (64 * 1024)
@@ -56,6 +62,7 @@ struct mu_state {
 	unsigned n_files;
 	unsigned n_parts;
 	uint64_t total;
+	uint64_t text_total; /* bytes of converted text written (mu_text) */
 	struct filter_result *res;
 };
 
@@ -277,6 +284,63 @@ static int mu_new_member(struct mu_state *st, char *file, size_t filelen)
 	return fd;
 }
 
+/*
+ * The text filter's work on a text part, done here while the part is at
+ * hand: t000001 beside m000001 and named in the part's manifest line, so
+ * that mugaid need not start a text filter for it (one process fewer per
+ * text part: starting one costs more than converting a mail's text).
+ * Only parts declared text (text/ but HTML, CSV), of at most
+ * [limits] text_max_bytes, all such texts at most archive_max_total_size;
+ * buf is the part's content when the caller holds it, else it is read
+ * back from the member.  What cannot be converted here gets no text:
+ * mugaid then runs the text filter on the member, which says why.  mugaid
+ * uses the text only where it would run the text filter on the member (its
+ * own detection and policy decide) and only when it is clean text
+ * (mugai/textcheck.h).
+ */
+static void mu_text(struct mu_state *st, json_t *line, const char *file, const char *type,
+		    const char *buf, size_t len)
+{
+	const struct filter_limits *lim = st->lim;
+	unsigned char *own = NULL;
+	struct filter_result tr;
+	const char *enc = NULL;
+	char tname[16];
+	struct stat sb;
+
+	if (!mimetype_is_plain_text(type))
+		return;
+	if (buf == NULL) {
+		int fd = openat(st->out_dir_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size > lim->max_text_bytes ||
+		    filter_read_all(fd, lim->max_text_bytes, &own, &len) != 0) {
+			close(fd);
+			free(own);
+			return;
+		}
+		close(fd);
+		buf = (const char *)own;
+	}
+	if ((uint64_t)len <= lim->max_text_bytes && st->text_total + len <= lim->max_total_bytes) {
+		memset(&tr, 0, sizeof(tr));
+		snprintf(tname, sizeof(tname), FILTERPROTO_TEXT_FMT, st->n_files);
+		if (text_convert((const unsigned char *)buf, len, st->out_dir_fd, tname, lim, &tr,
+				 &enc) && tr.status == FILTER_OK) {
+			if (fstatat(st->out_dir_fd, tname, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    st->text_total + (uint64_t)sb.st_size <= lim->max_total_bytes) {
+				st->text_total += (uint64_t)sb.st_size;
+				filterproto_manifest_text(line, tname, enc);
+			} else {
+				unlinkat(st->out_dir_fd, tname, 0);
+			}
+		}
+	}
+	free(own);
+}
+
 static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 {
 	GMimeObject *o = GMIME_OBJECT(part);
@@ -287,6 +351,9 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 	char *type = NULL, *disp = NULL, *charset, *name = NULL, *safe, *path;
 	const char *cte = g_mime_content_encoding_to_string(g_mime_part_get_content_encoding(part));
 	json_t *node = json_object();
+	GString *text = NULL;
+	const char *body_text = NULL; /* a body's UTF-8 (or raw) text, for mu_text */
+	size_t body_len = 0;
 	char file[16];
 	uint64_t size = 0;
 	int body, fd, rc;
@@ -329,8 +396,7 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 	if (fd < 0) {
 		rc = -1;
 	} else if (body) {
-		GString *text = g_string_new(NULL);
-
+		text = g_string_new(NULL);
 		rc = mu_content(st, part, -1, text, &size);
 		if (rc == 0) {
 			const char *used = NULL;
@@ -342,6 +408,7 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 				json_object_set_new(node, "decoded_from", json_string(used));
 				size = strlen(u);
 				rc = filter_write_all(fd, u, size);
+				g_string_assign(text, u);
 			} else {
 				json_object_set_new(node, "decoded_from", json_null());
 				rc = filter_write_all(fd, text->str, text->len);
@@ -350,8 +417,9 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 			if (rc != 0)
 				filter_set(st->res, FILTER_FAILED, "cannot write a part: %s",
 					   strerror(errno));
+			body_text = text->str;
+			body_len = text->len;
 		}
-		g_string_free(text, TRUE);
 	} else {
 		rc = mu_content(st, part, fd, NULL, &size);
 	}
@@ -360,16 +428,17 @@ static json_t *mu_leaf(struct mu_state *st, GMimePart *part, const char *id)
 		rc = -1;
 	}
 	if (rc == 0) {
+		/* filterproto's writer, plus the part id (the reader ignores it) */
+		json_t *line = filterproto_manifest_member(file, path, size);
+
 		json_object_set_new(node, "file", json_string(file));
 		json_object_set_new(node, "size", json_integer((json_int_t)size));
-		{
-			/* filterproto's writer, plus the part id (the reader ignores it) */
-			json_t *line = filterproto_manifest_member(file, path, size);
-
-			json_object_set_new(line, "part", json_string(id));
-			json_array_append_new(st->members, line);
-		}
+		json_object_set_new(line, "part", json_string(id));
+		mu_text(st, line, file, type, body_text, body_len);
+		json_array_append_new(st->members, line);
 	}
+	if (text != NULL)
+		g_string_free(text, TRUE);
 	g_free(ct);
 	g_free(cd);
 	g_free(type);
@@ -489,6 +558,12 @@ static int mu_write_json(struct mu_state *st, const char *name, json_t *v, int l
 
 static void mu_rollback(struct mu_state *st)
 {
+	char tname[16];
+
+	for (unsigned i = 1; i <= st->n_files; i++) {
+		snprintf(tname, sizeof(tname), FILTERPROTO_TEXT_FMT, i);
+		unlinkat(st->out_dir_fd, tname, 0);
+	}
 	filterproto_members_remove(st->out_dir_fd, st->n_files);
 	unlinkat(st->out_dir_fd, FILTERPROTO_MAIL_STRUCTURE, 0);
 }

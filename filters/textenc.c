@@ -303,12 +303,21 @@ size_t textenc_clean(char *s, size_t len)
 			continue;
 		}
 		{
+			/* the character the lead byte announces, exactly: a byte
+			 * that starts none (a stray continuation byte, even right
+			 * after a valid character) goes alone */
 			const char *p = s + r;
-			const char *next = g_utf8_find_next_char(p, s + len);
-			size_t clen = next != NULL ? (size_t)(next - p) : len - r;
-			gunichar u = g_utf8_get_char_validated(p, (gssize)clen);
+			size_t clen = (size_t)g_utf8_skip[c];
+			gunichar u;
 
-			if (u == (gunichar)-1 || u == (gunichar)-2 || (u >= 0x80 && u <= 0x9f) ||
+			if (clen > len - r)
+				clen = len - r;
+			u = g_utf8_get_char_validated(p, (gssize)clen);
+			if (u == (gunichar)-1 || u == (gunichar)-2) {
+				r++;
+				continue;
+			}
+			if ((u >= 0x80 && u <= 0x9f) ||
 			    (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069) ||
 			    u == 0xfeff || (u >= 0x200e && u <= 0x200f)) {
 				r += clen;

@@ -41,10 +41,19 @@ size_t textenc_clean(char *s, size_t len);
 
 struct filter_limits;
 struct filter_result;
-/* write text (len bytes) to out.txt under the output cap; 1 when written,
- * 0 with res set otherwise (filters/text.c) */
+/* write text (len bytes) to out.txt (or name) under the output cap; 1 when
+ * written, 0 with res set otherwise (filters/text.c) */
 int text_write_output(int out_dir_fd, const char *text, size_t len,
 		      const struct filter_limits *lim, struct filter_result *res);
+int text_write_output_as(int out_dir_fd, const char *name, const char *text, size_t len,
+			 const struct filter_limits *lim, struct filter_result *res);
+/* The text filter's work on bytes already read: decoded (textenc_to_utf8),
+ * cleaned (textenc_clean) and written as name; 1 with res FILTER_OK "text
+ * from ENC" (and *encp = ENC when encp is not NULL), 0 with res BLOCKED
+ * or FAILED.  mime-unpack runs it on a text part so that mugaid needs no
+ * text filter run of its own for it. */
+int text_convert(const unsigned char *buf, size_t len, int out_dir_fd, const char *name,
+		 const struct filter_limits *lim, struct filter_result *res, const char **encp);
 
 /* HTML (UTF-8) to plain text for a mail body: scripts, styles and active
  * elements dropped, each link's target shown after its text, and every

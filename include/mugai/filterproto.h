@@ -85,6 +85,10 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTERPROTO_MANIFEST "manifest.jsonl"
 /* member files of an archive: "m" and six digits, counting from 1 */
 #define FILTERPROTO_MEMBER_FMT "m%06u"
+/* mime-unpack's text of a text part, converted as the text filter would:
+ * "t" and the member's six digits (t000001 for m000001) */
+#define FILTERPROTO_TEXT_FMT "t%06u"
+#define FILTERPROTO_TEXT_FROM_MAX 32 /* bytes of the encoding's name kept */
 #define FILTERPROTO_MAIL_STRUCTURE "structure.json" /* mime-unpack's, for mime-repack */
 #define FILTERPROTO_MEMBER_NAME_MAX 16
 #define FILTERPROTO_MANIFEST_MAX (64 * 1024 * 1024) /* bytes of a manifest read */
@@ -230,6 +234,9 @@ const struct filterproto_info *filterproto_lookup(const char *name);
  * The unpack manifest: one JSON object per line, each either
  *   {"file": "m000001", "path": "dir/name.txt", "size": 123}   a member
  *   {"path": "dir/link", "skipped": "symlink"}                 not extracted
+ * mime-unpack adds to a text part's line the text filter's work done on
+ * it: "text": "t000001" (FILTERPROTO_TEXT_FMT, the member's number) and
+ * "text_from": the encoding it was read as.
  */
 struct filterproto_member {
 	char path[FILTERPROTO_MANIFEST_PATH_MAX];    /* the member's name in the archive */
@@ -238,10 +245,16 @@ struct filterproto_member {
 	uint64_t size;
 	bool unsafe;  /* a file not named m + six digits, or a field too long: the
 		       * member is never opened */
+	/* its text, converted (mime-unpack): the file (the member's number
+	 * with "t"), or "" when there is none or the fields are not valid */
+	char text[FILTERPROTO_MEMBER_NAME_MAX];
+	char text_from[FILTERPROTO_TEXT_FROM_MAX];
 };
 
 /* writer: the manifest entry of a member written to `file`, or of one skipped */
 json_t *filterproto_manifest_member(const char *file, const char *path, uint64_t size);
+/* and the converted text of one (FILTERPROTO_TEXT_FMT) added to its entry */
+void filterproto_manifest_text(json_t *member, const char *text_file, const char *from);
 json_t *filterproto_manifest_skipped(const char *path, const char *why);
 /* An unpacking filter that does not end OK takes back what it wrote: the
  * members FILTERPROTO_MEMBER_FMT 1..n and the manifest in out_dir_fd. */

@@ -9,5 +9,7 @@
 
 /* an OOXML package type (docx/xlsx/pptx and their macro/template variants) */
 bool mimetype_is_ooxml(const char *mime);
+/* a type the text filter reads: text/ but HTML, and application/csv */
+bool mimetype_is_plain_text(const char *mime);
 
 #endif

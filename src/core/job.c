@@ -4,10 +4,12 @@
 #include "mugai/job.h"
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
+#include "mugai/mimetype.h"
 #include "mugai/naming.h"
 #include "mugai/passcand.h"
 #include "mugai/policy.h"
 #include "mugai/release.h"
+#include "mugai/textcheck.h"
 
 #include <glib.h>
 #include <dirent.h>
@@ -52,6 +54,17 @@ struct job_state {
 	uint32_t members;
 	int64_t deadline;                  /* CLOCK_MONOTONIC ms: job_timeout */
 	int64_t t0;                        /* start, for the debug log */
+	/* for the next item only (job_process_item takes it): mime-unpack's
+	 * text of the part (job_mail_part), see job_pretext */
+	const struct job_pretext *pretext;
+};
+
+/* a mail part's text, converted by mime-unpack as the text filter would */
+struct job_pretext {
+	int dir;             /* mime-unpack's output directory */
+	const char *file;    /* t000001 in it */
+	const char *from;    /* the encoding it was read as */
+	const char *sandbox; /* the layers mime-unpack ran in */
 };
 
 /* The first job-level outcome sets the reason; blocked beats held beats failed. */
@@ -409,6 +422,7 @@ struct job_item {
 	char dname[32];          /* and its name under the work directory */
 	char sandbox[2 * FILTERPROTO_SANDBOX_MAX];
 	int mail_infected;       /* a mail ClamAV found something in, as a whole */
+	const struct job_pretext *pretext; /* its text made already, or NULL */
 };
 
 /* the item will be a mail job (mode=mail on the input, or message/rfc822) */
@@ -622,16 +636,82 @@ static int job_filter_then(struct job_state *st, struct job_item *it)
 	return rc;
 }
 
+/*
+ * A mail part the text filter would be run on, whose text mime-unpack made
+ * with the text filter's own code and limits (filters/mime_unpack.c
+ * mu_text): that text is the filter's output, and no process is started
+ * for it.  Only where our detection and policy chose the text filter alone
+ * for a type it reads, and only clean text (textcheck_clean: what the text
+ * filter writes, nothing else, whatever the process that parsed the whole
+ * message did); the text is copied, once checked, into the item's own
+ * directory as out.txt.  1 with it->fr, it->fdir and it->sandbox as a run
+ * of the text filter gives them; 0 (the filter then runs as for any item)
+ * when any of that does not hold; -1 when the directory cannot be made.
+ */
+static int job_pretext(struct job_state *st, struct job_item *it)
+{
+	const struct job_pretext *pt = it->pretext;
+	uint64_t max = st->env->cfg->filter_output_max;
+	char *buf = NULL;
+	struct stat sb;
+	ssize_t n = 0;
+	int fd, out, ok = 0;
+
+	if (pt == NULL || strcmp(it->pd.filter, "text") != 0 || it->pd.then != NULL ||
+	    !mimetype_is_plain_text(it->d.mime))
+		return 0;
+	fd = openat(pt->dir, pt->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max &&
+	    (buf = malloc((size_t)sb.st_size + 1)) != NULL) {
+		for (ssize_t r = 1; n < sb.st_size && r > 0; n += r > 0 ? r : 0)
+			r = pread(fd, buf + n, (size_t)(sb.st_size - n), n);
+		ok = n == sb.st_size && textcheck_clean(buf, (size_t)n);
+		if (!ok && n == sb.st_size)
+			log_warnx("%s: mime-unpack's text is not clean text: the text filter runs",
+				  it->report_path);
+	}
+	close(fd);
+	if (!ok) {
+		free(buf);
+		return 0;
+	}
+	if (job_filter_dir(st, &it->fdir, it->dname, sizeof(it->dname)) != 0) {
+		free(buf);
+		return -1;
+	}
+	out = openat(it->fdir, FILTERPROTO_OUT_TXT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		     O_CLOEXEC, 0600);
+	ok = out >= 0 && fsutil_write_all(out, buf, (size_t)n) == 0;
+	if (out >= 0 && close(out) != 0)
+		ok = 0;
+	free(buf);
+	if (!ok) {
+		unlinkat(it->fdir, FILTERPROTO_OUT_TXT, 0);
+		return 0;
+	}
+	memset(&it->fr, 0, sizeof(it->fr));
+	it->fr.status = FILTER_OK;
+	snprintf(it->fr.reason, sizeof(it->fr.reason), "text from %s", pt->from);
+	g_strlcpy(it->fr.output, FILTERPROTO_OUT_TXT, sizeof(it->fr.output));
+	g_strlcpy(it->sandbox, pt->sandbox, sizeof(it->sandbox));
+	return 1;
+}
+
 /* 4. filter, in its own process; a chain runs its second filter on the
  * first one's output; an archive's members go through the pipeline */
 static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *it)
 {
 	struct filter_result *fr = &it->fr;
+	int pre = job_pretext(st, it);
 
-	if (job_filter(st, it->pd.filter, it->d.mime,
-		       it->pd.action == ACTION_UNPACK || it->pd.action == ACTION_MAIL, it->fd,
-		       &it->fdir, it->dname, sizeof(it->dname), fr, it->sandbox,
-		       sizeof(it->sandbox)) != 0 ||
+	if (pre < 0)
+		return job_end(st, it, "failed", "cannot create the work directory", NULL);
+	if ((pre == 0 && job_filter(st, it->pd.filter, it->d.mime,
+				   it->pd.action == ACTION_UNPACK || it->pd.action == ACTION_MAIL,
+				   it->fd, &it->fdir, it->dname, sizeof(it->dname), fr,
+				   it->sandbox, sizeof(it->sandbox)) != 0) ||
 	    (fr->status == FILTER_OK && it->pd.then != NULL && job_filter_then(st, it) != 0))
 		return job_end(st, it, "failed", "cannot create the work directory", NULL);
 	log_debug("%s: filter %s done at %lld ms", it->report_path, it->pd.filter,
@@ -644,6 +724,8 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
 	} else {
 		json_object_set_new(it->item, "filter", json_string(it->pd.filter));
 	}
+	if (pre) /* the text filter's work, done inside mime-unpack's run */
+		json_object_set_new(it->item, "filter_in", json_string("mime-unpack"));
 	json_object_set_new(it->item, "sandbox", json_string(it->sandbox));
 	switch (fr->status) {
 	case FILTER_OK:
@@ -939,11 +1021,15 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	int html_body = role != NULL && strcmp(role, "body") == 0 && type != NULL &&
 			strcmp(type, "text/html") == 0;
 
+	const struct job_pretext pt = { it->fdir, m->text, m->text_from, it->sandbox };
+
 	if (leaf == NULL) /* a member the structure does not name: never in the message */
 		leaf = scratch = json_object();
 	st->blocked = st->held = st->failed = 0;
 	st->reason[0] = '\0';
+	st->pretext = m->text[0] != '\0' ? &pt : NULL;
 	job_member(st, it->fdir, it->dname, "", m, mreport, it->depth);
+	st->pretext = NULL;
 	if (st->held)
 		job_mail_part_tries(st, it, m, mreport, &mk);
 	if (st->held) {
@@ -1230,6 +1316,8 @@ static void job_process_item(struct job_state *st, int fd, const char *src_rel,
 	it->depth = depth;
 	it->fdir = -1;
 	it->item = job_item_new(report_path);
+	it->pretext = st->pretext; /* this item's, none of its members' */
+	st->pretext = NULL;
 	it->idx = json_array_size(st->items);
 	json_array_append_new(st->items, it->item);
 	naming_safe(name, it->safe, sizeof(it->safe));

@@ -100,11 +100,19 @@ const struct filterproto_info *filterproto_lookup(const char *name)
 #define MF_PATH "path"
 #define MF_SIZE "size"
 #define MF_SKIPPED "skipped"
+#define MF_TEXT "text"
+#define MF_TEXT_FROM "text_from"
 
 json_t *filterproto_manifest_member(const char *file, const char *path, uint64_t size)
 {
 	return json_pack("{s:s, s:s, s:I}", MF_FILE, file, MF_PATH, path, MF_SIZE,
 			 (json_int_t)size);
+}
+
+void filterproto_manifest_text(json_t *member, const char *text_file, const char *from)
+{
+	json_object_set_new(member, MF_TEXT, json_string(text_file));
+	json_object_set_new(member, MF_TEXT_FROM, json_string(from));
 }
 
 json_t *filterproto_manifest_skipped(const char *path, const char *why)
@@ -141,9 +149,9 @@ static int filterproto_copy(char *dst, size_t dstlen, const char *src)
 	return 0;
 }
 
-static bool filterproto_member_name(const char *file)
+static bool filterproto_member_name(const char *file, char letter)
 {
-	if (strlen(file) != 7 || file[0] != 'm')
+	if (strlen(file) != 7 || file[0] != letter)
 		return false;
 	for (int i = 1; i < 7; i++)
 		if (file[i] < '0' || file[i] > '9')
@@ -156,23 +164,39 @@ static int filterproto_member_parse(const char *line, size_t len, struct filterp
 {
 	json_error_t jerr;
 	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	const char *path = NULL, *file = NULL, *skipped = NULL;
+	const char *path = NULL, *file = NULL, *skipped = NULL, *text = NULL, *from = NULL;
 	json_int_t size = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (o == NULL || json_unpack(o, "{s:s, s?s, s?s, s?I}", MF_PATH, &path, MF_FILE, &file,
-				     MF_SKIPPED, &skipped, MF_SIZE, &size) != 0)
+	if (o == NULL || json_unpack(o, "{s:s, s?s, s?s, s?I, s?s, s?s}", MF_PATH, &path, MF_FILE,
+				     &file, MF_SKIPPED, &skipped, MF_SIZE, &size, MF_TEXT, &text,
+				     MF_TEXT_FROM, &from) != 0)
 		goto out;
 	if (filterproto_copy(out->path, sizeof(out->path), path) != 0)
 		out->unsafe = true;
 	if (skipped != NULL && filterproto_copy(out->skipped, sizeof(out->skipped), skipped) != 0)
 		memcpy(out->skipped, "?", 2);
 	if (file != NULL) {
-		if (filterproto_member_name(file))
+		if (filterproto_member_name(file, 'm'))
 			memcpy(out->file, file, 8);
 		else
 			out->unsafe = true;
+	}
+	/* a converted text only beside its own member (the same number) and
+	 * with a short printable encoding name; anything else: no text, and the
+	 * text filter runs as for any part */
+	if (text != NULL && out->file[0] != '\0' && filterproto_member_name(text, 't') &&
+	    strcmp(text + 1, out->file + 1) == 0 && from != NULL &&
+	    filterproto_copy(out->text_from, sizeof(out->text_from), from) == 0) {
+		bool printable = true;
+
+		for (const char *c = from; *c != '\0'; c++)
+			printable &= *c > 0x20 && *c < 0x7f;
+		if (printable)
+			memcpy(out->text, text, 8);
+		else
+			out->text_from[0] = '\0';
 	}
 	out->size = size > 0 ? (uint64_t)size : 0;
 	rc = 0;

@@ -2,6 +2,7 @@
 #include "mugai/fsutil.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,4 +28,22 @@ void fsutil_remove_tree(int dir_fd, const char *name, int max_depth)
 			fsutil_remove_tree(dirfd(d), e->d_name, max_depth - 1);
 	closedir(d);
 	unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+int fsutil_write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -10,3 +10,9 @@ bool mimetype_is_ooxml(const char *mime)
 	       strncmp(mime, "application/vnd.ms-excel.", 25) == 0 ||
 	       strncmp(mime, "application/vnd.ms-powerpoint.", 30) == 0;
 }
+
+bool mimetype_is_plain_text(const char *mime)
+{
+	return (strncmp(mime, "text/", 5) == 0 && strstr(mime, "html") == NULL) ||
+	       strcmp(mime, "application/csv") == 0;
+}

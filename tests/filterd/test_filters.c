@@ -322,6 +322,36 @@ static const struct filter_ops f_io_uring = { "test-io-uring", any, run_io_uring
 static const struct filter_ops f_unshare = { "test-unshare", any, run_unshare };
 static const struct filter_ops f_unix = { "test-unix-socket", any, run_unix_socket };
 static const struct filter_ops f_wx = { "test-wx", any, run_wx };
+/* mime-unpack as a compromised GMime would make it: the real split, then
+ * every converted text (t000001, ...) that mugaid would take in place of a
+ * text filter run replaced by bytes the text filter never writes (an
+ * escape sequence, a NUL, a right-to-left override) */
+extern const struct filter_ops filter_mime_unpack;
+
+static int run_mime_unpack_dirty(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				 struct filter_result *res)
+{
+	static const char dirty[] = "dirty\x1b[2J\0\xe2\x80\xae" "exe.txt\n";
+	char name[16];
+	int rc = filter_mime_unpack.run(in_fd, out_dir_fd, lim, res);
+
+	for (unsigned i = 1; rc == 0 && i < 1000; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "t%06u", i);
+		fd = openat(out_dir_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (filter_write_all(fd, dirty, sizeof(dirty) - 1) != 0)
+			rc = -1;
+		close(fd);
+	}
+	return rc;
+}
+
+static const struct filter_ops f_mime_dirty = { "test-mime-unpack-dirty", any,
+						run_mime_unpack_dirty };
+
 /* FILTER_SANDBOX_EXEC: exec, fork and AF_UNIX allowed, still no network */
 static const struct filter_ops f_exec_helper = { "test-exec-helper", any, run_exec_helper,
 						 FILTER_SANDBOX_EXEC };
@@ -331,7 +361,7 @@ static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket
 const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
-	&f_exec_inet, &f_stat, &f_unnamed, NULL,
+	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

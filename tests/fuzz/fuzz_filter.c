@@ -8,6 +8,7 @@
 #include "filter.h"
 #include "fuzz_util.h"
 #include "mugai/detect.h"
+#include "mugai/textcheck.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #endif
 
 static int out_fd = -1;
+static const size_t lim_text_max = 8 << 20; /* lim.max_output_bytes */
 
 /* the type the pipeline's detection gives the input: the filter is told it
  * (the image filter decodes only with the decoder for that type) */
@@ -42,6 +44,38 @@ static void detected_mime(int fd, char *mime, size_t len)
 		return;
 	}
 	g_strlcpy(mime, d.mime, len);
+}
+
+/* every text a filter writes (out.txt; mime-unpack's t000001, ...) is
+ * clean text, the property mugaid checks (mugai/textcheck.h); pdf-text
+ * alone keeps a form feed between pages */
+static void check_texts(int dir)
+{
+	DIR *d = fdopendir(dup(dir));
+	struct dirent *e;
+
+	if (d == NULL)
+		abort();
+	while ((e = readdir(d)) != NULL) {
+		gchar *buf = NULL;
+		gsize len = 0;
+		int fd;
+
+		if (strcmp(e->d_name, "out.txt") != 0 &&
+		    !(e->d_name[0] == 't' && strlen(e->d_name) == 7))
+			continue;
+		fd = openat(dir, e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			abort();
+		buf = g_malloc(lim_text_max + 1);
+		for (ssize_t n; (n = read(fd, buf + len, lim_text_max + 1 - len)) > 0;)
+			len += (gsize)n;
+		close(fd);
+		if (!textcheck_clean(buf, len))
+			abort();
+		g_free(buf);
+	}
+	closedir(d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -68,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	lseek(in, 0, SEEK_SET);
 	memset(&lim, 0, sizeof(lim));
-	lim.max_output_bytes = 8 << 20;
+	lim.max_output_bytes = lim_text_max;
 	lim.dpi = 36;
 	lim.jpeg_quality = 50;
 	lim.max_pages = 20;
@@ -90,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (res.status < FILTER_OK || res.status > FILTER_FAILED ||
 		    memchr(res.reason, '\0', sizeof(res.reason)) == NULL)
 			abort();
+		if (strcmp(FUZZ_FILTER, "pdf-text") != 0)
+			check_texts(out_fd);
 	}
 	close(in);
 	fuzz_empty_dir(out_fd);

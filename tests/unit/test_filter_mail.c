@@ -307,6 +307,134 @@ static void test_unpack_japanese(void **state)
 	run_done(&r);
 }
 
+/* the text filter's output on data */
+static char *text_filter_of(const char *data, size_t len, size_t *outlen, char *reason,
+			    size_t rlen)
+{
+	struct run t;
+	char *out;
+
+	run_filter(&t, "text", data, len);
+	assert_int_equal(t.res.status, FILTER_OK);
+	g_strlcpy(reason, t.res.reason, rlen);
+	out = tu_read_at(t.dfd, "out.txt", outlen);
+	assert_non_null(out);
+	run_done(&t);
+	return out;
+}
+
+/* Each part declared text (text/ but HTML, CSV) comes with its text made as
+ * the text filter makes it, byte for byte, and named in its manifest line
+ * (mugaid then starts no text filter for it); other parts get none. */
+static void test_unpack_text_as_the_text_filter(void **state)
+{
+	struct run r;
+	struct filterproto_manifest cur;
+	struct filterproto_member m;
+	unsigned texts = 0;
+	char *man;
+
+	(void)state;
+	run_filter(&r, "mime-unpack", msg_japanese, sizeof(msg_japanese) - 1);
+	assert_int_equal(r.res.status, FILTER_OK);
+	man = tu_read_at(r.dfd, "manifest.jsonl", NULL);
+	assert_non_null(man);
+	filterproto_manifest_init(&cur, man, strlen(man));
+	while (filterproto_manifest_next(&cur, &m) == 1) {
+		size_t mlen = 0, tlen = 0, flen = 0;
+		char *mem = tu_read_at(r.dfd, m.file, &mlen), *txt, *want, reason[256], from[64];
+
+		assert_non_null(mem);
+		if (strcmp(m.path, "請求書.exe") == 0) {
+			assert_string_equal(m.text, ""); /* application/octet-stream */
+			g_free(mem);
+			continue;
+		}
+		assert_string_equal(m.text + 1, m.file + 1);
+		assert_int_equal(m.text[0], 't');
+		txt = tu_read_at(r.dfd, m.text, &tlen);
+		assert_non_null(txt);
+		want = text_filter_of(mem, mlen, &flen, reason, sizeof(reason));
+		assert_int_equal(tlen, flen);
+		assert_memory_equal(txt, want, tlen);
+		snprintf(from, sizeof(from), "text from %s", m.text_from);
+		assert_string_equal(reason, from);
+		texts++;
+		g_free(mem);
+		g_free(txt);
+		g_free(want);
+	}
+	assert_int_equal(texts, 3); /* two bodies and 予算.csv */
+	g_free(man);
+	run_done(&r);
+}
+
+/* a mail of text attachments, each of n CP932 kana (2 bytes each) */
+static GString *kana_mail(unsigned parts, unsigned n)
+{
+	GString *m = g_string_new("From: a@example.jp\r\nTo: b@example.jp\r\nMIME-Version: 1.0\r\n"
+				  "Content-Type: multipart/mixed; boundary=\"k\"\r\n\r\n");
+
+	for (unsigned p = 0; p < parts; p++) {
+		g_string_append_printf(m, "--k\r\nContent-Type: text/plain; charset=Shift_JIS\r\n"
+				       "Content-Disposition: attachment; filename=\"k%u.txt\"\r\n"
+				       "Content-Transfer-Encoding: 8bit\r\n\r\n", p);
+		for (unsigned i = 0; i < n; i++)
+			g_string_append(m, "\x83\x41"); /* ア */
+		g_string_append(m, "\r\n");
+	}
+	g_string_append(m, "--k--\r\n");
+	return m;
+}
+
+/* the parts of run r that have a converted text */
+static unsigned texts_of(struct run *r)
+{
+	struct filterproto_manifest cur;
+	struct filterproto_member m;
+	char *man = tu_read_at(r->dfd, "manifest.jsonl", NULL);
+	unsigned n = 0;
+
+	assert_non_null(man);
+	filterproto_manifest_init(&cur, man, strlen(man));
+	while (filterproto_manifest_next(&cur, &m) == 1)
+		n += m.text[0] != '\0';
+	g_free(man);
+	return n;
+}
+
+/* A part over [limits] text_max_bytes gets no text (the text filter then
+ * says why); all texts together stay within archive_max_total_size (CP932
+ * grows by half in UTF-8: the second 750-byte text does not fit in 1100). */
+static void test_unpack_text_bounded(void **state)
+{
+	struct filter_limits lim;
+	struct run r;
+	GString *m = kana_mail(1, 600);
+
+	(void)state;
+	tu_limits(&lim);
+	lim.max_text_bytes = 1000;
+	assert_int_equal(tu_run("mime-unpack", m->str, m->len, &lim, &r.res, &r.dir, &r.dfd), 0);
+	assert_int_equal(r.res.status, FILTER_OK);
+	assert_int_equal(texts_of(&r), 0);
+	run_done(&r);
+	g_string_free(m, TRUE);
+
+	m = kana_mail(2, 250);
+	tu_limits(&lim);
+	lim.max_total_bytes = 1100;
+	assert_int_equal(tu_run("mime-unpack", m->str, m->len, &lim, &r.res, &r.dir, &r.dfd), 0);
+	assert_int_equal(r.res.status, FILTER_OK);
+	assert_int_equal(texts_of(&r), 1);
+	run_done(&r);
+	lim.max_total_bytes = 64 << 20;
+	assert_int_equal(tu_run("mime-unpack", m->str, m->len, &lim, &r.res, &r.dir, &r.dfd), 0);
+	assert_int_equal(texts_of(&r), 2);
+	run_done(&r);
+	g_string_free(m, TRUE);
+}
+
 /* GMime's own decoding loses ① (what mime-unpack does not use) */
 static void test_gmime_loses_circled(void **state)
 {
@@ -845,6 +973,8 @@ int main(void)
 		cmocka_unit_test(test_header_words),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_unpack_japanese),
+		cmocka_unit_test(test_unpack_text_as_the_text_filter),
+		cmocka_unit_test(test_unpack_text_bounded),
 		cmocka_unit_test(test_gmime_loses_circled),
 		cmocka_unit_test(test_unpack_nested),
 		cmocka_unit_test(test_unpack_limits),

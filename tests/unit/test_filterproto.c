@@ -63,6 +63,44 @@ static void test_manifest_roundtrip(void **state)
 	g_free(buf);
 }
 
+/* mime-unpack's converted text of a member: kept only beside its own
+ * member, under a "t" name of the member's number, with a printable
+ * encoding name; anything else reads as no text */
+static void test_manifest_text(void **state)
+{
+	json_t *e[] = {
+		filterproto_manifest_member("m000001", "memo.txt", 3),
+		filterproto_manifest_member("m000002", "b.txt", 3),
+		filterproto_manifest_member("m000003", "c.txt", 3),
+		filterproto_manifest_member("m000004", "d.txt", 3),
+		filterproto_manifest_member("m000005", "e.txt", 3),
+		filterproto_manifest_skipped("f.txt", "symlink"),
+	};
+	struct filterproto_manifest cur;
+	struct filterproto_member m;
+	char *buf;
+
+	(void)state;
+	filterproto_manifest_text(e[0], "t000001", "CP932");
+	filterproto_manifest_text(e[1], "t000001", "UTF-8"); /* another member's */
+	filterproto_manifest_text(e[2], "m000003", "UTF-8"); /* the member itself */
+	filterproto_manifest_text(e[3], "t000004", "UTF 8"); /* not printable */
+	filterproto_manifest_text(e[4], "../t000005", "UTF-8");
+	filterproto_manifest_text(e[5], "t000006", "UTF-8"); /* no member */
+	buf = manifest_of(e, 6);
+	filterproto_manifest_init(&cur, buf, strlen(buf));
+	assert_int_equal(filterproto_manifest_next(&cur, &m), 1);
+	assert_string_equal(m.text, "t000001");
+	assert_string_equal(m.text_from, "CP932");
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(filterproto_manifest_next(&cur, &m), 1);
+		assert_string_equal(m.text, "");
+		assert_false(m.unsafe);
+	}
+	assert_int_equal(filterproto_manifest_next(&cur, &m), 0);
+	g_free(buf);
+}
+
 static int next_of(const char *text, struct filterproto_member *m)
 {
 	struct filterproto_manifest cur;
@@ -169,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest_roundtrip),
+		cmocka_unit_test(test_manifest_text),
 		cmocka_unit_test(test_manifest_bad_lines),
 		cmocka_unit_test(test_output_names),
 		cmocka_unit_test(test_filter_table),

@@ -23,6 +23,8 @@ static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIR
 
 /* the filter every item that would be filtered goes to instead, or NULL */
 static const char *force_filter;
+/* the filter a mail (mime-unpack's items) goes to instead, or NULL */
+static const char *force_mail_filter;
 
 void __real_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
 			  int requested_mode, struct policy_decision *out);
@@ -33,6 +35,8 @@ void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_re
 			  int requested_mode, struct policy_decision *out)
 {
 	__real_policy_decide(cfg, d, requested_mode, out);
+	if (force_mail_filter != NULL && out->action == ACTION_MAIL)
+		out->filter = force_mail_filter;
 	if (force_filter != NULL && out->filter != NULL && out->action != ACTION_UNPACK) {
 		out->filter = force_filter;
 		out->then = NULL;
@@ -61,6 +65,7 @@ static int setup(void **state)
 	fx->out = tu_tmpdir(&fx->out_fd);
 	assert_non_null(fx->out);
 	force_filter = NULL;
+	force_mail_filter = NULL;
 	*state = fx;
 	return 0;
 }
@@ -76,6 +81,7 @@ static int teardown(void **state)
 	scan_engine_free(fx->env.engine);
 	free(fx);
 	force_filter = NULL;
+	force_mail_filter = NULL;
 	return 0;
 }
 
@@ -90,19 +96,25 @@ static void use_test_filters(struct fx *fx)
 	fx->cfg.filter_cpu_seconds = 2;
 }
 
-/* job_process on data named name; the report stays in fx->report */
-static json_t *run(struct fx *fx, const void *data, size_t len, const char *name)
+/* job_process on data named name in mode (0: auto); the report stays in fx->report */
+static json_t *run_mode(struct fx *fx, const void *data, size_t len, const char *name, int mode)
 {
 	struct job_opts opts;
 	int fd = tu_memfd(data, len);
 
 	assert_true(fd >= 0);
 	memset(&opts, 0, sizeof(opts));
+	opts.mode = mode;
 	json_decref(fx->report);
 	fx->report = job_process(&fx->env, fd, name, &opts, fx->out_fd);
 	close(fd);
 	assert_non_null(fx->report);
 	return fx->report;
+}
+
+static json_t *run(struct fx *fx, const void *data, size_t len, const char *name)
+{
+	return run_mode(fx, data, len, name, 0);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -271,6 +283,119 @@ static void test_archive_with_eicar_blocked(void **state)
 	assert_nothing_released(fx);
 }
 
+/* a mail: a UTF-8 body, a Shift_JIS text attachment, and text sent as
+ * application/octet-stream */
+static const char text_mail[] =
+	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	"--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n"
+	"--b1\r\nContent-Type: text/plain; charset=Shift_JIS; name=\"memo.txt\"\r\n"
+	"Content-Disposition: attachment; filename=\"memo.txt\"\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\ng4GDgoLFgrcNCg==\r\n"
+	"--b1\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
+	"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
+	"plain words only\r\n--b1--\r\n";
+
+/* whether needle is in one of the base64 bodies of msg (decoded) */
+static int in_base64(const char *msg, const char *needle)
+{
+	gchar **lines = g_strsplit(msg, "\n", -1);
+	GString *run = g_string_new(NULL);
+	int found = 0;
+
+	for (gchar **l = lines;; l++) {
+		char *t = *l != NULL ? g_strstrip(*l) : NULL;
+		int b64 = t != NULL && t[0] != '\0' && strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "abcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen(t);
+
+		if (b64) {
+			g_string_append(run, t);
+			continue;
+		}
+		if (run->len > 0) {
+			gsize n = 0;
+			guchar *d = g_base64_decode(run->str, &n);
+
+			found |= n > 0 && g_strstr_len((const char *)d, (gssize)n, needle) != NULL;
+			g_free(d);
+			g_string_truncate(run, 0);
+		}
+		if (t == NULL)
+			break;
+	}
+	g_string_free(run, TRUE);
+	g_strfreev(lines);
+	return found;
+}
+
+/* the rebuilt message the job released */
+static char *released_mail(struct fx *fx)
+{
+	json_t *a = json_array_get(json_object_get(fx->report, "artefacts"), 0);
+	char *data = tu_read_at(fx->out_fd, str(a, "path"), NULL);
+
+	assert_non_null(data);
+	return data;
+}
+
+/* A mail's parts declared text get their text from mime-unpack's run, which
+ * converted them with the text filter's code: no text filter process for
+ * them (filter_in), the same outcome; text declared otherwise (data.bin)
+ * goes to the text filter as before. */
+static void test_mail_text_parts_converted_in_mime_unpack(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r = run_mode(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	json_t *body = item(r, "m.eml/body-1.1.txt"), *memo = item(r, "m.eml/memo.txt");
+	json_t *bin = item(r, "m.eml/data.bin");
+	char *msg;
+
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_non_null(body);
+	assert_non_null(memo);
+	assert_non_null(bin);
+	assert_string_equal(str(body, "filter"), "text");
+	assert_string_equal(str(body, "filter_in"), "mime-unpack");
+	assert_string_equal(str(memo, "filter"), "text");
+	assert_string_equal(str(memo, "filter_in"), "mime-unpack");
+	assert_string_equal(str(memo, "filter_note"), "text from CP932");
+	assert_string_equal(str(memo, "sandbox"), str(item(r, "m.eml"), "sandbox"));
+	assert_string_equal(str(bin, "filter"), "text");
+	assert_null(json_object_get(bin, "filter_in"));
+	msg = released_mail(fx);
+	assert_true(in_base64(msg, "本文です"));
+	assert_true(in_base64(msg, "メモです\n"));
+	assert_true(in_base64(msg, "plain words only"));
+	g_free(msg);
+}
+
+/* What the process that parsed the whole message says is a part's text is
+ * taken only when it is clean text: a mime-unpack that lies (a compromised
+ * GMime: escape sequences, a NUL, a bidi override) gets the text filter run
+ * on the part, whose text is what is released. */
+static void test_mail_dirty_text_from_mime_unpack_not_taken(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r, *memo;
+	char *msg;
+
+	use_test_filters(fx);
+	force_mail_filter = "test-mime-unpack-dirty";
+	r = run_mode(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	memo = item(r, "m.eml/memo.txt");
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_string_equal(str(item(r, "m.eml"), "filter"), "mime-unpack,mime-repack");
+	assert_non_null(memo);
+	assert_null(json_object_get(memo, "filter_in"));
+	assert_null(json_object_get(item(r, "m.eml/body-1.1.txt"), "filter_in"));
+	assert_string_equal(str(memo, "filter_note"), "text from CP932");
+	msg = released_mail(fx);
+	assert_false(in_base64(msg, "dirty"));
+	assert_true(in_base64(msg, "本文です"));
+	assert_true(in_base64(msg, "メモです\n"));
+	g_free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +411,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_archive_with_a_blocked_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_archive_with_eicar_blocked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_text_parts_converted_in_mime_unpack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mail_dirty_text_from_mime_unpack_not_taken,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
