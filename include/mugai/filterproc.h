@@ -39,6 +39,16 @@ void filterproc_config(const struct mugai_config *cfg, const char *name,
  * sandbox, if not NULL); a crash, timeout, non-zero exit or malformed reply
  * is FILTER_FAILED with the reason.  res->output names the file the filter
  * wrote (checked against the protocol's names).  Returns res->status. */
+/*
+ * The network namespace the filters that exec nothing share (mugaid; a
+ * filter without it makes its own, as before): made empty by a child forked
+ * for it, which is why this must be called while the process has one
+ * thread.  Made as root with CAP_SYS_ADMIN, else in a user namespace of
+ * ours that owns it.  0, or -1 with err set (the filters then make their
+ * own); the namespaces live as long as the process holds their fds.
+ */
+int filterproc_shared_netns(char *err, size_t errlen);
+
 int filterproc_run(const struct mugai_config *cfg, const char *name,
 		   const struct filter_limits *lim, int in_fd, int out_dir_fd,
 		   struct filter_result *res, char *sandbox, size_t sandboxlen);

@@ -61,6 +61,11 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTERPROTO_FD_IN 0
 #define FILTERPROTO_FD_CHAN 3
 #define FILTERPROTO_FD_OUTDIR 4
+/* the shared network namespace a filter that execs nothing joins (see
+ * filterproc_shared_netns), and the user namespace owning it; either may
+ * be absent (the filter then makes its own) */
+#define FILTERPROTO_FD_USERNS 5
+#define FILTERPROTO_FD_NETNS 6
 /* mugai-filter started as root drops to this user (nobody); the parent hands
  * it the output directory */
 #define FILTERPROTO_UID 65534

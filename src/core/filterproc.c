@@ -2,12 +2,14 @@
 #include "mugai/clock.h"
 #include "mugai/filterproc.h"
 #include "mugai/log.h"
+#include "mugai/nsutil.h"
 
 #include <glib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <spawn.h>
@@ -153,6 +155,92 @@ static const char *filterproc_binary_for(const struct mugai_config *cfg, const c
 	}
 }
 
+/* the shared network namespace and the user namespace owning it (or -1),
+ * at fds >= 10, close-on-exec: dup'ed to FILTERPROTO_FD_NETNS/USERNS */
+static int filterproc_netns_fd = -1, filterproc_userns_fd = -1;
+
+/* a namespace of pid's, at an fd >= 10 */
+static int filterproc_ns_open(pid_t pid, const char *ns)
+{
+	char path[64];
+	int fd, hi;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)pid, ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return hi;
+}
+
+int filterproc_shared_netns(char *err, size_t errlen)
+{
+	int ready[2], done[2];
+	char c = 'n';
+	pid_t pid;
+
+	if (filterproc_netns_fd >= 0)
+		return 0;
+	if (pipe2(ready, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "shared network namespace: pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(done, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "shared network namespace: pipe: %s", strerror(errno));
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* the holder: makes the namespaces, says which, waits until
+		 * the parent has their fds (or is gone) */
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+
+		close(ready[0]);
+		close(done[1]);
+		if (unshare(CLONE_NEWNET) == 0)
+			c = 'n';
+		else if (unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 && nsutil_map_self(uid, gid) == 0)
+			c = 'u';
+		else
+			c = '-';
+		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1 || (c != 'n' && c != 'u')) {
+		snprintf(err, errlen, "shared network namespace: %s",
+			 pid < 0 ? strerror(errno) : "the kernel made none");
+	} else {
+		filterproc_netns_fd = filterproc_ns_open(pid, "net");
+		if (c == 'u')
+			filterproc_userns_fd = filterproc_ns_open(pid, "user");
+		if (filterproc_netns_fd < 0 || (c == 'u' && filterproc_userns_fd < 0)) {
+			snprintf(err, errlen, "shared network namespace: %s", strerror(errno));
+			if (filterproc_netns_fd >= 0)
+				close(filterproc_netns_fd);
+			filterproc_netns_fd = -1;
+		}
+	}
+	close(ready[0]);
+	close(done[1]);
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (filterproc_netns_fd < 0) {
+		if (filterproc_userns_fd >= 0)
+			close(filterproc_userns_fd);
+		filterproc_userns_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -253,6 +341,10 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], FILTERPROTO_FD_CHAN);
 	posix_spawn_file_actions_adddup2(&fa, hi_out, FILTERPROTO_FD_OUTDIR);
+	if (filterproc_netns_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, filterproc_netns_fd, FILTERPROTO_FD_NETNS);
+	if (filterproc_userns_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, filterproc_userns_fd, FILTERPROTO_FD_USERNS);
 	env = filterproc_env();
 	err = posix_spawn(&pid, bin, &fa, NULL, argv, (char **)env->pdata);
 	g_ptr_array_free(env, TRUE);

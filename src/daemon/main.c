@@ -17,6 +17,7 @@
  */
 #include "daemon.h"
 #include "drop.h"
+#include "mugai/filterproc.h"
 #include "mugai/log.h"
 #include "mugai/sdnotify.h"
 #include "mugai/numparse.h"
@@ -207,6 +208,9 @@ int main(int argc, char **argv)
 	config_defaults(&d.cfg);
 	if (config != NULL && config_load(&d.cfg, config, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	/* while mugaid has one thread (a child is forked for it) */
+	if (filterproc_shared_netns(err, sizeof(err)) != 0)
+		log_info("%s: each filter makes its own", err);
 	if (dbdir != NULL)
 		g_strlcpy(d.cfg.database_dir, dbdir, sizeof(d.cfg.database_dir));
 	if (spool != NULL)

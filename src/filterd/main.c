@@ -24,13 +24,17 @@
 #include <sys/syscall.h>
 #endif
 
+/* every fd but those of the filter protocol (the input, the channel, the
+ * output directory, the shared network namespace's: FILTERPROTO_FD_*) */
 static void filterd_close_others(void)
 {
+	const unsigned first = FILTERPROTO_FD_NETNS + 1;
+
 #ifdef SYS_close_range
-	if (syscall(SYS_close_range, 5U, ~0U, 0U) == 0)
+	if (syscall(SYS_close_range, first, ~0U, 0U) == 0)
 		return;
 #endif
-	for (int fd = 5; fd < 1024; fd++)
+	for (int fd = (int)first; fd < 1024; fd++)
 		close(fd);
 }
 

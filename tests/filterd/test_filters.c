@@ -304,6 +304,42 @@ static int run_stat(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	return 0;
 }
 
+/* which network namespace the filter is in, and its interfaces:
+ * "net:[4026532xxx] lo" */
+static int run_netns(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		     struct filter_result *res)
+{
+	char ns[64] = "", line[256];
+	GString *devs = g_string_new(NULL);
+	ssize_t n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+	FILE *f = fopen("/proc/self/net/dev", "r");
+
+	(void)in_fd;
+	(void)out_dir_fd;
+	(void)lim;
+	if (n <= 0 || f == NULL) {
+		filter_set(res, FILTER_FAILED, "netns: %s", strerror(errno));
+	} else {
+		ns[n] = '\0';
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char *colon = strchr(line, ':');
+
+			if (colon != NULL) { /* "    lo: 0 0 ..." */
+				*colon = '\0';
+				g_string_append_printf(devs, " %s", g_strstrip(line));
+			}
+		}
+		filter_set(res, FILTER_OK, "%s%s", ns, devs->str);
+	}
+	if (f != NULL)
+		fclose(f);
+	g_string_free(devs, TRUE);
+	return 0;
+}
+
+static const struct filter_ops f_netns = { "test-netns", any, run_netns };
+static const struct filter_ops f_exec_netns = { "test-exec-netns", any, run_netns,
+						FILTER_SANDBOX_EXEC };
 static const struct filter_ops f_ok = { "test-ok", any, run_ok };
 static const struct filter_ops f_unnamed = { "test-unnamed", any, run_unnamed };
 static const struct filter_ops f_crash = { "test-crash", any, run_crash };
@@ -361,7 +397,7 @@ static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket
 const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
-	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, NULL,
+	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

@@ -404,6 +404,57 @@ static void test_reply_validation(void **state)
 	assert_int_equal(filterproto_check_request(&rq, sizeof(rq)), -1);
 }
 
+/* the network namespace test-netns / test-exec-netns ran in ("net:[...]"),
+ * its interfaces in devs */
+static void netns_of(struct fx *fx, const char *filter, char *ns, size_t len, char *devs,
+		     size_t dlen)
+{
+	struct filter_result res;
+	char sb[128];
+	const char *sp;
+
+	assert_int_equal(run(fx, filter, &res, sb), FILTER_OK);
+	assert_non_null(strstr(sb, "netns"));
+	sp = strchr(res.reason, ' ');
+	assert_non_null(sp);
+	snprintf(ns, len, "%.*s", (int)(sp - res.reason), res.reason);
+	snprintf(devs, dlen, "%s", sp + 1);
+	assert_int_equal(strncmp(ns, "net:[", 5), 0);
+}
+
+/* Without the shared namespace (mugai, a test) each filter makes its own;
+ * once mugaid made it (filterproc_shared_netns) the filters that exec
+ * nothing all run in it, and it is not ours: an empty one, a loopback
+ * only; a filter that execs (LibreOffice) still gets one of its own. */
+static void test_shared_network_namespace(void **state)
+{
+	struct fx *fx = *state;
+	char own[64], a[64], b[64], x[64], y[64], devs[128], err[256];
+	ssize_t n = readlink("/proc/self/ns/net", own, sizeof(own) - 1);
+
+	assert_true(n > 0);
+	own[n] = '\0';
+	/* (a namespace's number is taken again once it is gone: only those
+	 * alive at the same time are compared) */
+	netns_of(fx, "test-netns", a, sizeof(a), devs, sizeof(devs));
+	assert_string_not_equal(a, own);
+	assert_int_equal(filterproc_shared_netns(err, sizeof(err)), 0);
+	netns_of(fx, "test-netns", a, sizeof(a), devs, sizeof(devs));
+	assert_string_equal(devs, "lo");
+	netns_of(fx, "test-netns", b, sizeof(b), devs, sizeof(devs));
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, own);
+	netns_of(fx, "test-exec-netns", x, sizeof(x), devs, sizeof(devs));
+	assert_string_equal(devs, "lo");
+	assert_string_not_equal(x, a);
+	assert_string_not_equal(x, own);
+	netns_of(fx, "test-exec-netns", y, sizeof(y), devs, sizeof(devs));
+	assert_string_not_equal(y, a);
+	assert_int_equal(filterproc_shared_netns(err, sizeof(err)), 0); /* once */
+	netns_of(fx, "test-netns", b, sizeof(b), devs, sizeof(devs));
+	assert_string_equal(a, b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +479,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_epub_runs_only_in_mupdf_binary, setup,
 						teardown),
 		cmocka_unit_test(test_reply_validation),
+		/* last: it makes the shared network namespace for the process */
+		cmocka_unit_test_setup_teardown(test_shared_network_namespace, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
