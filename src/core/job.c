@@ -30,6 +30,9 @@
 struct job_pending {
 	char work_rel[32];                 /* "f000001/out.pdf" under the work dir;
 					    * "" = the job's input (scan only) */
+	char out[FILTERPROTO_OUTPUT_MAX];  /* the output name the filter gave it
+					    * (out.pdf; "" in scan mode), which
+					    * work_rel need not end with */
 	char release_rel[RELEASE_PATH_MAX];
 	const char *mode;
 	size_t item;                       /* index in items */
@@ -62,6 +65,7 @@ struct job_state {
 /* a mail part's text, converted by mime-unpack as the text filter would */
 struct job_pretext {
 	int dir;             /* mime-unpack's output directory */
+	const char *dname;   /* and its name under the work directory */
 	const char *file;    /* t000001 in it */
 	const char *from;    /* the encoding it was read as */
 	const char *sandbox; /* the layers mime-unpack ran in */
@@ -423,6 +427,9 @@ struct job_item {
 	char sandbox[2 * FILTERPROTO_SANDBOX_MAX];
 	int mail_infected;       /* a mail ClamAV found something in, as a whole */
 	const struct job_pretext *pretext; /* its text made already, or NULL */
+	char out_file[FILTERPROTO_MEMBER_NAME_MAX]; /* the file in fdir holding the
+				  * filter's output when it is not named as the
+				  * output (mime-unpack's t000001), or "" */
 };
 
 /* the item will be a mail job (mode=mail on the input, or message/rfc822) */
@@ -565,12 +572,13 @@ static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
  * input) is released as release_name if the job is.  In scan mode that is
  * the original itself, released byte for byte from where it is. */
 static void job_queue(struct job_state *st, struct job_item *it, const char *work_rel,
-		      const char *release_name, int action)
+		      const char *out, const char *release_name, int action)
 {
 	struct job_pending p;
 
 	memset(&p, 0, sizeof(p));
 	g_strlcpy(p.work_rel, work_rel, sizeof(p.work_rel));
+	g_strlcpy(p.out, out, sizeof(p.out));
 	job_join(p.release_rel, sizeof(p.release_rel), it->rel_dir, release_name);
 	p.mode = config_action_name(action);
 	p.item = it->idx;
@@ -600,7 +608,7 @@ static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
 		return job_end(st, it, "blocked", why, &st->blocked);
 	}
 	if (it->pd.action == ACTION_SCAN) { /* the original, which ClamAV found clean */
-		job_queue(st, it, it->src_rel != NULL ? it->src_rel : "", it->safe, ACTION_SCAN);
+		job_queue(st, it, it->src_rel != NULL ? it->src_rel : "", "", it->safe, ACTION_SCAN);
 		return JOB_DONE;
 	}
 	return JOB_NEXT;
@@ -643,10 +651,11 @@ static int job_filter_then(struct job_state *st, struct job_item *it)
  * for it.  Only where our detection and policy chose the text filter alone
  * for a type it reads, and only clean text (textcheck_clean: what the text
  * filter writes, nothing else, whatever the process that parsed the whole
- * message did); the text is copied, once checked, into the item's own
- * directory as out.txt.  1 with it->fr, it->fdir and it->sandbox as a run
- * of the text filter gives them; 0 (the filter then runs as for any item)
- * when any of that does not hold; -1 when the directory cannot be made.
+ * message did).  The text stays where mime-unpack wrote it (the process is
+ * gone, and no other can reach the work directory): it->fdir is that
+ * directory again, it->out_file the text's name in it.  1 with it->fr and
+ * it->sandbox as a run of the text filter gives them; 0 (the filter then
+ * runs as for any item) when any of that does not hold.
  */
 static int job_pretext(struct job_state *st, struct job_item *it)
 {
@@ -655,7 +664,7 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 	char *buf = NULL;
 	struct stat sb;
 	ssize_t n = 0;
-	int fd, out, ok = 0;
+	int fd, ok = 0;
 
 	if (pt == NULL || strcmp(it->pd.filter, "text") != 0 || it->pd.then != NULL ||
 	    !mimetype_is_plain_text(it->d.mime))
@@ -673,24 +682,11 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 				  it->report_path);
 	}
 	close(fd);
-	if (!ok) {
-		free(buf);
-		return 0;
-	}
-	if (job_filter_dir(st, &it->fdir, it->dname, sizeof(it->dname)) != 0) {
-		free(buf);
-		return -1;
-	}
-	out = openat(it->fdir, FILTERPROTO_OUT_TXT, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		     O_CLOEXEC, 0600);
-	ok = out >= 0 && fsutil_write_all(out, buf, (size_t)n) == 0;
-	if (out >= 0 && close(out) != 0)
-		ok = 0;
 	free(buf);
-	if (!ok) {
-		unlinkat(it->fdir, FILTERPROTO_OUT_TXT, 0);
+	if (!ok || (it->fdir = fcntl(pt->dir, F_DUPFD_CLOEXEC, 0)) < 0)
 		return 0;
-	}
+	g_strlcpy(it->dname, pt->dname, sizeof(it->dname));
+	g_strlcpy(it->out_file, pt->file, sizeof(it->out_file));
 	memset(&it->fr, 0, sizeof(it->fr));
 	it->fr.status = FILTER_OK;
 	snprintf(it->fr.reason, sizeof(it->fr.reason), "text from %s", pt->from);
@@ -706,8 +702,6 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
 	struct filter_result *fr = &it->fr;
 	int pre = job_pretext(st, it);
 
-	if (pre < 0)
-		return job_end(st, it, "failed", "cannot create the work directory", NULL);
 	if ((pre == 0 && job_filter(st, it->pd.filter, it->d.mime,
 				   it->pd.action == ACTION_UNPACK || it->pd.action == ACTION_MAIL,
 				   it->fd, &it->fdir, it->dname, sizeof(it->dname), fr,
@@ -809,7 +803,7 @@ static void job_mail_leaves(json_t *node, json_t *map, unsigned depth)
 
 /* the MIME type an artefact is sent as: by the output name the filter
  * gave it, else (scan mode: the original) the detected type */
-static const char *job_mail_type(const char *work_rel, json_t *item)
+static const char *job_mail_type(const char *out, json_t *item)
 {
 	static const char *const types[][2] = {
 		{ "pdf", "application/pdf" }, { "txt", "text/plain" }, { "png", "image/png" },
@@ -819,12 +813,11 @@ static const char *job_mail_type(const char *work_rel, json_t *item)
 		{ "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
 		{ "eml", "application/octet-stream" },
 	};
-	const char *base = strrchr(work_rel, '/'), *mime;
+	const char *mime;
 
-	base = base != NULL ? base + 1 : work_rel;
-	if (filterproto_output_valid(base))
+	if (filterproto_output_valid(out))
 		for (size_t i = 0; i < G_N_ELEMENTS(types); i++)
-			if (strcmp(filterproto_output_ext(base), types[i][0]) == 0)
+			if (strcmp(filterproto_output_ext(out), types[i][0]) == 0)
 				return types[i][1];
 	mime = json_string_value(json_object_get(json_object_get(item, "type"), "mime"));
 	return mime != NULL ? mime : "application/octet-stream";
@@ -870,13 +863,13 @@ static const char *job_mail_art_name(struct job_mail *mc, json_t *leaf,
 	const char *name = json_string_value(json_object_get(leaf, "name"));
 	const char *role = json_string_value(json_object_get(leaf, "role"));
 	const char *filter = json_string_value(json_object_get(pitem, "filter"));
-	const char *base = strrchr(p->work_rel, '/'), *slash = strchr(p->release_rel, '/');
+	const char *slash = strchr(p->release_rel, '/');
 	char safe[NAMING_MAX + 8], flat[NAMING_BUF];
 	int member = !whole_part && slash != NULL;
 
-	if (whole_part && name != NULL && base != NULL && filterproto_output_valid(base + 1)) {
+	if (whole_part && name != NULL && filterproto_output_valid(p->out)) {
 		naming_safe(name, safe, sizeof(safe));
-		naming_output(safe, filter != NULL ? filter : "", filterproto_output_ext(base + 1),
+		naming_output(safe, filter != NULL ? filter : "", filterproto_output_ext(p->out),
 			      flat, sizeof(flat));
 	} else {
 		/* a member: its path under the archive's directory */
@@ -1021,7 +1014,7 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	int html_body = role != NULL && strcmp(role, "body") == 0 && type != NULL &&
 			strcmp(type, "text/html") == 0;
 
-	const struct job_pretext pt = { it->fdir, m->text, m->text_from, it->sandbox };
+	const struct job_pretext pt = { it->fdir, it->dname, m->text, m->text_from, it->sandbox };
 
 	if (leaf == NULL) /* a member the structure does not name: never in the message */
 		leaf = scratch = json_object();
@@ -1064,12 +1057,12 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 			json_t *art = json_pack("{s:s, s:s, s:s}", "file", aname, "name",
 				job_mail_art_name(mc, leaf, p, pitem, k == p0 && p->item == i0, nbuf,
 						  sizeof(nbuf)),
-				"type", job_mail_type(p->work_rel, pitem));
+				"type", job_mail_type(p->out, pitem));
 
 			if (it->depth == 0 && role != NULL && strcmp(role, "body") == 0)
 				job_mail_candidates(st, mc->rdir, aname);
 			/* what the text filters write is UTF-8 */
-			if (g_str_has_suffix(p->work_rel, "/" FILTERPROTO_OUT_TXT))
+			if (strcmp(p->out, FILTERPROTO_OUT_TXT) == 0)
 				json_object_set_new(art, "charset", json_string("UTF-8"));
 			job_mail_add(leaf, "artefacts", art);
 			job_item_verdict(pitem, "repacked", "");
@@ -1262,12 +1255,13 @@ out:
 static enum job_outcome job_artefact(struct job_state *st, struct job_item *it)
 {
 	const char *out_name = it->fr.output;
+	const char *file = it->out_file[0] != '\0' ? it->out_file : out_name;
 	char why[JOB_REASON_MAX], work_rel[64], oname[NAMING_BUF];
 	struct scan_result sr;
 	int ofd = -1;
 
 	if (out_name[0] != '\0' && strcmp(out_name, FILTERPROTO_MANIFEST) != 0)
-		ofd = openat(it->fdir, out_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ofd = openat(it->fdir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (ofd < 0) {
 		job_item_verdict(it->item, "failed", "the filter wrote no output");
 		if (it->depth == 0)
@@ -1293,10 +1287,10 @@ static enum job_outcome job_artefact(struct job_state *st, struct job_item *it)
 		job_set(st, &st->failed, "%s: %s", it->report_path, sr.error);
 		return JOB_DONE;
 	}
-	snprintf(work_rel, sizeof(work_rel), "%s/%s", it->dname, out_name);
+	snprintf(work_rel, sizeof(work_rel), "%s/%s", it->dname, file);
 	naming_output(it->safe, it->pd.filter, filterproto_output_ext(out_name), oname,
 		      sizeof(oname));
-	job_queue(st, it, work_rel, oname, it->pd.action);
+	job_queue(st, it, work_rel, out_name, oname, it->pd.action);
 	return JOB_DONE;
 }
 
