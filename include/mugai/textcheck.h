@@ -16,4 +16,9 @@
  * no bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069) */
 bool textcheck_clean(const char *s, size_t len);
 
+/* the same of the whole file fd (read from offset 0 in blocks of
+ * TEXTCHECK_BLOCK, whatever its size: no more memory than that) */
+#define TEXTCHECK_BLOCK (64 * 1024)
+bool textcheck_clean_fd(int fd);
+
 #endif

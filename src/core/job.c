@@ -661,9 +661,7 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 {
 	const struct job_pretext *pt = it->pretext;
 	uint64_t max = st->env->cfg->filter_output_max;
-	char *buf = NULL;
 	struct stat sb;
-	ssize_t n = 0;
 	int fd, ok = 0;
 
 	if (pt == NULL || strcmp(it->pd.filter, "text") != 0 || it->pd.then != NULL ||
@@ -672,17 +670,13 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 	fd = openat(pt->dir, pt->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max &&
-	    (buf = malloc((size_t)sb.st_size + 1)) != NULL) {
-		for (ssize_t r = 1; n < sb.st_size && r > 0; n += r > 0 ? r : 0)
-			r = pread(fd, buf + n, (size_t)(sb.st_size - n), n);
-		ok = n == sb.st_size && textcheck_clean(buf, (size_t)n);
-		if (!ok && n == sb.st_size)
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max) {
+		ok = textcheck_clean_fd(fd);
+		if (!ok)
 			log_warnx("%s: mime-unpack's text is not clean text: the text filter runs",
 				  it->report_path);
 	}
 	close(fd);
-	free(buf);
 	if (!ok || (it->fdir = fcntl(pt->dir, F_DUPFD_CLOEXEC, 0)) < 0)
 		return 0;
 	g_strlcpy(it->dname, pt->dname, sizeof(it->dname));

@@ -13,6 +13,7 @@
 
 #include "mugai/textcheck.h"
 #include "textenc.h"
+#include "testutil.h"
 
 #include <glib.h>
 #include <string.h>
@@ -106,6 +107,54 @@ static void test_clean_output_passes(void **state)
 	g_rand_free(rnd);
 }
 
+/* the file form reads in blocks: a character cut by a block's end is
+ * read whole, a bad one anywhere (at the very end, cut short) fails */
+static void test_file(void **state)
+{
+	GString *t = g_string_new(NULL);
+	int fd;
+
+	(void)state;
+	while (t->len < 3 * TEXTCHECK_BLOCK)
+		g_string_append(t, "a会議①\n"); /* 1 + 3 + 3 + 1 bytes: cut at every offset */
+	fd = tu_memfd(t->str, t->len);
+	assert_true(textcheck_clean_fd(fd));
+	close(fd);
+	for (size_t off = TEXTCHECK_BLOCK - 3; off <= TEXTCHECK_BLOCK + 1; off++) {
+		GString *u = g_string_new_len(t->str, (gssize)t->len);
+
+		u->str[off] = '\x1b';
+		fd = tu_memfd(u->str, u->len);
+		assert_false(textcheck_clean_fd(fd));
+		close(fd);
+		g_string_free(u, TRUE);
+	}
+	/* whatever the bytes, the file form says what the buffer form says */
+	{
+		GRand *rnd = g_rand_new_with_seed(7);
+		static const char *const pieces[] = { "a", "会", "①", "\xf0\x9f\x98\x80", "\n",
+						      "\xe4", "\x80", "\x1b", "\xc2\x85" };
+
+		for (int round = 0; round < 200; round++) {
+			GString *u = g_string_new(NULL);
+			int bad = g_rand_int_range(rnd, 0, 4) == 0;
+
+			while (u->len < (gsize)g_rand_int_range(rnd, 1, 3 * TEXTCHECK_BLOCK))
+				g_string_append(u, pieces[g_rand_int_range(rnd, 0, bad ? 9 : 5)]);
+			fd = tu_memfd(u->str, u->len);
+			assert_int_equal(textcheck_clean_fd(fd), textcheck_clean(u->str, u->len));
+			close(fd);
+			g_string_free(u, TRUE);
+		}
+		g_rand_free(rnd);
+	}
+	g_string_append(t, "\xe4\xbc"); /* cut short at the end */
+	fd = tu_memfd(t->str, t->len);
+	assert_false(textcheck_clean_fd(fd));
+	close(fd);
+	g_string_free(t, TRUE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_what_clean_removes),
 		cmocka_unit_test(test_refuses_bad_utf8),
 		cmocka_unit_test(test_clean_output_passes),
+		cmocka_unit_test(test_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
