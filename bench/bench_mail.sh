@@ -131,8 +131,12 @@ for kind in text pdf; do
     for m in mugai clamav; do
         postfix_with $m
         send $m "$T/m/$kind.eml" 4 4 > /dev/null  # warm up
+        case $m in mugai) cp="$MUGAID_PID $MILTER_PID" ;; clamav) cp="$CLAMD_PID $CLAM_PID" ;; esac
+        c0=$(python3 "$B" cpu $cp)
         res=$(send $m "$T/m/$kind.eml" $k 4)
+        c1=$(python3 "$B" cpu $cp)
         echo "$m $kind $res" >> "$T/results"
+        echo "$m cpu$kind $k $c0 $c1" >> "$T/results"
         done_with $m
     done
 done
@@ -166,6 +170,26 @@ print("VmHWM (kB) after a 1 / 10 / 20 MiB mail:")
 for m, names in (("mugai", ("mugai-milter", "mugaid")), ("clamav", ("clamav-milter", "clamd"))):
     for i, name in enumerate(names):
         print("  %-13s %s" % (name, " / ".join("%d" % r[(m, "mem%d" % s)][i] for s in (1, 10, 20))))
+# the CPU used during the timed run (mail_bench.py cpu before and after),
+# per mail: the whole machine's busy time (Postfix, the clients, the sink
+# and whatever else runs on the machine included), the daemon's own
+# (mugaid, clamd), its children's (mugaid's filter processes; clamd has
+# none) and the milter's own
+print("CPU per mail (ms) during the timed run: machine busy, daemon (mugaid / clamd), "
+      "its filter processes, milter")
+print("%-6s %-5s %9s %9s %9s %9s" % ("milter", "mail", "machine", "daemon", "filters", "milter"))
+cpu = {}
+for kind in ("text", "pdf"):
+    for m in ("mugai", "clamav"):
+        v = r[(m, "cpu" + kind)]
+        k, a, b = v[0], v[1:6], v[6:11]
+        d = [(y - x) / k for x, y in zip(a, b)]
+        cpu[(m, kind)] = (d[0], d[1], d[2], d[3])
+        print("%-6s %-5s %9.2f %9.2f %9.2f %9.2f" % ((m, kind) + cpu[(m, kind)]))
+    a, b = cpu[("mugai", kind)], cpu[("clamav", kind)]
+    print("  %s: mugai/clamav-milter CPU per mail: machine %.1fx, daemon+milter %.1fx "
+          "(mugaid+mugai-milter %.2f ms, filters %.2f ms)"
+          % (kind, a[0] / max(b[0], 0.01), (a[1] + a[3]) / max(b[1] + b[3], 0.01), a[1] + a[3], a[2]))
 t = r[("mugai", "text")][0] / r[("clamav", "text")][0]
 print("target (text attachment, >= 0.5 of clamav-milter's mails/s): %s (%.2f)" % ("met" if t >= 0.5 else "NOT met", t))
 grow = r[("mugai", "mem20")][0] - r[("mugai", "mem1")][0]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""mail_bench.py make DIR | run PORT SINK FILE N CLIENTS [TIMEOUT]
+"""mail_bench.py make DIR | run PORT SINK FILE N CLIENTS [TIMEOUT] | cpu PID...
 
 make: DIR/text.eml (one 4 KiB text attachment), DIR/pdf.eml (one 5-page
 PDF), DIR/big1.eml, big10.eml, big20.eml (1, 10, 20 MiB of base64 text).
@@ -15,7 +15,13 @@ a few ms of resolution).
 Nothing waits for ever: each SMTP connection times out after TIMEOUT seconds
 (default 120) and the whole run after TIMEOUT + N seconds; a mail refused
 (4xx/5xx, e.g. the milter tempfailed), a timeout or mails missing at the
-sink end the run with a message on stderr and exit status 1."""
+sink end the run with a message on stderr and exit status 1.
+cpu: one line, the CPU time used so far (ms, from /proc): the whole
+machine's busy time (/proc/stat: all but idle and iowait, every core), then
+for each PID its own utime+stime (all its threads, the ended ones included)
+and its children's (cutime+cstime: the children it has waited for, e.g.
+mugaid's filter processes).  Two such lines, before and after a run, give
+the CPU per mail of each side."""
 import os
 import smtplib
 import sys
@@ -156,11 +162,28 @@ def run(port, sink, path, n, clients, timeout):
                                         pct(deliv, .5) * 1000, pct(deliv, .99) * 1000))
 
 
+def cpu(pids):
+    hz = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as f:
+        t = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest is in user)
+    out = [sum(t[:8]) - t[3] - t[4]]
+    for pid in pids:
+        with open("/proc/%d/stat" % pid) as f:
+            # the fields after "(comm)", which may hold spaces
+            st = f.read().rsplit(")", 1)[1].split()
+        # utime stime cutime cstime: fields 14-17, here from 3 on
+        out += [int(st[11]) + int(st[12]), int(st[13]) + int(st[14])]
+    print(" ".join("%.0f" % (x * 1000.0 / hz) for x in out))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make":
         make(sys.argv[2])
     elif len(sys.argv) in (7, 8) and sys.argv[1] == "run":
         run(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]),
             int(sys.argv[7]) if len(sys.argv) == 8 else 120)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "cpu":
+        cpu([int(x) for x in sys.argv[2:]])
     else:
         sys.exit(__doc__)

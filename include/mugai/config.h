@@ -141,6 +141,7 @@ struct mugai_config {
 	uint32_t milter_job_timeout;              /* seconds for a verdict, then tempfail */
 	uint32_t milter_max_inflight;             /* messages at mugaid at once, then tempfail */
 	uint32_t milter_progress_interval;        /* seconds between smfi_progress calls */
+	uint32_t milter_keepalive;                /* seconds an idle connection to mugaid is kept */
 	uint64_t milter_message_max_size;         /* a larger message: tempfail (452) */
 	uint32_t milter_socket_mode;              /* a unix: socket's mode (octal) */
 	/* [drop]: inbox, outbox here are the pair "drop"; [drop.NAME] adds more */

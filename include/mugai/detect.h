@@ -54,7 +54,8 @@ struct detect_result {
 
 struct detect_ctx;
 
-/* 0 or -1 with a message */
+/* 0 or -1 with a message.  A context serves one thread at a time: libmagic's
+ * state and the DETECT_READ_MAX read buffer are its own. */
 int detect_open(struct detect_ctx **ctx, char *err, size_t errlen);
 void detect_close(struct detect_ctx *ctx);
 /* Detect the type of fd (read with pread, offset untouched) named name. */

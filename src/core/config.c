@@ -85,6 +85,8 @@
 #define CONFIG_DEF_MILTER_JOB_TIMEOUT     300
 #define CONFIG_DEF_MILTER_MAX_INFLIGHT    16
 #define CONFIG_DEF_MILTER_PROGRESS        10  /* Postfix milter_content_timeout: 300 s */
+#define CONFIG_DEF_MILTER_KEEPALIVE       15  /* below [daemon] connection_timeout's 30 */
+#define CONFIG_MAX_MILTER_KEEPALIVE       3600
 #define CONFIG_DEF_MILTER_MESSAGE_MAX     (64 * MIB)
 #define CONFIG_DEF_MILTER_SOCKET_MODE     0660  /* the MTA's group reaches a unix: socket */
 
@@ -203,6 +205,7 @@ static const struct key_def config_keys[] = {
 	{ "milter", "job_timeout", KT_U32, O(milter_job_timeout), 1, 3600 },
 	{ "milter", "max_inflight", KT_U32, O(milter_max_inflight), 1, 100000 },
 	{ "milter", "progress_interval", KT_U32, O(milter_progress_interval), 1, 300 },
+	{ "milter", "keepalive", KT_U32, O(milter_keepalive), 0, CONFIG_MAX_MILTER_KEEPALIVE },
 	{ "milter", "message_max_size", KT_U64, O(milter_message_max_size), 1 * MIB, 4 * GIB },
 	{ "milter", "socket_mode", KT_OCTAL, O(milter_socket_mode), 0, 0777 },
 	{ "drop", "inbox", KT_STR, O(drop_inbox), 0, 0 },
@@ -340,6 +343,7 @@ void config_defaults(struct mugai_config *cfg)
 	cfg->milter_job_timeout = CONFIG_DEF_MILTER_JOB_TIMEOUT;
 	cfg->milter_max_inflight = CONFIG_DEF_MILTER_MAX_INFLIGHT;
 	cfg->milter_progress_interval = CONFIG_DEF_MILTER_PROGRESS;
+	cfg->milter_keepalive = CONFIG_DEF_MILTER_KEEPALIVE;
 	cfg->milter_message_max_size = CONFIG_DEF_MILTER_MESSAGE_MAX;
 	cfg->milter_socket_mode = CONFIG_DEF_MILTER_SOCKET_MODE;
 	cfg->drop_settle_ms = CONFIG_DEF_DROP_SETTLE_MS;

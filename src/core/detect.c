@@ -15,6 +15,9 @@
 
 struct detect_ctx {
 	magic_t mime;   /* MAGIC_MIME: type and charset */
+	unsigned char *buf; /* DETECT_READ_MAX bytes, reused by each detect_fd: a
+			     * buffer of that size malloc'ed per call is an mmap
+			     * and an munmap (a TLB shoot-down) per file */
 };
 
 struct mime_map {
@@ -188,8 +191,9 @@ int detect_open(struct detect_ctx **ctxp, char *err, size_t errlen)
 	struct detect_ctx *ctx = calloc(1, sizeof(*ctx));
 	size_t bytes_max = DETECT_READ_MAX;
 
-	if (ctx == NULL) {
+	if (ctx == NULL || (ctx->buf = malloc(DETECT_READ_MAX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		free(ctx);
 		return -1;
 	}
 	/* type and encoding in one pass: "text/plain; charset=utf-8" */
@@ -212,6 +216,7 @@ void detect_close(struct detect_ctx *ctx)
 		return;
 	if (ctx->mime != NULL)
 		magic_close(ctx->mime);
+	free(ctx->buf);
 	free(ctx);
 }
 
@@ -375,17 +380,12 @@ static bool detect_ole_macros(int fd)
 int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
 	      char *err, size_t errlen)
 {
-	unsigned char *buf;
+	unsigned char *buf = ctx->buf;
 	size_t len = 0;
 	const char *m, *e;
 	const struct ext_map *em;
 
 	memset(out, 0, sizeof(*out));
-	buf = malloc(DETECT_READ_MAX);
-	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	while (len < DETECT_READ_MAX) {
 		ssize_t n = pread(fd, buf + len, DETECT_READ_MAX - len, (off_t)len);
 
@@ -393,7 +393,6 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 			continue;
 		if (n < 0) {
 			snprintf(err, errlen, "read: %s", strerror(errno));
-			free(buf);
 			return -1;
 		}
 		if (n == 0)
@@ -408,7 +407,6 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 		if (m == NULL) {
 			snprintf(err, errlen, "libmagic: %s",
 				 magic_error(ctx->mime) ? magic_error(ctx->mime) : "failed");
-			free(buf);
 			return -1;
 		}
 		g_strlcpy(out->mime, m, sizeof(out->mime));
@@ -433,7 +431,6 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 		if (ox != NULL)
 			g_strlcpy(out->mime, ox, sizeof(out->mime));
 	}
-	free(buf);
 	if (detect_is_ole_generic(out->mime))
 		detect_ole_route(fd, out);
 	out->ooxml = detect_is_ooxml(out->mime);

@@ -1112,10 +1112,15 @@ static json_t *job_mail_structure(int fdir)
 	json_error_t err;
 	json_t *s = NULL;
 	int fd = openat(fdir, FILTERPROTO_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f;
 
+	/* through stdio: json_loadfd reads one byte per read(2) */
 	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    sb.st_size <= FILTERPROTO_MANIFEST_MAX)
-		s = json_loadfd(fd, JSON_REJECT_DUPLICATES, &err);
+	    sb.st_size <= FILTERPROTO_MANIFEST_MAX && (f = fdopen(fd, "r")) != NULL) {
+		s = json_loadf(f, JSON_REJECT_DUPLICATES, &err);
+		fclose(f);
+		fd = -1;
+	}
 	if (fd >= 0)
 		close(fd);
 	if (s != NULL && !json_is_object(s)) {
@@ -1129,6 +1134,8 @@ static json_t *job_mail_structure(int fdir)
 static int job_mail_plan_fd(struct job_state *st, struct job_mail *mc)
 {
 	char pname[48];
+	char *text;
+	ssize_t w = -1;
 	int fd;
 
 	json_object_set_new(mc->structure, "version", json_integer(JOB_MAIL_PLAN_VERSION));
@@ -1141,10 +1148,16 @@ static int job_mail_plan_fd(struct job_state *st, struct job_mail *mc)
 	fd = openat(st->work_fd, pname, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	if (json_dumpfd(mc->structure, fd, JSON_COMPACT) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+	/* in one write(2): json_dumpfd writes each token with one */
+	text = json_dumps(mc->structure, JSON_COMPACT);
+	if (text != NULL)
+		w = write(fd, text, strlen(text));
+	if (w < 0 || (size_t)w != strlen(text) || lseek(fd, 0, SEEK_SET) != 0) {
+		free(text);
 		close(fd);
 		return -1;
 	}
+	free(text);
 	return fd;
 }
 

@@ -129,7 +129,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (kind != NULL && *kind == REQ_UPLOAD)
 		upload_completed(*con_cls);
-	else if (kind != NULL)
+	else if (kind != NULL && *kind == REQ_FORM)
 		form_completed(*con_cls);
 	*con_cls = NULL;
 }
@@ -217,9 +217,21 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	int route, is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
 	(void)version;
-	if (*con_cls != NULL && *(int *)*con_cls == REQ_FORM)
+	/* A request without an upload is answered at the second call, when
+	 * libmicrohttpd has taken the request whole: a response queued at the
+	 * first one (headers only) is "early", and the connection is closed
+	 * after it, so a client could never reuse one for a GET. */
+	if (*con_cls == NULL && !is_post) {
+		static const int headers_seen = REQ_HEADERS;
+
+		*con_cls = (void *)&headers_seen;
+		return MHD_YES;
+	}
+	if (*con_cls != NULL && *(int *)*con_cls == REQ_HEADERS)
+		*con_cls = NULL;
+	else if (*con_cls != NULL && *(int *)*con_cls == REQ_FORM)
 		return form_request(*con_cls, c, upload_data, upload_data_size);
-	if (*con_cls != NULL)
+	else if (*con_cls != NULL)
 		return upload_request(*con_cls, c, upload_data, upload_data_size);
 	/* which body is meant must be unambiguous (request smuggling) */
 	if (http_lengths_differ(c))

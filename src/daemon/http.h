@@ -45,7 +45,7 @@ struct listener {
 #define HTTP_OWNER_MAX 80
 
 /* what *con_cls points at: each begins with its kind */
-enum { REQ_UPLOAD = 1, REQ_FORM };
+enum { REQ_UPLOAD = 1, REQ_FORM, REQ_HEADERS };
 
 /* http.c: libmicrohttpd's callbacks */
 enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url,

@@ -3,6 +3,19 @@
  * interface in the calling milter thread, so that it can tell the MTA it is
  * still alive while it waits).  Bodies go from a file and into a file:
  * nothing of a message is held in memory.
+ *
+ * Connections are kept for the next message ([milter] keepalive seconds):
+ * a pool per listener (intake, release) of multi+easy pairs, each holding at
+ * most one connection (CURLMOPT_MAXCONNECTS 1) and used by one thread at a
+ * time; libcurl's shared connection cache is not for concurrent threads.
+ * A pair is made only when none is idle, and the in-flight limit bounds the
+ * pairs in use, so a milter holds at most [milter] max_inflight connections
+ * to each listener, as without the pool.  A transfer that did not end with
+ * an HTTP answer (transport error, timeout) drops its pair: its connection
+ * is never used again.  A kept connection mugaid has closed is found dead
+ * by libcurl before it is used, and a request on one that dies before an
+ * answer is sent again on a new connection (the body is rewound), so the
+ * pool adds no tempfail.
  */
 #include "milter.h"
 #include "mugai/config.h"
@@ -12,6 +25,8 @@
 #include <errno.h>
 #include <glib.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +43,85 @@ struct mclient_sink {
 	GChecksum *sha;
 	int over;
 };
+
+enum mclient_kind { MCLIENT_INTAKE, MCLIENT_RELEASE, MCLIENT_KINDS };
+
+/* a multi handle (its connection cache: the kept connection) and the easy
+ * handle it runs */
+struct mclient_conn {
+	CURLM *m;
+	CURL *h;
+};
+
+static pthread_mutex_t mclient_mu = PTHREAD_MUTEX_INITIALIZER;
+static GPtrArray *mclient_idle[MCLIENT_KINDS]; /* struct mclient_conn *, idle */
+
+static void mclient_conn_free(struct mclient_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->m != NULL)
+		curl_multi_cleanup(c->m);
+	if (c->h != NULL)
+		curl_easy_cleanup(c->h);
+	free(c);
+}
+
+/* an idle pair for kind, or a new one; NULL when out of memory */
+static struct mclient_conn *mclient_take(const struct milter_conf *mc, enum mclient_kind kind)
+{
+	struct mclient_conn *c = NULL;
+
+	pthread_mutex_lock(&mclient_mu);
+	if (mclient_idle[kind] != NULL && mclient_idle[kind]->len > 0)
+		c = g_ptr_array_steal_index_fast(mclient_idle[kind], mclient_idle[kind]->len - 1);
+	pthread_mutex_unlock(&mclient_mu);
+	if (c != NULL) {
+		curl_easy_reset(c->h); /* options go, the connection stays */
+		return c;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->m = curl_multi_init()) == NULL || (c->h = curl_easy_init()) == NULL) {
+		mclient_conn_free(c);
+		return NULL;
+	}
+	curl_multi_setopt(c->m, CURLMOPT_MAXCONNECTS, 1L);
+	return c;
+}
+
+/* done with c: kept for the next message when its transfer ended with an
+ * HTTP answer (reusable) and keepalive is on, else closed */
+static void mclient_give(const struct milter_conf *mc, enum mclient_kind kind,
+			 struct mclient_conn *c, int reusable)
+{
+	if (c == NULL)
+		return;
+	if (reusable && mc->keepalive > 0) {
+		pthread_mutex_lock(&mclient_mu);
+		if (mclient_idle[kind] == NULL)
+			mclient_idle[kind] = g_ptr_array_new();
+		/* never more than in flight at once: see the top */
+		if (mclient_idle[kind]->len < mc->max_inflight) {
+			g_ptr_array_add(mclient_idle[kind], c);
+			c = NULL;
+		}
+		pthread_mutex_unlock(&mclient_mu);
+	}
+	mclient_conn_free(c);
+}
+
+void mclient_cleanup(void)
+{
+	pthread_mutex_lock(&mclient_mu);
+	for (int k = 0; k < MCLIENT_KINDS; k++) {
+		for (guint i = 0; mclient_idle[k] != NULL && i < mclient_idle[k]->len; i++)
+			mclient_conn_free(g_ptr_array_index(mclient_idle[k], i));
+		if (mclient_idle[k] != NULL)
+			g_ptr_array_free(mclient_idle[k], TRUE);
+		mclient_idle[k] = NULL;
+	}
+	pthread_mutex_unlock(&mclient_mu);
+}
 
 static size_t mclient_write(char *p, size_t size, size_t n, void *userdata)
 {
@@ -67,19 +161,19 @@ static double mclient_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* perform h, calling progress() every interval seconds; the HTTP status,
- * or -1 (transport error, deadline) */
-static long mclient_perform(const struct milter_conf *mc, CURL *h, double deadline,
+/* perform c's transfer, calling progress() every interval seconds; the HTTP
+ * status, or -1 (transport error, deadline) */
+static long mclient_perform(const struct milter_conf *mc, struct mclient_conn *c, double deadline,
 			    void (*progress)(void *), void *arg)
 {
-	CURLM *m = curl_multi_init();
+	CURLM *m = c->m;
+	CURL *h = c->h;
 	double last = mclient_now();
 	long status = -1;
 	int running = 1;
 
-	if (m == NULL)
+	if (curl_multi_add_handle(m, h) != CURLM_OK)
 		return -1;
-	curl_multi_add_handle(m, h);
 	while (running) {
 		double now;
 
@@ -105,18 +199,23 @@ static long mclient_perform(const struct milter_conf *mc, CURL *h, double deadli
 				curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	}
 	curl_multi_remove_handle(m, h);
-	curl_multi_cleanup(m);
 	return status;
 }
 
-static CURL *mclient_easy(const struct milter_conf *mc, const char *url,
+/* c's easy handle set up for url (NULL when c is) */
+static CURL *mclient_easy(const struct milter_conf *mc, struct mclient_conn *c, const char *url,
 			  struct curl_slist **hdrs, struct mclient_sink *sink)
 {
-	CURL *h = curl_easy_init();
+	CURL *h = c != NULL ? c->h : NULL;
 
+	*hdrs = NULL;
 	if (h == NULL)
 		return NULL;
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	if (mc->keepalive > 0)
+		curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, (long)mc->keepalive);
+	else
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mclient_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)mc->connect_timeout);
@@ -124,7 +223,6 @@ static CURL *mclient_easy(const struct milter_conf *mc, const char *url,
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	*hdrs = NULL;
 	if (mc->token[0] != '\0') {
 		char *auth = g_strdup_printf("Authorization: Bearer %s", mc->token);
 
@@ -140,23 +238,25 @@ static json_t *mclient_json(GString *s)
 	return json_loadb(s->str, s->len, 0, NULL);
 }
 
-/* GET a job's JSON */
-static json_t *mclient_get_job(const struct milter_conf *mc, const char *id, double deadline,
-			       long *status, void (*progress)(void *), void *arg)
+/* GET a job's JSON over c (reset first) */
+static json_t *mclient_get_job(const struct milter_conf *mc, struct mclient_conn *c,
+			       const char *id, double deadline, long *status,
+			       void (*progress)(void *), void *arg)
 {
 	struct mclient_sink sink = { g_string_new(NULL), -1, 0, MCLIENT_JSON_MAX, NULL, 0 };
 	struct curl_slist *hdrs;
 	char *url = g_strdup_printf("%s/v1/jobs/%s", mc->intake_url, id);
-	CURL *h = mclient_easy(mc, url, &hdrs, &sink);
+	CURL *h;
 	json_t *j = NULL;
 
+	curl_easy_reset(c->h);
+	h = mclient_easy(mc, c, url, &hdrs, &sink);
 	*status = -1;
 	if (h != NULL) {
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		*status = mclient_perform(mc, h, deadline, progress, arg);
+		*status = mclient_perform(mc, c, deadline, progress, arg);
 		if (*status == 200)
 			j = mclient_json(sink.json);
-		curl_easy_cleanup(h);
 	}
 	curl_slist_free_all(hdrs);
 	g_free(url);
@@ -189,7 +289,8 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 	struct curl_slist *hdrs;
 	char *url = g_strdup_printf("%s/v1/jobs?mode=mail&filename=message.eml&wait=%u",
 				    mc->intake_url, wait);
-	CURL *h = mclient_easy(mc, url, &hdrs, &sink);
+	struct mclient_conn *c = mclient_take(mc, MCLIENT_INTAKE);
+	CURL *h = mclient_easy(mc, c, url, &hdrs, &sink);
 	json_t *j = NULL;
 	long status = -1;
 	const char *id, *state;
@@ -211,8 +312,7 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_READDATA, msg);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
-	status = mclient_perform(mc, h, deadline, progress, arg);
-	curl_easy_cleanup(h);
+	status = mclient_perform(mc, c, deadline, progress, arg);
 	if (status == 200 || status == 202)
 		j = mclient_json(sink.json);
 	if (j == NULL) {
@@ -251,7 +351,7 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 		}
 		if (progress != NULL)
 			progress(arg);
-		j = mclient_get_job(mc, job->id, deadline, &status, progress, arg);
+		j = mclient_get_job(mc, c, job->id, deadline, &status, progress, arg);
 		if (j == NULL) {
 			snprintf(job->why, sizeof(job->why), "job status: HTTP %ld", status);
 			goto out;
@@ -277,6 +377,8 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 		job->done = 1;
 	}
 out:
+	/* status: the last request's, -1 when it got no answer */
+	mclient_give(mc, MCLIENT_INTAKE, c, status > 0);
 	json_decref(j);
 	curl_slist_free_all(hdrs);
 	g_free(url);
@@ -292,15 +394,17 @@ int mclient_fetch(const struct milter_conf *mc, const struct milter_job *job, in
 	const char *base = mc->release_url[0] ? mc->release_url : mc->intake_url;
 	char *url = g_strdup_printf("%s%s", base, job->artefact_url);
 	struct curl_slist *hdrs;
-	CURL *h = mclient_easy(mc, url, &hdrs, &sink);
+	struct mclient_conn *c = mclient_take(mc, MCLIENT_RELEASE);
+	CURL *h = mclient_easy(mc, c, url, &hdrs, &sink);
 	long status = -1;
 	int rc = -1;
 
 	if (h != NULL) {
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		status = mclient_perform(mc, h, mclient_now() + mc->job_timeout, progress, arg);
-		curl_easy_cleanup(h);
+		status = mclient_perform(mc, c, mclient_now() + mc->job_timeout, progress, arg);
 	}
+	/* an answer cut short by the size cap ends the transfer early */
+	mclient_give(mc, MCLIENT_RELEASE, c, status > 0 && !sink.over);
 	/* never hand on bytes that are not what the gateway released */
 	if (status == 200 && !sink.over && job->sha256[0] != '\0' &&
 	    strcmp(g_checksum_get_string(sink.sha), job->sha256) == 0)

@@ -632,6 +632,7 @@ int main(int argc, char **argv)
 	conf.job_timeout = cfg.milter_job_timeout;
 	conf.max_inflight = cfg.milter_max_inflight;
 	conf.progress_interval = cfg.milter_progress_interval;
+	conf.keepalive = cfg.milter_keepalive;
 	conf.message_max_size = cfg.milter_message_max_size;
 	conf.max_recipients = cfg.mail_max_recipients;
 	conf.max_address_bytes = cfg.mail_max_address_bytes;
@@ -652,6 +653,7 @@ int main(int argc, char **argv)
 	ch = smfi_main();
 	sdnotify("STOPPING=1");
 	explicit_bzero(conf.token, sizeof(conf.token));
+	mclient_cleanup();
 	curl_global_cleanup();
 	return ch == MI_SUCCESS ? 0 : 1;
 }

@@ -17,6 +17,7 @@ struct milter_conf {
 	char token[MILTER_TOKEN_MAX];     /* "" = none */
 	char work_dir[MILTER_URL_MAX];
 	unsigned connect_timeout, job_timeout, max_inflight, progress_interval;
+	unsigned keepalive;               /* seconds a connection is kept; 0 = one per request */
 	unsigned max_recipients, max_address_bytes; /* [mail]: mugaid refuses more */
 	uint64_t message_max_size;
 };
@@ -47,5 +48,8 @@ int mclient_submit(const struct milter_conf *mc, FILE *msg, uint64_t size,
 /* Fetch the job's artefact into fd, checked against its SHA-256: 0 or -1. */
 int mclient_fetch(const struct milter_conf *mc, const struct milter_job *job, int fd,
 		  void (*progress)(void *), void *arg);
+
+/* Close the connections kept for the next message. */
+void mclient_cleanup(void);
 
 #endif

@@ -172,6 +172,16 @@ milter_stop() {
 mail_send() { python3 "$HELPERS" send "$SMTP_PORT" "$1"; }
 
 delivered() { find "$SINK" -name '*.eml' | wc -l; }
+# mail_deliver FILE LABEL: send FILE, check that it is accepted and reaches
+# the sink as its MAIL_N-th message; $DELIVERED is its file there
+MAIL_N=0
+mail_deliver() {
+    r=$(mail_send "$1"); echo "  $2: $r"
+    check "$2: accepted" test "$r" = sent
+    MAIL_N=$((MAIL_N + 1))
+    check "$2: delivered" wait_delivered $MAIL_N
+    DELIVERED="$SINK/$(printf %04d $((MAIL_N - 1))).eml"
+}
 wait_delivered() {
     i=0
     while [ "$(delivered)" -lt "$1" ]; do

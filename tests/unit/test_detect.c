@@ -111,6 +111,33 @@ static void test_zip_named_docx_is_no_mismatch(void **state)
 	assert_true(d.mismatch);
 }
 
+/* The context's read buffer is reused: a file sees only its own bytes, not
+ * what a longer file before it left behind. */
+static void test_buffer_holds_only_this_file(void **state)
+{
+	struct detect_result d;
+	enum { LEN = 64 * 1024, HDR = 30 };
+	unsigned char *zip = calloc(1, LEN);
+
+	assert_non_null(zip);
+	/* a local file header naming [Content_Types].xml, a word/ part later */
+	memcpy(zip, "PK\x03\x04\x14\x00", 6);
+	zip[26] = 19;
+	memcpy(zip + HDR, "[Content_Types].xml", 19);
+	memcpy(zip + LEN - 64, "word/document.xml", 17);
+	detect(*state, zip, LEN, "a.docx", &d);
+	assert_string_equal(d.mime,
+			    "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+	/* the same header without the name: not an OOXML package */
+	detect(*state, zip, HDR, "a.docx", &d);
+	assert_string_not_equal(d.mime,
+				"application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+	detect(*state, "plain words\n", 12, "notes.txt", &d);
+	assert_string_equal(d.mime, "text/plain");
+	assert_int_equal(d.cls, CLASS_TEXT);
+	free(zip);
+}
+
 static void test_mime_and_ext_tables(void **state)
 {
 	(void)state;
@@ -129,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_content_classes),
 		cmocka_unit_test(test_mismatch_and_dangerous_names),
 		cmocka_unit_test(test_zip_named_docx_is_no_mismatch),
+		cmocka_unit_test(test_buffer_holds_only_this_file),
 		cmocka_unit_test(test_mime_and_ext_tables),
 	};
 
