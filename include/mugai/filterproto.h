@@ -53,7 +53,7 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTER_MIME_MAX 128
 
 #define FILTERPROTO_MAGIC 0x4d554746u /* "MUGF" */
-#define FILTERPROTO_VERSION 4
+#define FILTERPROTO_VERSION 5
 #define FILTERPROTO_NAME_MAX 32
 #define FILTERPROTO_SANDBOX_MAX 128
 #define FILTERPROTO_OUTPUT_MAX 32
@@ -124,6 +124,10 @@ struct filter_limits {
 				     * message/rfc822 declared in the raw message,
 				     * counted before GMime parses it (mime-unpack;
 				     * at most FILTERPROTO_MAIL_CONTAINERS_MAX) */
+	uint32_t html_mail;         /* 1: html-text writes the mail form (links shown
+				     * as text, defanged: hxxp://), for mime-repack;
+				     * set by the core for the HTML body of a mail,
+				     * never from config */
 	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
 	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
 				      * document is (a hint, never trusted for safety) */
