@@ -182,7 +182,11 @@ const char *filterproto_output_ext(const char *name);
  *   symbol  the struct filter_ops the filter defines (filters/<file>.c)
  *   name    what the request and the policy call it
  *   binary  LITE: mugai-filter-lite carries it too (it needs neither poppler
- *           nor cairo nor the image decoders); FULL: only mugai-filter;
+ *           nor cairo nor the image decoders); MAIL: mugai-filter-mail
+ *           carries it too (GMime, GLib and jansson only, linked statically
+ *           where Debian ships the .a: the binary exec'd for every part of
+ *           every mail and every text file costs a third of lite's start);
+ *           FULL: only mugai-filter (which carries LITE and MAIL too);
  *           MUPDF: only mugai-filter-mupdf, the one binary MuPDF (AGPL-3.0)
  *           is linked into: optional, and a filter of it fails closed when
  *           it is not installed (FILTERPROTO_MUPDF_MISSING)
@@ -193,7 +197,7 @@ const char *filterproto_output_ext(const char *name);
 #define FILTERPROTO_FILTERS(X)                                        \
 	X(filter_pdf_image, "pdf-image", FULL, FILTER)                \
 	X(filter_pdf_text, "pdf-text", FULL, FILTER)                  \
-	X(filter_text, "text", LITE, FILTER)                          \
+	X(filter_text, "text", MAIL, FILTER)                          \
 	X(filter_html_text, "html-text", LITE, FILTER)                \
 	X(filter_image, "image", FULL, FILTER)                        \
 	X(filter_unpack, "unpack", LITE, FILTER)                      \
@@ -205,14 +209,16 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_svg, "svg", FULL, FILTER)                            \
 	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)                 \
 	/* mail: hostile MIME is parsed where neither poppler nor cairo nor \
-	 * the image decoders are mapped (GMime, libxml2 and iconv only) */ \
-	X(filter_mime_unpack, "mime-unpack", LITE, FILTER)            \
-	X(filter_mime_repack, "mime-repack", LITE, FILTER)
+	 * the image decoders nor libxml2 nor libarchive are mapped (GMime, \
+	 * GLib and iconv only) */                                      \
+	X(filter_mime_unpack, "mime-unpack", MAIL, FILTER)            \
+	X(filter_mime_repack, "mime-repack", MAIL, FILTER)
 
 enum filterproto_binary {
 	FILTERPROTO_BIN_FULL = 0,
 	FILTERPROTO_BIN_LITE = 1,
 	FILTERPROTO_BIN_MUPDF = 2,
+	FILTERPROTO_BIN_MAIL = 3,
 };
 /* the reason an item of a MUPDF filter fails with when mugai-filter-mupdf is
  * not there (never another binary instead) */
