@@ -3,10 +3,14 @@
  * no entity loading, default depth limit).  script, style, iframe, object,
  * embed, noscript, template, svg and the head (except its title) are
  * dropped; block elements end lines, table cells are separated by tabs.
- * URLs are not kept, only the text of links; html_text_convert (used by
- * mime-repack for mail bodies) can show them as text that no mail client
- * turns into a link again (hxxp://).
+ * URLs are not kept, only the text of links.  The mail form (lim->html_mail,
+ * which mugaid sets for the HTML body of a mail; html_text_convert) shows
+ * each link's target after its text, as text that no mail client turns into
+ * a link again (hxxp://), and reads the input as the UTF-8 mime-unpack made
+ * of the body, whatever charset a <meta> still names: mime-repack takes that
+ * output as the body's text and parses no HTML itself.
  */
+#include "defang.h"
 #include "filter.h"
 #include "textenc.h"
 
@@ -41,9 +45,12 @@ static int html_in(const char *const *list, const char *name)
 	return 0;
 }
 
+/* text/plain too: the HTML body of a mail that libmagic takes for plain
+ * text ("<p>hi</p>"), which mugaid gives html-text's mail form */
 static bool html_accepts(const char *mime)
 {
-	return strcmp(mime, "text/html") == 0 || strcmp(mime, "application/xhtml+xml") == 0;
+	return strcmp(mime, "text/html") == 0 || strcmp(mime, "application/xhtml+xml") == 0 ||
+	       strcmp(mime, "text/plain") == 0;
 }
 
 /* Append text with runs of white space collapsed into one space. */
@@ -173,6 +180,9 @@ static int html_declares_charset(const unsigned char *buf, size_t len)
 	return found;
 }
 
+static void html_run_mail(const unsigned char *buf, size_t len, int out_dir_fd,
+			  const struct filter_limits *lim, struct filter_result *res);
+
 static int html_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 		    struct filter_result *res)
 {
@@ -197,6 +207,11 @@ static int html_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	if (len > INT32_MAX) {
 		free(buf);
 		filter_set(res, FILTER_BLOCKED, "text-too-large");
+		return 0;
+	}
+	if (lim->html_mail) {
+		html_run_mail(buf, len, out_dir_fd, lim, res);
+		free(buf);
 		return 0;
 	}
 	/* without a declared charset, decode like the text filter (Shift_JIS,
@@ -237,26 +252,6 @@ static int html_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	return 0;
 }
 
-/* "http://" -> "hxxp://", "https://" -> "hxxps://", "ftp://" -> "fxp://",
- * "www." -> "www[.]": what mail clients would make clickable in plain text */
-static void html_defang(GString *s)
-{
-	static const char *const from[] = { "http://", "https://", "ftp://", "www." };
-	static const char *const to[] = { "hxxp://", "hxxps://", "fxp://", "www[.]" };
-
-	for (size_t i = 0; i < s->len; i++)
-		for (size_t k = 0; k < G_N_ELEMENTS(from); k++) {
-			size_t fl = strlen(from[k]);
-
-			if (i + fl <= s->len && g_ascii_strncasecmp(s->str + i, from[k], fl) == 0) {
-				g_string_erase(s, (gssize)i, (gssize)fl);
-				g_string_insert(s, (gssize)i, to[k]);
-				i += strlen(to[k]) - 1;
-				break;
-			}
-		}
-}
-
 int html_text_convert(const char *utf8, size_t len, uint64_t max, GString *out)
 {
 	int opts = HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
@@ -277,9 +272,30 @@ int html_text_convert(const char *utf8, size_t len, uint64_t max, GString *out)
 	if (rc != 0)
 		return -1;
 	html_newline(out);
-	html_defang(out);
+	defang_urls(out);
 	g_string_set_size(out, textenc_clean(out->str, out->len));
 	return 0;
+}
+
+/* the mail form: the body mime-unpack decoded, links shown as text */
+static void html_run_mail(const unsigned char *buf, size_t len, int out_dir_fd,
+			  const struct filter_limits *lim, struct filter_result *res)
+{
+	GString *out;
+
+	if (!g_utf8_validate((const char *)buf, (gssize)len, NULL)) {
+		filter_set(res, FILTER_FAILED, "text-undecodable: an HTML body of a mail that "
+			   "is not UTF-8");
+		return;
+	}
+	out = g_string_new(NULL);
+	if (html_text_convert((const char *)buf, len, lim->max_output_bytes, out) != 0)
+		filter_set(res, FILTER_BLOCKED, "html-too-large: more than %d nodes or %llu "
+			   "bytes of text", HTML_WALK_MAX_NODES,
+			   (unsigned long long)lim->max_output_bytes);
+	else if (text_write_output(out_dir_fd, out->str, out->len, lim, res))
+		filter_set(res, FILTER_OK, "text of the HTML, links shown as text");
+	g_string_free(out, TRUE);
 }
 
 const struct filter_ops filter_html_text = { "html-text", html_accepts, html_run, 0 };

@@ -12,7 +12,8 @@
  *                     ("charset":"UTF-8" too for text the core converted)
  *                     released files in place of the part (an archive gives
  *                     one per member); for a body: its UTF-8 text (text/html
- *                     bodies: the UTF-8 HTML member, scanned clean); what
+ *                     bodies: html-text's mail form of it, links shown as
+ *                     text; no HTML is parsed here); what
  *                     the pipeline made of a plain body that was not text
  *                     (an image) is attached, a body that is not UTF-8
  *                     after all becomes a notice
@@ -36,6 +37,7 @@
  * never, and X-Mugai-Sanitized: attachments=N converted=N removed=N held=N
  * html=text|drop|none; the Subject tagged when options.subject_tag is set.
  */
+#include "defang.h"
 #include "filter.h"
 #include "mailhdr.h"
 #include "textenc.h"
@@ -508,14 +510,12 @@ static int mr_body(struct mr_state *st, json_t *leaf, json_t *art, GPtrArray *pa
 		return 0;
 	}
 	if (html) {
-		GString *t = g_string_new(NULL);
+		/* html-text's mail form made it text (job.c): no HTML is parsed
+		 * here; its URLs defanged once more in case the body was read as
+		 * plain text (an HTML body without a tag libmagic knows) */
+		GString *t = g_string_new_len(text, (gssize)len);
 
-		if (html_text_convert(text, len, st->lim->max_text_bytes, t) != 0) {
-			g_string_free(t, TRUE);
-			g_free(text);
-			filter_set(st->res, FILTER_BLOCKED, "html-too-large: an HTML body");
-			return -1;
-		}
+		defang_urls(t);
 		g_free(text);
 		len = t->len;
 		text = g_string_free(t, FALSE);

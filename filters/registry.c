@@ -5,31 +5,43 @@
 #include <string.h>
 
 /* Each helper binary compiles this file with its own macro and carries only
- * its filters of the table: mugai-filter (MUGAI_FILTER_FULL) the FULL and LITE
- * ones, mugai-filter-lite (MUGAI_FILTER_LITE) the LITE ones (no poppler,
- * cairo or image decoders to load per task), mugai-filter-mupdf
- * (MUGAI_FILTER_MUPDF) the MUPDF ones (MuPDF, AGPL-3.0, in no other binary).
+ * its filters of the table: mugai-filter (MUGAI_FILTER_FULL) the FULL, LITE
+ * and MAIL ones, mugai-filter-lite (MUGAI_FILTER_LITE) the LITE ones (no
+ * poppler, cairo or image decoders to load per task), mugai-filter-mail
+ * (MUGAI_FILTER_MAIL) the MAIL ones (GMime, GLib, jansson: no libxml2 or
+ * libarchive either), mugai-filter-mupdf (MUGAI_FILTER_MUPDF) the MUPDF ones
+ * (MuPDF, AGPL-3.0, in no other binary).
  * The references to the others are weak: a static library's member is not
  * linked in for a weak reference, so those filters, and the libraries only
  * they need, are not in the binary, and their entries are NULL.  Built
  * without a macro (mugai_filters, for the tests and mugai-filter-test) it
  * refers to every filter. */
+#define FILTER_WEAK __attribute__((weak))
 #if defined(MUGAI_FILTER_LITE)
 #define FILTER_REF_LITE
-#define FILTER_REF_FULL __attribute__((weak))
-#define FILTER_REF_MUPDF __attribute__((weak))
+#define FILTER_REF_FULL FILTER_WEAK
+#define FILTER_REF_MUPDF FILTER_WEAK
+#define FILTER_REF_MAIL FILTER_WEAK
+#elif defined(MUGAI_FILTER_MAIL)
+#define FILTER_REF_LITE FILTER_WEAK
+#define FILTER_REF_FULL FILTER_WEAK
+#define FILTER_REF_MUPDF FILTER_WEAK
+#define FILTER_REF_MAIL
 #elif defined(MUGAI_FILTER_MUPDF)
-#define FILTER_REF_LITE __attribute__((weak))
-#define FILTER_REF_FULL __attribute__((weak))
+#define FILTER_REF_LITE FILTER_WEAK
+#define FILTER_REF_FULL FILTER_WEAK
 #define FILTER_REF_MUPDF
+#define FILTER_REF_MAIL FILTER_WEAK
 #elif defined(MUGAI_FILTER_FULL)
 #define FILTER_REF_LITE
 #define FILTER_REF_FULL
-#define FILTER_REF_MUPDF __attribute__((weak))
+#define FILTER_REF_MUPDF FILTER_WEAK
+#define FILTER_REF_MAIL
 #else
 #define FILTER_REF_LITE
 #define FILTER_REF_FULL
 #define FILTER_REF_MUPDF
+#define FILTER_REF_MAIL
 #endif
 
 #define FILTER_DECLARE(sym, name, bin, lim) extern const struct filter_ops sym FILTER_REF_##bin;

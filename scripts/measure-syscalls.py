@@ -3,8 +3,9 @@
 
 Runs `mugai sanitize` under `strace -f` once per mode over the given files
 and attributes every system call made after the filter's seccomp filter was
-loaded (in mugai-filter, mugai-filter-lite and every process they start,
-LibreOffice included) to the filter named in mugai-filter's argv.  Prints,
+loaded (in mugai-filter, mugai-filter-lite, mugai-filter-mail and every
+process they start, LibreOffice included) to the filter named in
+mugai-filter's argv.  Prints,
 per filter, the calls seen and those not in src/filterd/sandbox.c's
 allow-lists.
 

@@ -18,6 +18,11 @@ libtasn1-doc shared-mime-info
 libtesseract-dev tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng file webp-pixbuf-loader
 zip unzip p7zip-full xz-utils bzip2 zstd curl python3 openssl postfix
 libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
+# mugai-filter-mail links GMime, GLib, jansson, libseccomp, pcre2, libffi and
+# zlib statically (their -dev packages ship the .a) and GMime's gpgme (the
+# run-time library, libgpgme11), libidn2, libmount and libselinux shared
+PKGS="$PKGS libidn2-dev libgpg-error-dev libmount-dev libselinux1-dev libpcre2-dev
+libffi-dev zlib1g-dev libgpgme11"
 # svg (librsvg) and epub-pdf (MuPDF: a static library; its private dependencies)
 PKGS="$PKGS librsvg2-dev libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev
 libjbig2dec0-dev libharfbuzz-dev libfreetype-dev"

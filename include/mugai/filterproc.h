@@ -5,9 +5,9 @@
  * posix_spawn() mugai-filter (exec, never a bare fork of a threaded process)
  * with the input, the output directory and the channel of the filter
  * protocol (mugai/filterproto.h).  The filter table says which binary
- * (mugai-filter-lite, mugai-filter or mugai-filter-mupdf) and which limits a
- * filter gets; a filter of mugai-filter-mupdf (MuPDF) fails closed when that
- * binary is not installed.
+ * (mugai-filter-lite, mugai-filter-mail, mugai-filter or mugai-filter-mupdf)
+ * and which limits a filter gets; a filter of mugai-filter-mupdf (MuPDF)
+ * fails closed when that binary is not installed.
  * The parent enforces the wall-clock timeout and kills the child.
  */
 #ifndef MUGAI_FILTERPROC_H

@@ -53,7 +53,7 @@ enum filter_ocr { FILTER_OCR_OFF = 0, FILTER_OCR_AUTO = 1, FILTER_OCR_ALWAYS = 2
 #define FILTER_MIME_MAX 128
 
 #define FILTERPROTO_MAGIC 0x4d554746u /* "MUGF" */
-#define FILTERPROTO_VERSION 4
+#define FILTERPROTO_VERSION 5
 #define FILTERPROTO_NAME_MAX 32
 #define FILTERPROTO_SANDBOX_MAX 128
 #define FILTERPROTO_OUTPUT_MAX 32
@@ -133,6 +133,10 @@ struct filter_limits {
 				     * message/rfc822 declared in the raw message,
 				     * counted before GMime parses it (mime-unpack;
 				     * at most FILTERPROTO_MAIL_CONTAINERS_MAX) */
+	uint32_t html_mail;         /* 1: html-text writes the mail form (links shown
+				     * as text, defanged: hxxp://), for mime-repack;
+				     * set by the core for the HTML body of a mail,
+				     * never from config */
 	char password[FILTER_PASSWORD_MAX]; /* archive password, "" = none */
 	char mime[FILTER_MIME_MAX];  /* the detected type: tells office-* what the
 				      * document is (a hint, never trusted for safety) */
@@ -187,7 +191,11 @@ const char *filterproto_output_ext(const char *name);
  *   symbol  the struct filter_ops the filter defines (filters/<file>.c)
  *   name    what the request and the policy call it
  *   binary  LITE: mugai-filter-lite carries it too (it needs neither poppler
- *           nor cairo nor the image decoders); FULL: only mugai-filter;
+ *           nor cairo nor the image decoders); MAIL: mugai-filter-mail
+ *           carries it too (GMime, GLib and jansson only, linked statically
+ *           where Debian ships the .a: the binary exec'd for every part of
+ *           every mail and every text file costs a third of lite's start);
+ *           FULL: only mugai-filter (which carries LITE and MAIL too);
  *           MUPDF: only mugai-filter-mupdf, the one binary MuPDF (AGPL-3.0)
  *           is linked into: optional, and a filter of it fails closed when
  *           it is not installed (FILTERPROTO_MUPDF_MISSING)
@@ -198,7 +206,7 @@ const char *filterproto_output_ext(const char *name);
 #define FILTERPROTO_FILTERS(X)                                        \
 	X(filter_pdf_image, "pdf-image", FULL, FILTER)                \
 	X(filter_pdf_text, "pdf-text", FULL, FILTER)                  \
-	X(filter_text, "text", LITE, FILTER)                          \
+	X(filter_text, "text", MAIL, FILTER)                          \
 	X(filter_html_text, "html-text", LITE, FILTER)                \
 	X(filter_image, "image", FULL, FILTER)                        \
 	X(filter_unpack, "unpack", LITE, FILTER)                      \
@@ -210,14 +218,16 @@ const char *filterproto_output_ext(const char *name);
 	X(filter_svg, "svg", FULL, FILTER)                            \
 	X(filter_epub_pdf, "epub-pdf", MUPDF, FILTER)                 \
 	/* mail: hostile MIME is parsed where neither poppler nor cairo nor \
-	 * the image decoders are mapped (GMime, libxml2 and iconv only) */ \
-	X(filter_mime_unpack, "mime-unpack", LITE, FILTER)            \
-	X(filter_mime_repack, "mime-repack", LITE, FILTER)
+	 * the image decoders nor libxml2 nor libarchive are mapped (GMime, \
+	 * GLib and iconv only) */                                      \
+	X(filter_mime_unpack, "mime-unpack", MAIL, FILTER)            \
+	X(filter_mime_repack, "mime-repack", MAIL, FILTER)
 
 enum filterproto_binary {
 	FILTERPROTO_BIN_FULL = 0,
 	FILTERPROTO_BIN_LITE = 1,
 	FILTERPROTO_BIN_MUPDF = 2,
+	FILTERPROTO_BIN_MAIL = 3,
 };
 /* the reason an item of a MUPDF filter fails with when mugai-filter-mupdf is
  * not there (never another binary instead) */

@@ -86,9 +86,12 @@ static int filterproc_class(const char *name)
 	return fi != NULL ? fi->binary : FILTERPROTO_BIN_FULL;
 }
 
-static int filterproc_is_lite(const char *name)
+/* a filter of a smaller binary, which mugai-filter carries too */
+static int filterproc_in_full(const char *name)
 {
-	return filterproc_class(name) == FILTERPROTO_BIN_LITE;
+	int c = filterproc_class(name);
+
+	return c == FILTERPROTO_BIN_LITE || c == FILTERPROTO_BIN_MAIL;
 }
 
 void filterproc_config(const struct mugai_config *cfg, const char *name,
@@ -140,7 +143,8 @@ const char *filterproc_binary(const struct mugai_config *cfg)
 
 /* The binary for filter `name`: MUPDF filters only ever run in
  * mugai-filter-mupdf ([daemon] filter_mupdf_path; filter_path names a binary
- * without MuPDF), LITE ones in mugai-filter-lite when it is there. */
+ * without MuPDF), LITE ones in mugai-filter-lite and MAIL ones in
+ * mugai-filter-mail when it is there. */
 static const char *filterproc_binary_for(const struct mugai_config *cfg, const char *name,
 					 char *path, size_t pathlen)
 {
@@ -150,6 +154,9 @@ static const char *filterproc_binary_for(const struct mugai_config *cfg, const c
 					       path, pathlen);
 	case FILTERPROTO_BIN_LITE:
 		return filterproc_binary_named(cfg->filter_path, "mugai-filter-lite", path,
+					       pathlen);
+	case FILTERPROTO_BIN_MAIL:
+		return filterproc_binary_named(cfg->filter_path, "mugai-filter-mail", path,
 					       pathlen);
 	default:
 		return filterproc_binary_named(cfg->filter_path, "mugai-filter", path, pathlen);
@@ -357,8 +364,8 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 		filterproc_fail(res, "filter-spawn: %s", strerror(errno));
 		goto out;
 	}
-	if (filterproc_is_lite(name) && access(bin, X_OK) != 0 && cfg->filter_path[0] == '\0')
-		bin = filterproc_binary(cfg); /* no lite build installed: the full one */
+	if (filterproc_in_full(name) && access(bin, X_OK) != 0 && cfg->filter_path[0] == '\0')
+		bin = filterproc_binary(cfg); /* no lite or mail build installed: the full one */
 	if (lseek(hi_in, 0, SEEK_SET) < 0 && errno != ESPIPE) {
 		filterproc_fail(res, "filter-spawn: seek input: %s", strerror(errno));
 		goto out;

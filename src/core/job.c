@@ -50,6 +50,7 @@ struct job_state {
 	json_t *held_items;                /* parts of a mail kept for their password */
 	json_t *mail;                      /* the input mail's {subject, message_id}, or NULL */
 	const char *try_password;          /* a held part's try (job_mail_part_tries), or NULL */
+	int mail_html;                     /* in the HTML body of a mail: html-text's mail form */
 	GArray *pending;
 	int blocked, held, failed;
 	char reason[JOB_REASON_MAX];
@@ -367,6 +368,7 @@ static void job_filter_run(struct job_state *st, const char *name, const char *m
 		g_strlcpy(lim.password, st->try_password, sizeof(lim.password));
 	else if (st->opts->password != NULL)
 		g_strlcpy(lim.password, st->opts->password, sizeof(lim.password));
+	lim.html_mail = st->mail_html != 0;
 	if (unpack) {
 		lim.max_members = cfg->archive_max_members - st->members;
 		lim.max_total_bytes = cfg->archive_max_total_size - st->expanded;
@@ -595,6 +597,10 @@ static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
 	/* mode=mail is the input's; its parts are sanitised as the policy says */
 	policy_decide(cfg, &it->d, st->opts->mode == ACTION_MAIL && it->depth > 0 ? 0 :
 		      st->opts->mode, &it->pd);
+	/* the HTML body of a mail is HTML whatever libmagic sees ("<p>hi</p>"
+	 * is text/plain to it): html-text's mail form makes it text */
+	if (st->mail_html && it->pd.filter != NULL && strcmp(it->pd.filter, "text") == 0)
+		it->pd.filter = "html-text";
 	json_object_set_new(it->item, "action", json_string(config_action_name(it->pd.action)));
 	if (it->pd.action == ACTION_BLOCK)
 		return job_end(st, it, "blocked", it->pd.reason,
@@ -752,9 +758,9 @@ static enum job_outcome job_filter_stage(struct job_state *st, struct job_item *
  * into mime-repack's plan (see filters/mime_repack.c), the released
  * artefacts are copied under plain names (a000001, ...) into mime-repack's
  * directory, and the rebuilt message (out.eml) is the item's one artefact,
- * scanned like any other.  A text/html body is given to mime-repack as the
- * UTF-8 HTML member itself (scanned clean), not html-text's output, so that
- * its links are shown as text.
+ * scanned like any other.  A text/html body goes through html-text in its
+ * mail form (links shown as text, defanged), whose output mime-repack takes
+ * as the body's text; what came out of one that was a container is not.
  */
 #define JOB_MAIL_PLAN_VERSION 1
 #define JOB_MAIL_TREE_DEPTH 64 /* structure levels walked (mime-unpack allows fewer) */
@@ -1007,7 +1013,7 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	const char *type = json_string_value(json_object_get(leaf, "type"));
 	int html_body = role != NULL && strcmp(role, "body") == 0 && type != NULL &&
 			strcmp(type, "text/html") == 0;
-
+	int mail_html = st->mail_html;
 	const struct job_pretext pt = { it->fdir, it->dname, m->text, m->text_from, it->sandbox };
 
 	if (leaf == NULL) /* a member the structure does not name: never in the message */
@@ -1015,10 +1021,12 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	st->blocked = st->held = st->failed = 0;
 	st->reason[0] = '\0';
 	st->pretext = m->text[0] != '\0' ? &pt : NULL;
+	st->mail_html = html_body;
 	job_member(st, it->fdir, it->dname, "", m, mreport, it->depth);
 	st->pretext = NULL;
 	if (st->held)
 		job_mail_part_tries(st, it, m, mreport, &mk);
+	st->mail_html = mail_html;
 	if (st->held) {
 		job_mail_add(leaf, "held", json_pack("{s:s, s:s}", "name", m->path, "reason",
 						     st->reason));
@@ -1039,11 +1047,13 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 			json_t *pitem = json_array_get(st->items, p->item);
 			char aname[16], src[64], nbuf[NAMING_BUF];
 
+			if (html_body && p->item != i0) { /* not the body's text: a notice */
+				job_item_verdict(pitem, "blocked", "not-text: in an HTML body "
+						 "that is not HTML");
+				continue;
+			}
 			snprintf(aname, sizeof(aname), "a%06u", ++mc->n_art);
-			if (html_body)
-				snprintf(src, sizeof(src), "%s/%s", it->dname, m->file);
-			else
-				g_strlcpy(src, p->work_rel, sizeof(src));
+			g_strlcpy(src, p->work_rel, sizeof(src));
 			if (job_copy_at(st->work_fd, src, mc->rdir, aname) != 0) {
 				job_item_verdict(pitem, "failed", "mail: cannot copy the artefact");
 				continue;

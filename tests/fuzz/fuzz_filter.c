@@ -117,6 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_ratio = 100;
 	lim.max_depth = 10;
 	lim.max_containers = 256;
+#ifdef FUZZ_HTML_MAIL
+	lim.html_mail = 1; /* html-text's mail form (the HTML body of a mail) */
+#endif
 	detected_mime(in, lim.mime, sizeof(lim.mime));
 	memset(&res, 0, sizeof(res));
 	if (ops->run(in, out_fd, &lim, &res) == 0) {

@@ -2,7 +2,9 @@
  * fuzz_mime_repack.c - mime-repack on the plans it can be given.
  *
  * An input starting with '{' is a plan as it stands, run over a directory
- * holding fixed artefacts a1 (UTF-8 text), a2 (HTML), a3 (bytes); any
+ * holding fixed artefacts a1 (UTF-8 text), a2 (HTML, which mime-repack
+ * takes as the text html-text's mail form made of a body: it parses no
+ * HTML), a3 (bytes); any
  * other input is a message: mime-unpack splits it, the plan is made from
  * its structure as the core would (".exe" removed, ".zip" held, the rest
  * released as it is; HTML as text or dropped by the first byte), and

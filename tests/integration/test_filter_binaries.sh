@@ -20,6 +20,26 @@ check "mugai-filter-mupdf carries MuPDF and epub-pdf" test "$(mupdf_syms "$m")" 
 check "mugai-filter-mupdf: no poppler, cairo or librsvg" \
     sh -c "readelf -d '$m' > '$T/mupdf.dyn' && ! grep NEEDED '$T/mupdf.dyn' | grep -q -E 'libpoppler|libcairo|librsvg'"
 
+# mugai-filter-mail (mime-unpack, mime-repack, text: exec'd for every part
+# of every mail): GMime, GLib, jansson and libseccomp linked in statically,
+# none of the big parsers' libraries; what stays shared is what Debian ships
+# no .a of (gpgme, libmount), or whose .a needs one it has none of
+# (libidn2), libselinux beside libmount, glibc and the sanitizers' runtime.
+# (On main before this change there was no mugai-filter-mail: mail ran in
+# mugai-filter-lite, 34 shared libraries with libxml2 and libarchive.)
+ml="$MUGAI_BIN/mugai-filter-mail"
+readelf -d "$ml" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' > "$T/mail.needed"
+check "mugai-filter-mail: no libxml2, libarchive, libmagic, libclamav, poppler, cairo" \
+    sh -c "! grep -q -E 'libxml2|libarchive|libmagic|libclamav|libpoppler|libcairo|libicu|libstdc' '$T/mail.needed'"
+check "mugai-filter-mail: GMime, GLib, jansson, libseccomp linked in, not shared" \
+    sh -c "! grep -q -E 'libgmime|libgio|libgobject|libglib|libjansson|libseccomp|libpcre2|libffi|libz\.' '$T/mail.needed'"
+check "mugai-filter-mail: its NEEDED list is gpgme, idn2, mount, selinux, libc (and libm)" \
+    sh -c "! grep -v -x -E 'libgpgme\.so\.11|libidn2\.so\.0|libmount\.so\.1|libselinux\.so\.1|libc\.so\.6|libm\.so\.6|lib(a|ub)san\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1' '$T/mail.needed'"
+check "mugai-filter-mail carries the mail filters and text, not html-text or unpack" \
+    sh -c "nm --defined-only '$ml' > '$T/mail.nm' && grep -q ' filter_mime_unpack\$' '$T/mail.nm' && grep -q ' filter_mime_repack\$' '$T/mail.nm' && grep -q ' filter_text\$' '$T/mail.nm' && ! grep -q -E ' (filter_html_text|filter_unpack|filter_ooxml_text)\$' '$T/mail.nm'"
+check "mugai-filter-lite no longer carries the mail filters, nor GMime" \
+    sh -c "! nm --defined-only '$MUGAI_BIN/mugai-filter-lite' | grep -q -E ' (filter_mime_unpack|filter_mime_repack)\$' && ! readelf -d '$MUGAI_BIN/mugai-filter-lite' | grep NEEDED | grep -q libgmime"
+
 mkdir -p "$T/in"
 python3 - "$T/in" <<'PY'
 import os, sys, zipfile
@@ -53,4 +73,25 @@ check "nothing written to the output directory" \
     sh -c "[ -z \"\$(ls -A '$T/out2' 2>/dev/null)\" ]"
 sanitize --config "$T/nomupdf.conf" -o "$T/out3" "$T/in/note.txt"
 check "a text file is still released without it" report_all 'r["verdict"] == "released"'
+
+# the mail filters and text run in mugai-filter-mail: the CLI with nothing
+# but it beside (the others are not installed either: a filter of theirs
+# would fail) releases a text file and rebuilds a plain mail
+mkdir -p "$T/only"
+cp "$MUGAI" "$ml" "$T/only/"
+printf 'Subject: hi\r\nFrom: a@example.jp\r\nTo: b@example.jp\r\n\r\nplain body\r\n' > "$T/in/plain.eml"
+MUGAI_SAVED="$MUGAI"; MUGAI="$T/only/mugai"
+sanitize -o "$T/out4" "$T/in/note.txt"
+check "a text file released by mugai-filter-mail alone" report_all \
+    'r["verdict"] == "released" and r["items"][0]["filter"] == "text"'
+sanitize --mode mail -o "$T/out5" "$T/in/plain.eml"
+check "a plain mail rebuilt by mugai-filter-mail alone" report_all 'r["verdict"] == "released"'
+check "its body kept, X-Mugai-Sanitized added" python3 - "$T/out5" <<'PY'
+import email, email.policy, os, sys
+fs = [os.path.join(d, f) for d, _, n in os.walk(sys.argv[1]) for f in n]
+m = email.message_from_bytes(open(fs[0], "rb").read(), policy=email.policy.default)
+sys.exit(0 if len(fs) == 1 and m["X-Mugai-Sanitized"] and
+         "plain body" in m.get_body().get_content() else 1)
+PY
+MUGAI="$MUGAI_SAVED"
 finish

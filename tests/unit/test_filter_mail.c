@@ -570,9 +570,47 @@ static void test_unpack_max_containers(void **state)
 	}
 }
 
+/* what job.c does for an HTML body: html-text in its mail form on the
+ * member, whose out.txt (copied into dfd as "h" + the member's name) is the
+ * body's artefact */
+static const char *html_mail_form(int dfd, const char *file)
+{
+	static char name[32];
+	const struct filter_ops *ops = filter_lookup("html-text");
+	struct filter_limits lim;
+	struct filter_result res;
+	size_t len;
+	char *html = tu_read_at(dfd, file, &len), *text, *dir;
+	int in, odfd, fd;
+
+	assert_non_null(html);
+	in = tu_memfd(html, len);
+	free(html);
+	dir = tu_tmpdir(&odfd);
+	tu_limits(&lim);
+	lim.html_mail = 1;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(ops->run(in, odfd, &lim, &res), 0);
+	close(in);
+	assert_int_equal(res.status, FILTER_OK);
+	text = tu_read_at(odfd, "out.txt", &len);
+	assert_non_null(text);
+	snprintf(name, sizeof(name), "h%s", file);
+	/* readable by the sandboxed mime-repack (nobody) too */
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	free(text);
+	close(odfd);
+	tu_rmrf(dir);
+	return name;
+}
+
 /* what job.c will do: complete the plan from the structure; an .exe is
- * removed, a .zip held, everything else released as it is */
-static void plan_leaves(json_t *node)
+ * removed, a .zip held, an HTML body made text by html-text, everything
+ * else released as it is */
+static void plan_leaves(json_t *node, int dfd)
 {
 	const char *kind = json_string_value(json_object_get(node, "kind"));
 	size_t i;
@@ -580,17 +618,23 @@ static void plan_leaves(json_t *node)
 
 	if (strcmp(kind, "message") == 0) {
 		if (json_object_get(node, "body"))
-			plan_leaves(json_object_get(node, "body"));
+			plan_leaves(json_object_get(node, "body"), dfd);
 		return;
 	}
 	if (strcmp(kind, "multipart") == 0) {
 		json_array_foreach(json_object_get(node, "children"), i, k)
-			plan_leaves(k);
+			plan_leaves(k, dfd);
 		return;
 	}
 	{
 		const char *name = json_string_value(json_object_get(node, "name"));
 		const char *file = json_string_value(json_object_get(node, "file"));
+		const char *type = json_string_value(json_object_get(node, "type"));
+		const char *role = json_string_value(json_object_get(node, "role"));
+
+		if (file != NULL && type != NULL && strcmp(type, "text/html") == 0 &&
+		    role != NULL && strcmp(role, "body") == 0)
+			file = html_mail_form(dfd, file);
 
 		if (name != NULL && g_str_has_suffix(name, ".exe"))
 			json_object_set_new(node, "removed", json_pack("[{s:s, s:s}]", "name", name,
@@ -619,7 +663,7 @@ static GMimeMessage *repack(struct run *r, const char *msg, size_t len, const ch
 	run_filter(r, "mime-unpack", msg, len);
 	assert_int_equal(r->res.status, FILTER_OK);
 	root = structure(r);
-	plan_leaves(root);
+	plan_leaves(root, r->dfd);
 	json_object_set_new(root, "job", json_string("JOB123"));
 	json_object_set_new(root, "options", json_loads(opts, 0, NULL));
 	plan = json_dumps(root, 0);
@@ -929,7 +973,7 @@ static void sandboxed_one(const struct mugai_config *cfg, const char *msg, size_
 	plan = tu_read_at(dfd, "structure.json", NULL);
 	root = json_loads(plan, 0, NULL);
 	g_free(plan);
-	plan_leaves(root);
+	plan_leaves(root, dfd);
 	json_object_set_new(root, "options", json_pack("{s:s}", "html", "text"));
 	plan = json_dumps(root, 0);
 	json_decref(root);
@@ -946,22 +990,26 @@ static void sandboxed_one(const struct mugai_config *cfg, const char *msg, size_
 	tu_rmrf(dir);
 }
 
-/* both filters in the real mugai-filter, sandbox and seccomp included:
- * every system call they make is in the allow-list (a missing one kills
- * the filter, which ends FILTER_FAILED) */
+/* both filters in the real mugai-filter and in mugai-filter-mail (GLib and
+ * GMime linked statically), sandbox and seccomp included: every system call
+ * they make is in the allow-list (a missing one kills the filter, which
+ * ends FILTER_FAILED) */
 static void test_sandboxed(void **state)
 {
+	static const char *const progs[] = { "mugai-filter", "mugai-filter-mail" };
 	struct mugai_config cfg;
 	const char *bin = getenv("MUGAI_BIN");
 
 	(void)state;
 	assert_non_null(bin);
-	config_defaults(&cfg);
-	cfg.sandbox_strict = true;
-	snprintf(cfg.filter_path, sizeof(cfg.filter_path), "%s/mugai-filter", bin);
-	sandboxed_one(&cfg, msg_japanese, sizeof(msg_japanese) - 1,
-		      "X-Mugai-Sanitized: attachments=2 converted=1 removed=1");
-	sandboxed_one(&cfg, msg_nested, sizeof(msg_nested) - 1, "html=text");
+	for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
+		config_defaults(&cfg);
+		cfg.sandbox_strict = true;
+		snprintf(cfg.filter_path, sizeof(cfg.filter_path), "%s/%s", bin, progs[i]);
+		sandboxed_one(&cfg, msg_japanese, sizeof(msg_japanese) - 1,
+			      "X-Mugai-Sanitized: attachments=2 converted=1 removed=1");
+		sandboxed_one(&cfg, msg_nested, sizeof(msg_nested) - 1, "html=text");
+	}
 }
 
 int main(void)

@@ -194,7 +194,11 @@ static void test_filter_table(void **state)
 				 (ops->sandbox_flags & FILTER_SANDBOX_EXEC) != 0);
 	}
 	assert_null(filterproto_lookup("test-crash"));
-	assert_int_equal(filterproto_lookup("text")->binary, FILTERPROTO_BIN_LITE);
+	assert_int_equal(filterproto_lookup("html-text")->binary, FILTERPROTO_BIN_LITE);
+	/* the mail filters and text: mugai-filter-mail (GMime, GLib, jansson) */
+	assert_int_equal(filterproto_lookup("text")->binary, FILTERPROTO_BIN_MAIL);
+	assert_int_equal(filterproto_lookup("mime-unpack")->binary, FILTERPROTO_BIN_MAIL);
+	assert_int_equal(filterproto_lookup("mime-repack")->binary, FILTERPROTO_BIN_MAIL);
 	assert_int_equal(filterproto_lookup("pdf-image")->binary, FILTERPROTO_BIN_FULL);
 	/* MuPDF (AGPL-3.0) only in mugai-filter-mupdf */
 	assert_int_equal(filterproto_lookup("epub-pdf")->binary, FILTERPROTO_BIN_MUPDF);
