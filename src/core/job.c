@@ -1054,7 +1054,10 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 			}
 			snprintf(aname, sizeof(aname), "a%06u", ++mc->n_art);
 			g_strlcpy(src, p->work_rel, sizeof(src));
-			if (job_copy_at(st->work_fd, src, mc->rdir, aname) != 0) {
+			/* a link where the file system allows one: no new file,
+			 * and the artefact is not used after mime-repack */
+			if (linkat(st->work_fd, src, mc->rdir, aname, 0) != 0 &&
+			    job_copy_at(st->work_fd, src, mc->rdir, aname) != 0) {
 				job_item_verdict(pitem, "failed", "mail: cannot copy the artefact");
 				continue;
 			}
