@@ -364,29 +364,97 @@ static const struct filter_ops f_wx = { "test-wx", any, run_wx };
  * escape sequence, a NUL, a right-to-left override) */
 extern const struct filter_ops filter_mime_unpack;
 
-static int run_mime_unpack_dirty(int in_fd, int out_dir_fd, const struct filter_limits *lim,
-				 struct filter_result *res)
+/* the real split, then lie() on every text it made (t000001, ...) */
+static int liar_each_text(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			  struct filter_result *res, int (*lie)(int dir, const char *name))
 {
-	static const char dirty[] = "dirty\x1b[2J\0\xe2\x80\xae" "exe.txt\n";
 	char name[16];
+	struct stat sb;
 	int rc = filter_mime_unpack.run(in_fd, out_dir_fd, lim, res);
 
 	for (unsigned i = 1; rc == 0 && i < 1000; i++) {
-		int fd;
-
 		snprintf(name, sizeof(name), "t%06u", i);
-		fd = openat(out_dir_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (filter_write_all(fd, dirty, sizeof(dirty) - 1) != 0)
+		if (fstatat(out_dir_fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    lie(out_dir_fd, name) != 0)
 			rc = -1;
-		close(fd);
 	}
 	return rc;
 }
 
+/* name's content replaced by n copies of len bytes of data */
+static int liar_rewrite(int dir, const char *name, const char *data, size_t len, unsigned n)
+{
+	int fd = openat(dir, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -1;
+	for (unsigned k = 0; rc == 0 && k < n; k++)
+		rc = filter_write_all(fd, data, len);
+	close(fd);
+	return rc;
+}
+
+static int lie_dirty(int dir, const char *name)
+{
+	static const char dirty[] = "dirty\x1b[2J\0\xe2\x80\xae" "exe.txt\n";
+
+	return liar_rewrite(dir, name, dirty, sizeof(dirty) - 1, 1);
+}
+
+static int run_mime_unpack_dirty(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				 struct filter_result *res)
+{
+	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_dirty);
+}
+
 static const struct filter_ops f_mime_dirty = { "test-mime-unpack-dirty", any,
 						run_mime_unpack_dirty };
+
+/* More lying mime-unpacks (tests/unit/test_job_attack.c).  "nolimit": the
+ * real split, its texts made whatever [limits] text_max_bytes says (a part
+ * the text filter would refuse gets a text).  "grown": every text replaced
+ * by clean text far longer than the text filter makes of its member.
+ * "dir": every text a directory instead. */
+static int run_mime_unpack_nolimit(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				   struct filter_result *res)
+{
+	struct filter_limits big = *lim;
+
+	big.max_text_bytes = lim->max_output_bytes;
+	return filter_mime_unpack.run(in_fd, out_dir_fd, &big, res);
+}
+
+#define LIAR_GROWN_LINES 4096 /* "grown grown grown\n" each: 72 KiB */
+
+static int lie_grown(int dir, const char *name)
+{
+	static const char line[] = "grown grown grown\n";
+
+	return liar_rewrite(dir, name, line, sizeof(line) - 1, LIAR_GROWN_LINES);
+}
+
+static int run_mime_unpack_grown(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				 struct filter_result *res)
+{
+	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_grown);
+}
+
+static int lie_dir(int dir, const char *name)
+{
+	return unlinkat(dir, name, 0) == 0 ? mkdirat(dir, name, 0700) : -1;
+}
+
+static int run_mime_unpack_dir(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			       struct filter_result *res)
+{
+	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_dir);
+}
+
+static const struct filter_ops f_mime_nolimit = { "test-mime-unpack-nolimit", any,
+						  run_mime_unpack_nolimit };
+static const struct filter_ops f_mime_grown = { "test-mime-unpack-grown", any,
+						run_mime_unpack_grown };
+static const struct filter_ops f_mime_dir = { "test-mime-unpack-dir", any, run_mime_unpack_dir };
 
 /* FILTER_SANDBOX_EXEC: exec, fork and AF_UNIX allowed, still no network */
 static const struct filter_ops f_exec_helper = { "test-exec-helper", any, run_exec_helper,
@@ -397,7 +465,8 @@ static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket
 const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
-	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns, NULL,
+	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
+	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail
