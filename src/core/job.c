@@ -661,11 +661,15 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 {
 	const struct job_pretext *pt = it->pretext;
 	uint64_t max = st->env->cfg->filter_output_max;
-	struct stat sb;
+	struct stat sb, ms;
 	int fd, ok = 0;
 
 	if (pt == NULL || strcmp(it->pd.filter, "text") != 0 || it->pd.then != NULL ||
 	    !mimetype_is_plain_text(it->d.mime))
+		return 0;
+	/* a member the text filter would refuse ([limits] text_max_bytes):
+	 * it runs, and says so */
+	if (fstat(it->fd, &ms) != 0 || (uint64_t)ms.st_size > st->env->cfg->text_max_bytes)
 		return 0;
 	fd = openat(pt->dir, pt->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)

@@ -166,7 +166,7 @@ static int in_mail(const char *msg, size_t len, const char *needle, int depth)
 	return found;
 }
 
-/* body (UTF-8, 14 bytes as mime-unpack writes it: 本文です CR LF), memo.txt
+/* body (UTF-8, 12 bytes as mime-unpack writes it: 本文です), memo.txt
  * (Shift_JIS, 10 bytes), data.bin (text declared otherwise) */
 static const char text_mail[] =
 	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
@@ -178,6 +178,34 @@ static const char text_mail[] =
 	"--b1\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
 	"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
 	"plain words only\r\n--b1--\r\n";
+
+/* A part the text filter would refuse ([limits] text_max_bytes: the body's
+ * 12 bytes over 11) is never released from a text mime-unpack made
+ * regardless of the limit: the text filter runs on it and refuses it; the
+ * memo (10 bytes) may still be taken. */
+static void test_text_of_a_part_over_text_max_bytes_not_taken(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r, *body, *memo;
+	char *msg;
+
+	fx->cfg.text_max_bytes = 11;
+	liar = "test-mime-unpack-nolimit";
+	r = run_mail(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	body = item(r, "m.eml/body-1.1.txt");
+	memo = item(r, "m.eml/memo.txt");
+	assert_non_null(body);
+	assert_non_null(memo);
+	assert_null(json_object_get(body, "filter_in"));
+	assert_string_equal(str(body, "verdict"), "blocked");
+	assert_non_null(strstr(str(body, "reason"), "text_max_bytes"));
+	assert_string_equal(str(memo, "filter_in"), "mime-unpack");
+	assert_string_equal(str(r, "verdict"), "released");
+	msg = released(fx);
+	assert_false(in_mail(msg, strlen(msg), "本文です", 1));
+	assert_true(in_mail(msg, strlen(msg), "メモです\n", 1));
+	g_free(msg);
+}
 
 /* A text that is not a regular file (a directory where t000001 should be)
  * is not opened as one: the text filter runs (sound before this file). */
@@ -264,6 +292,8 @@ static void test_forwarded_mail_dirty_texts_not_taken(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_text_of_a_part_over_text_max_bytes_not_taken,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_that_is_a_directory_not_taken, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forwarded_mail_texts_from_their_own_mime_unpack,
