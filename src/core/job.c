@@ -674,7 +674,8 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 	fd = openat(pt->dir, pt->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max) {
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max &&
+	    (uint64_t)sb.st_size <= TEXTCHECK_MAX_GROWTH * (uint64_t)ms.st_size) {
 		ok = textcheck_clean_fd(fd);
 		if (!ok)
 			log_warnx("%s: mime-unpack's text is not clean text: the text filter runs",

@@ -207,6 +207,27 @@ static void test_text_of_a_part_over_text_max_bytes_not_taken(void **state)
 	g_free(msg);
 }
 
+/* A text longer than the text filter ever makes of its member (at most
+ * three UTF-8 bytes per byte read: a half-width katakana in CP932) is not
+ * the member's text: the filter runs, and its text is what is released. */
+static void test_text_longer_than_its_member_makes_not_taken(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r;
+	char *msg;
+
+	liar = "test-mime-unpack-grown";
+	r = run_mail(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_no_pretext(r);
+	assert_string_equal(str(item(r, "m.eml/memo.txt"), "filter_note"), "text from CP932");
+	msg = released(fx);
+	assert_false(in_mail(msg, strlen(msg), "grown", 1));
+	assert_true(in_mail(msg, strlen(msg), "本文です", 1));
+	assert_true(in_mail(msg, strlen(msg), "メモです\n", 1));
+	g_free(msg);
+}
+
 /* A text that is not a regular file (a directory where t000001 should be)
  * is not opened as one: the text filter runs (sound before this file). */
 static void test_text_that_is_a_directory_not_taken(void **state)
@@ -293,6 +314,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_text_of_a_part_over_text_max_bytes_not_taken,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_longer_than_its_member_makes_not_taken,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_that_is_a_directory_not_taken, setup,
 						teardown),
