@@ -456,6 +456,28 @@ static const struct filter_ops f_mime_grown = { "test-mime-unpack-grown", any,
 						run_mime_unpack_grown };
 static const struct filter_ops f_mime_dir = { "test-mime-unpack-dir", any, run_mime_unpack_dir };
 
+/* the fds open when the filter's code runs (below 64): "fds: 0 1 2 3 4"
+ * (tests/unit/test_filterproc_attack.c: the shared network namespace's
+ * FILTERPROTO_FD_USERNS and _NETNS never among them) */
+static int run_fds(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		   struct filter_result *res)
+{
+	char list[FILTER_REASON_MAX / 2] = "fds:";
+
+	(void)in_fd;
+	(void)out_dir_fd;
+	(void)lim;
+	for (int fd = 0; fd < 64; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), " %d", fd);
+	filter_set(res, FILTER_OK, "%s", list);
+	return 0;
+}
+
+static const struct filter_ops f_fds = { "test-fds", any, run_fds };
+static const struct filter_ops f_exec_fds = { "test-exec-fds", any, run_fds,
+					      FILTER_SANDBOX_EXEC };
+
 /* FILTER_SANDBOX_EXEC: exec, fork and AF_UNIX allowed, still no network */
 static const struct filter_ops f_exec_helper = { "test-exec-helper", any, run_exec_helper,
 						 FILTER_SANDBOX_EXEC };
@@ -466,7 +488,7 @@ const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
 	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
-	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, NULL,
+	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail
