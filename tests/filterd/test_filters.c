@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -474,6 +475,32 @@ static int run_fds(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	return 0;
 }
 
+/* a well-formed FILTER_OK reply sent at once, then no exit: a filter that
+ * says it is done must still end, or its run fails (filterproc_reap) */
+static int run_reply_hang(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			  struct filter_result *res)
+{
+	struct filter_reply rp;
+	struct timespec ts = { 3600, 0 };
+
+	(void)in_fd;
+	(void)out_dir_fd;
+	(void)lim;
+	(void)res;
+	memset(&rp, 0, sizeof(rp));
+	rp.magic = FILTERPROTO_MAGIC;
+	rp.version = FILTERPROTO_VERSION;
+	rp.status = FILTER_OK;
+	snprintf(rp.reason, sizeof(rp.reason), "done, honestly");
+	snprintf(rp.output, sizeof(rp.output), "%s", FILTERPROTO_OUT_TXT);
+	if (send(FILTERPROTO_FD_CHAN, &rp, sizeof(rp), MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
+		return -1;
+	for (;;)
+		nanosleep(&ts, NULL);
+	return 0;
+}
+
+static const struct filter_ops f_reply_hang = { "test-reply-hang", any, run_reply_hang };
 static const struct filter_ops f_fds = { "test-fds", any, run_fds };
 static const struct filter_ops f_exec_fds = { "test-exec-fds", any, run_fds,
 					      FILTER_SANDBOX_EXEC };
@@ -488,7 +515,8 @@ const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
 	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
-	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds, NULL,
+	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds,
+	&f_reply_hang, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

@@ -165,6 +165,23 @@ static void test_stray_fds_closed_before_the_filter_runs(void **state)
 	close(6);
 }
 
+/* A filter that replies FILTER_OK at once and never exits is killed once
+ * its time is up, and its run fails whatever the reply said */
+static void test_reply_then_hang_fails(void **state)
+{
+	struct fx *fx = *state;
+	struct filter_limits lim;
+	struct filter_result res;
+	char sb[128];
+
+	fx->cfg.filter_timeout = 1;
+	filterproc_limits(&fx->cfg, &lim);
+	assert_int_equal(filterproc_run(&fx->cfg, "test-reply-hang", &lim, fx->in_fd, fx->out_fd,
+					&res, sb, sizeof(sb)), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-killed"));
+	assert_string_equal(res.output, "");
+}
+
 /* With the shared namespace: its fds are closed before the filter's code
  * runs in every way the layer can go (joined; an exec filter, which never
  * joins; the layer failing) */
@@ -192,6 +209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stray_netns_fd_not_joined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stray_fds_closed_before_the_filter_runs,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_then_hang_fails, setup, teardown),
 		/* last: it makes the shared network namespace for the process */
 		cmocka_unit_test_setup_teardown(test_shared_netns_fds_closed_before_the_filter_runs,
 						setup, teardown),
