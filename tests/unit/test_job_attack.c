@@ -15,8 +15,12 @@
 #include <cmocka.h>
 
 #include "mugai/job.h"
+#include "mugai/passcand.h"
 #include "mugai/policy.h"
 #include "testutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
 
 /* the filter a mail (mime-unpack's items) goes to instead, or NULL */
 static const char *liar;
@@ -78,7 +82,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static json_t *run_mail(struct fx *fx, const char *data, size_t len, const char *name, int mode)
+/* job_process on data; pc (or NULL) collects the mail's password candidates */
+static json_t *run_with(struct fx *fx, const char *data, size_t len, const char *name, int mode,
+			struct passcand *pc)
 {
 	struct job_opts opts;
 	int fd = tu_memfd(data, len);
@@ -86,11 +92,17 @@ static json_t *run_mail(struct fx *fx, const char *data, size_t len, const char 
 	assert_true(fd >= 0);
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = mode;
+	opts.candidates = pc;
 	json_decref(fx->report);
 	fx->report = job_process(&fx->env, fd, name, &opts, fx->out_fd);
 	close(fd);
 	assert_non_null(fx->report);
 	return fx->report;
+}
+
+static json_t *run_mail(struct fx *fx, const char *data, size_t len, const char *name, int mode)
+{
+	return run_with(fx, data, len, name, mode, NULL);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -310,6 +322,122 @@ static void test_forwarded_mail_dirty_texts_not_taken(void **state)
 	g_free(mail);
 }
 
+/* text_mail as a.eml in a zip (a zip of messages: unpack, then a mail) */
+static GByteArray *zip_of_eml(void)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	GByteArray *out = g_byte_array_sized_new(8192);
+	size_t used = 0;
+
+	g_byte_array_set_size(out, 8192);
+	assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, out->data, out->len, &used), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "a.eml");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, sizeof(text_mail) - 1);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, text_mail, sizeof(text_mail) - 1),
+			 (la_ssize_t)(sizeof(text_mail) - 1));
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_entry_free(e);
+	archive_write_free(a);
+	g_byte_array_set_size(out, (guint)used);
+	return out;
+}
+
+/* A zip of messages: each message's parts take their texts from that
+ * message's mime-unpack run; a lying one gets the text filter run on each
+ * part, and nothing dirty is released. */
+static void test_zip_of_eml_texts(void **state)
+{
+	struct fx *fx = *state;
+	GByteArray *zip = zip_of_eml();
+	json_t *r = run_mail(fx, (const char *)zip->data, zip->len, "mails.zip", 0);
+	json_t *memo = item(r, "mails.zip/a.eml/memo.txt");
+	char *msg;
+
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_non_null(memo);
+	assert_string_equal(str(memo, "filter_in"), "mime-unpack");
+	assert_string_equal(str(memo, "sandbox"), str(item(r, "mails.zip/a.eml"), "sandbox"));
+	liar = "test-mime-unpack-dirty";
+	r = run_mail(fx, (const char *)zip->data, zip->len, "mails.zip", 0);
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_no_pretext(r);
+	msg = released(fx);
+	assert_false(in_mail(msg, strlen(msg), "dirty", 1));
+	assert_true(in_mail(msg, strlen(msg), "メモです\n", 1));
+	g_free(msg);
+	g_byte_array_unref(zip);
+}
+
+/* A PPAP mail: a body whose text mime-unpack made names the password of an
+ * encrypted zip; the zip is held on its first run and opened by the re-run
+ * with the body's candidate (job_mail_part_tries), the body's text still
+ * mime-unpack's, released once.  A lying mime-unpack: the body's text from
+ * the text filter, the same outcome. */
+static void test_ppap_mail_with_a_text_from_mime_unpack(void **state)
+{
+	struct fx *fx = *state;
+	char *tmp = tu_tmpdir(NULL), *cmd, *zpath, *zip = NULL, *mail, *msg;
+	gchar *b64;
+	gsize zlen = 0;
+	struct passcand pc;
+	json_t *r;
+
+	cmd = g_strdup_printf("cd '%s' && printf 'naiyou desu\\n' > s.txt && "
+			      "zip -q -P himitsu42 e.zip s.txt", tmp);
+	zpath = g_strdup_printf("%s/e.zip", tmp);
+	if (system(cmd) != 0 || !g_file_get_contents(zpath, &zip, &zlen, NULL)) {
+		print_message("zip not installed: PPAP case skipped\n");
+		g_free(zpath);
+		g_free(cmd);
+		tu_rmrf(tmp);
+		return;
+	}
+	b64 = g_base64_encode((const guchar *)zip, zlen);
+	mail = g_strdup_printf(
+		"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: ppap\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"p1\"\r\n\r\n"
+		"--p1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+		"資料です。\r\nパスワード: himitsu42\r\n"
+		"--p1\r\nContent-Type: application/zip; name=\"e.zip\"\r\n"
+		"Content-Disposition: attachment; filename=\"e.zip\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--p1--\r\n", b64);
+	for (int lying = 0; lying < 2; lying++) {
+		liar = lying ? "test-mime-unpack-dirty" : NULL;
+		passcand_init(&pc, NULL);
+		r = run_with(fx, mail, strlen(mail), "p.eml", ACTION_MAIL, &pc);
+		assert_string_equal(str(r, "verdict"), "released");
+		if (lying)
+			assert_no_pretext(r);
+		else
+			assert_string_equal(str(item(r, "p.eml/body-1.1.txt"), "filter_in"),
+					    "mime-unpack");
+		assert_string_equal(str(item(r, "p.eml/e.zip/s.txt"), "verdict"), "repacked");
+		msg = released(fx);
+		assert_true(in_mail(msg, strlen(msg), "naiyou desu", 1));
+		assert_true(in_mail(msg, strlen(msg), "パスワード: himitsu42", 1));
+		assert_false(in_mail(msg, strlen(msg), "dirty", 1));
+		g_free(msg);
+		/* the release directory holds one rebuilt message per run */
+		json_decref(fx->report);
+		fx->report = NULL;
+		tu_rmrf(fx->out);
+		close(fx->out_fd);
+		fx->out = tu_tmpdir(&fx->out_fd);
+		passcand_clear(&pc);
+	}
+	g_free(mail);
+	g_free(b64);
+	g_free(zip);
+	g_free(zpath);
+	g_free(cmd);
+	tu_rmrf(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +450,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forwarded_mail_texts_from_their_own_mime_unpack,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forwarded_mail_dirty_texts_not_taken, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_zip_of_eml_texts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ppap_mail_with_a_text_from_mime_unpack, setup,
 						teardown),
 	};
 
