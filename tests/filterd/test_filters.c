@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -451,6 +452,69 @@ static int run_mime_unpack_dir(int in_fd, int out_dir_fd, const struct filter_li
 	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_dir);
 }
 
+/* "alltext": a clean text named beside every member the real split made
+ * none for, whatever its type (HTML, a zip, a script) */
+static int liar_add_text(int out_dir_fd, json_t *line)
+{
+	static const char claim[] = "claimed text\n";
+	const char *file = json_string_value(json_object_get(line, "file"));
+	char t[16];
+	int fd;
+
+	if (file == NULL || json_object_get(line, "text") != NULL)
+		return 0;
+	snprintf(t, sizeof(t), "t%s", file + 1);
+	fd = filter_create(out_dir_fd, t);
+	if (fd < 0 || filter_write_all(fd, claim, sizeof(claim) - 1) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	filterproto_manifest_text(line, t, "UTF-8");
+	return 0;
+}
+
+static int run_mime_unpack_alltext(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				   struct filter_result *res)
+{
+	int rc = filter_mime_unpack.run(in_fd, out_dir_fd, lim, res), fd;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	json_t *lines = json_array();
+
+	if (rc != 0 || res->status != FILTER_OK)
+		goto out;
+	fd = openat(out_dir_fd, FILTERPROTO_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	rc = fd < 0 || filter_read_all(fd, FILTERPROTO_MANIFEST_MAX, &buf, &len) != 0 ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; rc == 0 && i < len;) {
+		const unsigned char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + i)) : len - i;
+		json_t *o = json_loadb((const char *)buf + i, n, 0, NULL);
+
+		if (o != NULL && liar_add_text(out_dir_fd, o) != 0)
+			rc = -1;
+		if (o != NULL)
+			json_array_append_new(lines, o);
+		i += n + 1;
+	}
+	if (rc == 0) {
+		unlinkat(out_dir_fd, FILTERPROTO_MANIFEST, 0);
+		fd = filter_create(out_dir_fd, FILTERPROTO_MANIFEST);
+		rc = fd < 0 || filter_write_json_lines(fd, lines) != 0 ? -1 : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+out:
+	free(buf);
+	json_decref(lines);
+	return rc;
+}
+
+static const struct filter_ops f_mime_alltext = { "test-mime-unpack-alltext", any,
+						  run_mime_unpack_alltext };
 static const struct filter_ops f_mime_nolimit = { "test-mime-unpack-nolimit", any,
 						  run_mime_unpack_nolimit };
 static const struct filter_ops f_mime_grown = { "test-mime-unpack-grown", any,
@@ -516,7 +580,7 @@ const struct filter_ops *const filter_test_table[] = {
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
 	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
 	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds,
-	&f_reply_hang, NULL,
+	&f_reply_hang, &f_mime_alltext, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

@@ -322,8 +322,8 @@ static void test_forwarded_mail_dirty_texts_not_taken(void **state)
 	g_free(mail);
 }
 
-/* text_mail as a.eml in a zip (a zip of messages: unpack, then a mail) */
-static GByteArray *zip_of_eml(void)
+/* a zip holding data as name */
+static GByteArray *zip_one(const char *name, const char *data, size_t len)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
@@ -333,13 +333,12 @@ static GByteArray *zip_of_eml(void)
 	g_byte_array_set_size(out, 8192);
 	assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
 	assert_int_equal(archive_write_open_memory(a, out->data, out->len, &used), ARCHIVE_OK);
-	archive_entry_set_pathname(e, "a.eml");
+	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, sizeof(text_mail) - 1);
+	archive_entry_set_size(e, (la_int64_t)len);
 	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
-	assert_int_equal(archive_write_data(a, text_mail, sizeof(text_mail) - 1),
-			 (la_ssize_t)(sizeof(text_mail) - 1));
+	assert_int_equal(archive_write_data(a, data, len), (la_ssize_t)len);
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
 	archive_entry_free(e);
 	archive_write_free(a);
@@ -353,7 +352,7 @@ static GByteArray *zip_of_eml(void)
 static void test_zip_of_eml_texts(void **state)
 {
 	struct fx *fx = *state;
-	GByteArray *zip = zip_of_eml();
+	GByteArray *zip = zip_one("a.eml", text_mail, sizeof(text_mail) - 1);
 	json_t *r = run_mail(fx, (const char *)zip->data, zip->len, "mails.zip", 0);
 	json_t *memo = item(r, "mails.zip/a.eml/memo.txt");
 	char *msg;
@@ -438,6 +437,60 @@ static void test_ppap_mail_with_a_text_from_mime_unpack(void **state)
 	tu_rmrf(tmp);
 }
 
+/* A text named beside every part, whatever it is: taken only for a part
+ * mugaid itself would give the text filter alone, never for an HTML
+ * attachment (html-text), a zip (unpack; its members are the zip's), a
+ * script (blocked) */
+static void test_text_beside_a_part_not_for_the_text_filter_not_taken(void **state)
+{
+	struct fx *fx = *state;
+	GByteArray *zip = zip_one("memo.txt", "会議メモ\n", strlen("会議メモ\n"));
+	gchar *zb64 = g_base64_encode(zip->data, zip->len);
+	char *mail = g_strdup_printf(
+		"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: all\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"a1\"\r\n\r\n"
+		"--a1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n"
+		"--a1\r\nContent-Type: text/html; charset=UTF-8; name=\"page.html\"\r\n"
+		"Content-Disposition: attachment; filename=\"page.html\"\r\n\r\n"
+		"<html><body><p>お知らせ</p></body></html>\r\n"
+		"--a1\r\nContent-Type: application/zip; name=\"tools.zip\"\r\n"
+		"Content-Disposition: attachment; filename=\"tools.zip\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n"
+		"--a1\r\nContent-Type: application/x-sh; name=\"run.sh\"\r\n"
+		"Content-Disposition: attachment; filename=\"run.sh\"\r\n\r\n"
+		"#!/bin/sh\nrm -rf \"$HOME\"\n\r\n--a1--\r\n", zb64);
+	json_t *r;
+	char *msg;
+
+	liar = "test-mime-unpack-alltext";
+	r = run_mail(fx, mail, strlen(mail), "a.eml", ACTION_MAIL);
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_string_equal(str(item(r, "a.eml/body-1.1.txt"), "filter_in"), "mime-unpack");
+	assert_string_equal(str(item(r, "a.eml/page.html"), "filter"), "html-text");
+	assert_null(json_object_get(item(r, "a.eml/page.html"), "filter_in"));
+	assert_string_equal(str(item(r, "a.eml/tools.zip"), "verdict"), "unpacked");
+	assert_null(json_object_get(item(r, "a.eml/tools.zip"), "filter_in"));
+	assert_null(json_object_get(item(r, "a.eml/tools.zip/memo.txt"), "filter_in"));
+	assert_string_equal(str(item(r, "a.eml/run.sh"), "verdict"), "blocked");
+	msg = released(fx);
+	assert_false(in_mail(msg, strlen(msg), "claimed text", 1));
+	assert_true(in_mail(msg, strlen(msg), "会議メモ\n", 1));
+	assert_true(in_mail(msg, strlen(msg), "お知らせ", 1));
+	g_free(msg);
+	/* the liar at work: beside data.bin, which mugaid does give the text
+	 * filter alone, its clean text of a plausible length is taken (what
+	 * a text is made of, mugaid cannot tell: mime-unpack writes the
+	 * member too) */
+	r = run_mail(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	assert_string_equal(str(item(r, "m.eml/data.bin"), "filter_in"), "mime-unpack");
+	msg = released(fx);
+	assert_true(in_mail(msg, strlen(msg), "claimed text", 1));
+	g_free(msg);
+	g_free(mail);
+	g_free(zb64);
+	g_byte_array_unref(zip);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forwarded_mail_dirty_texts_not_taken, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_zip_of_eml_texts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_text_beside_a_part_not_for_the_text_filter_not_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ppap_mail_with_a_text_from_mime_unpack, setup,
 						teardown),
 	};
