@@ -18,6 +18,11 @@
 
 #include <fcntl.h>
 #include <glib.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +187,53 @@ static void test_reply_then_hang_fails(void **state)
 	assert_string_equal(res.output, "");
 }
 
+/* In a child that can make no namespace (unshare() fails with EPERM, as
+ * it does where the kernel or a container forbids it): the holder cannot
+ * be made, filterproc_shared_netns says so, and a filter then runs without
+ * the layer, reported as missing, with neither fd.  0 when all held. */
+static int holder_fails_child(struct fx *fx)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	struct filter_limits lim;
+	struct filter_result res;
+	char err[256] = "", sb[128];
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+		return 1;
+	if (filterproc_shared_netns(err, sizeof(err)) != -1 ||
+	    strstr(err, "shared network namespace") == NULL)
+		return 2;
+	filterproc_limits(&fx->cfg, &lim);
+	if (filterproc_run(&fx->cfg, "test-fds", &lim, fx->in_fd, fx->out_fd, &res, sb,
+			   sizeof(sb)) != FILTER_OK)
+		return 3;
+	if (strstr(sb, "netns") != NULL || strstr(res.reason, " 5") != NULL ||
+	    strstr(res.reason, " 6") != NULL)
+		return 4;
+	return 0;
+}
+
+static void test_holder_that_cannot_be_made(void **state)
+{
+	struct fx *fx = *state;
+	int status = -1;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(holder_fails_child(fx));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* With the shared namespace: its fds are closed before the filter's code
  * runs in every way the layer can go (joined; an exec filter, which never
  * joins; the layer failing) */
@@ -210,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stray_fds_closed_before_the_filter_runs,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_then_hang_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holder_that_cannot_be_made, setup, teardown),
 		/* last: it makes the shared network namespace for the process */
 		cmocka_unit_test_setup_teardown(test_shared_netns_fds_closed_before_the_filter_runs,
 						setup, teardown),
