@@ -21,7 +21,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +189,39 @@ static void test_reply_then_hang_fails(void **state)
 	assert_string_equal(res.output, "");
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Under a storm of signals (every poll, recv and wait interrupted: EINTR)
+ * the reaper still waits for the exit, and still kills at the deadline: a
+ * filter that ends is FILTER_OK, one that replies and hangs fails. */
+static void test_reaper_under_signals(void **state)
+{
+	struct fx *fx = *state;
+	struct sigaction sa, old;
+	struct itimerval it = { { 0, 2000 }, { 0, 2000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct filter_limits lim;
+	struct filter_result res;
+	char sb[128];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART */
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	fx->cfg.filter_timeout = 1;
+	filterproc_limits(&fx->cfg, &lim);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(filterproc_run(&fx->cfg, "test-fds", &lim, fx->in_fd, fx->out_fd,
+						&res, sb, sizeof(sb)), FILTER_OK);
+	assert_int_equal(filterproc_run(&fx->cfg, "test-reply-hang", &lim, fx->in_fd, fx->out_fd,
+					&res, sb, sizeof(sb)), FILTER_FAILED);
+	assert_non_null(strstr(res.reason, "filter-killed"));
+	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
+	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+}
+
 /* In a child that can make no namespace (unshare() fails with EPERM, as
  * it does where the kernel or a container forbids it): the holder cannot
  * be made, filterproc_shared_netns says so, and a filter then runs without
@@ -263,6 +298,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_then_hang_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holder_that_cannot_be_made, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reaper_under_signals, setup, teardown),
 		/* last: it makes the shared network namespace for the process */
 		cmocka_unit_test_setup_teardown(test_shared_netns_fds_closed_before_the_filter_runs,
 						setup, teardown),
