@@ -21,4 +21,10 @@ bool textcheck_clean(const char *s, size_t len);
 #define TEXTCHECK_BLOCK (64 * 1024)
 bool textcheck_clean_fd(int fd);
 
+/* the most UTF-8 bytes the text filter makes of one byte it reads
+ * (filters/textenc.c: a half-width katakana, one byte in CP932 or
+ * ISO-2022-JP, is three; UTF-16 and EUC-JP make at most 1.5 of one):
+ * a longer text is not the conversion of its member */
+#define TEXTCHECK_MAX_GROWTH 3
+
 #endif

@@ -375,10 +375,12 @@ int filterproc_run(const struct mugai_config *cfg, const char *name,
 	posix_spawn_file_actions_adddup2(&fa, devnull, 1);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], FILTERPROTO_FD_CHAN);
 	posix_spawn_file_actions_adddup2(&fa, hi_out, FILTERPROTO_FD_OUTDIR);
-	if (filterproc_netns_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, filterproc_netns_fd, FILTERPROTO_FD_NETNS);
-	if (filterproc_userns_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, filterproc_userns_fd, FILTERPROTO_FD_USERNS);
+	/* the shared namespace's fds, or /dev/null: never what our own caller
+	 * left at those numbers (the filter would join a namespace of that) */
+	posix_spawn_file_actions_adddup2(&fa, filterproc_netns_fd >= 0 ? filterproc_netns_fd :
+					 devnull, FILTERPROTO_FD_NETNS);
+	posix_spawn_file_actions_adddup2(&fa, filterproc_userns_fd >= 0 ? filterproc_userns_fd :
+					 devnull, FILTERPROTO_FD_USERNS);
 	env = filterproc_env();
 	err = posix_spawn(&pid, bin, &fa, NULL, argv, (char **)env->pdata);
 	g_ptr_array_free(env, TRUE);

@@ -667,18 +667,27 @@ static int job_pretext(struct job_state *st, struct job_item *it)
 {
 	const struct job_pretext *pt = it->pretext;
 	uint64_t max = st->env->cfg->filter_output_max;
-	struct stat sb;
+	struct stat sb, ms;
 	int fd, ok = 0;
 
 	if (pt == NULL || strcmp(it->pd.filter, "text") != 0 || it->pd.then != NULL ||
 	    !mimetype_is_plain_text(it->d.mime))
 		return 0;
+	/* a member the text filter would refuse ([limits] text_max_bytes):
+	 * it runs, and says so (mime-unpack makes no text for one) */
+	if (fstat(it->fd, &ms) != 0 || (uint64_t)ms.st_size > st->env->cfg->text_max_bytes) {
+		log_warnx("%s: mime-unpack made a text of a part over [limits] text_max_bytes: "
+			  "the text filter runs", it->report_path);
+		return 0;
+	}
 	fd = openat(pt->dir, pt->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= max) {
-		ok = textcheck_clean_fd(fd);
-		if (!ok)
+		if ((uint64_t)sb.st_size > TEXTCHECK_MAX_GROWTH * (uint64_t)ms.st_size)
+			log_warnx("%s: mime-unpack's text is longer than its part can make: "
+				  "the text filter runs", it->report_path);
+		else if (!(ok = textcheck_clean_fd(fd)))
 			log_warnx("%s: mime-unpack's text is not clean text: the text filter runs",
 				  it->report_path);
 	}

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -364,29 +366,208 @@ static const struct filter_ops f_wx = { "test-wx", any, run_wx };
  * escape sequence, a NUL, a right-to-left override) */
 extern const struct filter_ops filter_mime_unpack;
 
-static int run_mime_unpack_dirty(int in_fd, int out_dir_fd, const struct filter_limits *lim,
-				 struct filter_result *res)
+/* the real split, then lie() on every text it made (t000001, ...) */
+static int liar_each_text(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			  struct filter_result *res, int (*lie)(int dir, const char *name))
 {
-	static const char dirty[] = "dirty\x1b[2J\0\xe2\x80\xae" "exe.txt\n";
 	char name[16];
+	struct stat sb;
 	int rc = filter_mime_unpack.run(in_fd, out_dir_fd, lim, res);
 
 	for (unsigned i = 1; rc == 0 && i < 1000; i++) {
-		int fd;
-
 		snprintf(name, sizeof(name), "t%06u", i);
-		fd = openat(out_dir_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (filter_write_all(fd, dirty, sizeof(dirty) - 1) != 0)
+		if (fstatat(out_dir_fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    lie(out_dir_fd, name) != 0)
 			rc = -1;
-		close(fd);
 	}
 	return rc;
 }
 
+/* name's content replaced by n copies of len bytes of data */
+static int liar_rewrite(int dir, const char *name, const char *data, size_t len, unsigned n)
+{
+	int fd = openat(dir, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -1;
+	for (unsigned k = 0; rc == 0 && k < n; k++)
+		rc = filter_write_all(fd, data, len);
+	close(fd);
+	return rc;
+}
+
+static int lie_dirty(int dir, const char *name)
+{
+	static const char dirty[] = "dirty\x1b[2J\0\xe2\x80\xae" "exe.txt\n";
+
+	return liar_rewrite(dir, name, dirty, sizeof(dirty) - 1, 1);
+}
+
+static int run_mime_unpack_dirty(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				 struct filter_result *res)
+{
+	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_dirty);
+}
+
 static const struct filter_ops f_mime_dirty = { "test-mime-unpack-dirty", any,
 						run_mime_unpack_dirty };
+
+/* More lying mime-unpacks (tests/unit/test_job_attack.c).  "nolimit": the
+ * real split, its texts made whatever [limits] text_max_bytes says (a part
+ * the text filter would refuse gets a text).  "grown": every text replaced
+ * by clean text far longer than the text filter makes of its member.
+ * "dir": every text a directory instead. */
+static int run_mime_unpack_nolimit(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				   struct filter_result *res)
+{
+	struct filter_limits big = *lim;
+
+	big.max_text_bytes = lim->max_output_bytes;
+	return filter_mime_unpack.run(in_fd, out_dir_fd, &big, res);
+}
+
+#define LIAR_GROWN_LINES 4096 /* "grown grown grown\n" each: 72 KiB */
+
+static int lie_grown(int dir, const char *name)
+{
+	static const char line[] = "grown grown grown\n";
+
+	return liar_rewrite(dir, name, line, sizeof(line) - 1, LIAR_GROWN_LINES);
+}
+
+static int run_mime_unpack_grown(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				 struct filter_result *res)
+{
+	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_grown);
+}
+
+static int lie_dir(int dir, const char *name)
+{
+	return unlinkat(dir, name, 0) == 0 ? mkdirat(dir, name, 0700) : -1;
+}
+
+static int run_mime_unpack_dir(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			       struct filter_result *res)
+{
+	return liar_each_text(in_fd, out_dir_fd, lim, res, lie_dir);
+}
+
+/* "alltext": a clean text named beside every member the real split made
+ * none for, whatever its type (HTML, a zip, a script) */
+static int liar_add_text(int out_dir_fd, json_t *line)
+{
+	static const char claim[] = "claimed text\n";
+	const char *file = json_string_value(json_object_get(line, "file"));
+	char t[16];
+	int fd;
+
+	if (file == NULL || json_object_get(line, "text") != NULL)
+		return 0;
+	snprintf(t, sizeof(t), "t%s", file + 1);
+	fd = filter_create(out_dir_fd, t);
+	if (fd < 0 || filter_write_all(fd, claim, sizeof(claim) - 1) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	filterproto_manifest_text(line, t, "UTF-8");
+	return 0;
+}
+
+static int run_mime_unpack_alltext(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				   struct filter_result *res)
+{
+	int rc = filter_mime_unpack.run(in_fd, out_dir_fd, lim, res), fd;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	json_t *lines = json_array();
+
+	if (rc != 0 || res->status != FILTER_OK)
+		goto out;
+	fd = openat(out_dir_fd, FILTERPROTO_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	rc = fd < 0 || filter_read_all(fd, FILTERPROTO_MANIFEST_MAX, &buf, &len) != 0 ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; rc == 0 && i < len;) {
+		const unsigned char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + i)) : len - i;
+		json_t *o = json_loadb((const char *)buf + i, n, 0, NULL);
+
+		if (o != NULL && liar_add_text(out_dir_fd, o) != 0)
+			rc = -1;
+		if (o != NULL)
+			json_array_append_new(lines, o);
+		i += n + 1;
+	}
+	if (rc == 0) {
+		unlinkat(out_dir_fd, FILTERPROTO_MANIFEST, 0);
+		fd = filter_create(out_dir_fd, FILTERPROTO_MANIFEST);
+		rc = fd < 0 || filter_write_json_lines(fd, lines) != 0 ? -1 : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+out:
+	free(buf);
+	json_decref(lines);
+	return rc;
+}
+
+static const struct filter_ops f_mime_alltext = { "test-mime-unpack-alltext", any,
+						  run_mime_unpack_alltext };
+static const struct filter_ops f_mime_nolimit = { "test-mime-unpack-nolimit", any,
+						  run_mime_unpack_nolimit };
+static const struct filter_ops f_mime_grown = { "test-mime-unpack-grown", any,
+						run_mime_unpack_grown };
+static const struct filter_ops f_mime_dir = { "test-mime-unpack-dir", any, run_mime_unpack_dir };
+
+/* the fds open when the filter's code runs (below 64): "fds: 0 1 2 3 4"
+ * (tests/unit/test_filterproc_attack.c: the shared network namespace's
+ * FILTERPROTO_FD_USERNS and _NETNS never among them) */
+static int run_fds(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+		   struct filter_result *res)
+{
+	char list[FILTER_REASON_MAX / 2] = "fds:";
+
+	(void)in_fd;
+	(void)out_dir_fd;
+	(void)lim;
+	for (int fd = 0; fd < 64; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), " %d", fd);
+	filter_set(res, FILTER_OK, "%s", list);
+	return 0;
+}
+
+/* a well-formed FILTER_OK reply sent at once, then no exit: a filter that
+ * says it is done must still end, or its run fails (filterproc_reap) */
+static int run_reply_hang(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+			  struct filter_result *res)
+{
+	struct filter_reply rp;
+	struct timespec ts = { 3600, 0 };
+
+	(void)in_fd;
+	(void)out_dir_fd;
+	(void)lim;
+	(void)res;
+	memset(&rp, 0, sizeof(rp));
+	rp.magic = FILTERPROTO_MAGIC;
+	rp.version = FILTERPROTO_VERSION;
+	rp.status = FILTER_OK;
+	snprintf(rp.reason, sizeof(rp.reason), "done, honestly");
+	snprintf(rp.output, sizeof(rp.output), "%s", FILTERPROTO_OUT_TXT);
+	if (send(FILTERPROTO_FD_CHAN, &rp, sizeof(rp), MSG_NOSIGNAL) != (ssize_t)sizeof(rp))
+		return -1;
+	for (;;)
+		nanosleep(&ts, NULL);
+	return 0;
+}
+
+static const struct filter_ops f_reply_hang = { "test-reply-hang", any, run_reply_hang };
+static const struct filter_ops f_fds = { "test-fds", any, run_fds };
+static const struct filter_ops f_exec_fds = { "test-exec-fds", any, run_fds,
+					      FILTER_SANDBOX_EXEC };
 
 /* FILTER_SANDBOX_EXEC: exec, fork and AF_UNIX allowed, still no network */
 static const struct filter_ops f_exec_helper = { "test-exec-helper", any, run_exec_helper,
@@ -397,7 +578,9 @@ static const struct filter_ops f_exec_inet = { "test-exec-inet", any, run_socket
 const struct filter_ops *const filter_test_table[] = {
 	&f_ok, &f_crash, &f_loop, &f_alloc, &f_socket, &f_exec, &f_fork, &f_escape, &f_read,
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
-	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns, NULL,
+	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
+	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds,
+	&f_reply_hang, &f_mime_alltext, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

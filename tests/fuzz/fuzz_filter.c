@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef FUZZ_FILTER
@@ -73,6 +74,15 @@ static void check_texts(int dir)
 		close(fd);
 		if (!textcheck_clean(buf, len))
 			abort();
+		if (e->d_name[0] == 't') { /* and no longer than its member makes */
+			struct stat ms;
+			char m[8];
+
+			snprintf(m, sizeof(m), "m%s", e->d_name + 1);
+			if (fstatat(dir, m, &ms, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    len > TEXTCHECK_MAX_GROWTH * (uint64_t)ms.st_size)
+				abort();
+		}
 		g_free(buf);
 	}
 	closedir(d);

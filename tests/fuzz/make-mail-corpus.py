@@ -57,6 +57,16 @@ for i in range(12):
 messages["deep.eml"] = msg(["Content-Type: multipart/mixed; boundary=d0"], deep)
 messages["broken.eml"] = b"Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n--\r\n=?x?B?==?=\r\n"
 messages["headers-only.eml"] = b"Subject: =?UTF-8?B?5LqI566X?=\r\nFrom: x\r\n"
+# texts at the most UTF-8 a byte makes (mugai/textcheck.h TEXTCHECK_MAX_GROWTH,
+# checked by fuzz_filter): half-width katakana, 1 byte each, 3 in UTF-8
+for name, cs, kana in (("halfwidth-kana-cp932.eml", "Shift_JIS", b"\xb1" * 1001),
+                       ("halfwidth-kana-iso2022jp.eml", "ISO-2022-JP",
+                        b"\x1b(I" + b"1" * 1000 + b"\x1b(B")):
+    h, b = multipart("k1", [(["Content-Type: text/plain; charset=UTF-8"], b"x"),
+                            (["Content-Type: text/plain; charset=%s; name=\"a.txt\"" % cs,
+                              'Content-Disposition: attachment; filename="a.txt"',
+                              "Content-Transfer-Encoding: base64"], base64.b64encode(kana))])
+    messages[name] = msg(["From: a@example.jp", "Subject: kana"] + h, b)
 
 plans = {
     "body.json": '{"version":1,"headers":[["Subject","s"],["X-Mugai-X","y"]],"body":{"kind":"leaf",'
