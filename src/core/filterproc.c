@@ -269,7 +269,7 @@ static void filterproc_fail(struct filter_result *res, const char *fmt, ...)
  * 0.5, 1, 2 ... ms used to overshoot), else by naps. */
 static int filterproc_reap(pid_t pid, int64_t deadline, int *killed)
 {
-	int status = 0, rc;
+	int status = 0, rc, exited = 0;
 	useconds_t nap = 500;
 #ifdef SYS_pidfd_open
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -300,11 +300,15 @@ static int filterproc_reap(pid_t pid, int64_t deadline, int *killed)
 		}
 		if (pfd >= 0) {
 			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			int pr = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
 
-			if (poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left) < 0 && errno != EINTR) {
+			/* readable and still not reaped (a tracer holds the
+			 * exit: strace, gdb): the naps from now on, no spin */
+			if ((pr < 0 && errno != EINTR) || (pr > 0 && exited)) {
 				close(pfd);
 				pfd = -1;
 			}
+			exited = pr > 0;
 			continue;
 		}
 		usleep(nap);
