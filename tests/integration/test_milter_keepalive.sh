@@ -11,7 +11,9 @@
 . "$(dirname "$0")/mail_lib.sh"
 mail_skip_unless_ready
 
-start --spool "$T/spool" --database "$MUGAI_TESTDB" --workers 1
+# mugaid closes no idle connection while the test looks at them
+printf '[daemon]\nconnection_timeout = 3600\n' > "$T/mugaid.conf"
+start --config "$T/mugaid.conf" --spool "$T/spool" --database "$MUGAI_TESTDB" --workers 1
 MILTER_PORT=$(mail_port)
 postfix_start "$MILTER_PORT"
 trap 'milter_stop; postfix_stop; for p in $PIDS; do kill -9 $p 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
@@ -65,7 +67,7 @@ check "mail 2: over the release connection of mail 1" test -n "$out2" -a "$out2"
 
 # mugaid restarted on the same ports: the kept connections are dead
 stop
-"$MUGAID" --listen 127.0.0.1:$IN --release-listen 127.0.0.1:$OUT --spool "$T/spool" \
+"$MUGAID" --config "$T/mugaid.conf" --listen 127.0.0.1:$IN --release-listen 127.0.0.1:$OUT --spool "$T/spool" \
     --database "$MUGAI_TESTDB" --workers 1 >> "$T/daemon.log" 2>&1 &
 PID=$!; PIDS="$PIDS $PID"
 i=0
