@@ -277,25 +277,33 @@ int html_text_convert(const char *utf8, size_t len, uint64_t max, GString *out)
 	return 0;
 }
 
-/* the mail form: the body mime-unpack decoded, links shown as text */
+/* the mail form: the body mime-unpack decoded, links shown as text; bytes
+ * that are not UTF-8 after all are decoded like the text filter's */
 static void html_run_mail(const unsigned char *buf, size_t len, int out_dir_fd,
 			  const struct filter_limits *lim, struct filter_result *res)
 {
+	const char *enc = NULL;
+	char *utf8 = NULL;
 	GString *out;
 
 	if (!g_utf8_validate((const char *)buf, (gssize)len, NULL)) {
-		filter_set(res, FILTER_FAILED, "text-undecodable: an HTML body of a mail that "
-			   "is not UTF-8");
-		return;
+		utf8 = textenc_to_utf8(buf, len, &enc);
+		if (utf8 == NULL) {
+			filter_set(res, FILTER_FAILED, "text-undecodable: the HTML is in no known "
+				   "encoding");
+			return;
+		}
 	}
 	out = g_string_new(NULL);
-	if (html_text_convert((const char *)buf, len, lim->max_output_bytes, out) != 0)
+	if (html_text_convert(utf8 != NULL ? utf8 : (const char *)buf,
+			      utf8 != NULL ? strlen(utf8) : len, lim->max_output_bytes, out) != 0)
 		filter_set(res, FILTER_BLOCKED, "html-too-large: more than %d nodes or %llu "
 			   "bytes of text", HTML_WALK_MAX_NODES,
 			   (unsigned long long)lim->max_output_bytes);
 	else if (text_write_output(out_dir_fd, out->str, out->len, lim, res))
 		filter_set(res, FILTER_OK, "text of the HTML, links shown as text");
 	g_string_free(out, TRUE);
+	g_free(utf8);
 }
 
 const struct filter_ops filter_html_text = { "html-text", html_accepts, html_run, 0 };

@@ -79,15 +79,20 @@ static void test_file_form(void **state)
 	g_free(out);
 }
 
-/* a body that is not UTF-8 (mime-unpack decodes every text body): failed,
- * nothing written */
+/* a body that is not UTF-8 after all: decoded as the text filter would
+ * (Shift_JIS here); one in no known encoding fails, nothing written */
 static void test_mail_form_not_utf8(void **state)
 {
 	int st;
 	char *out;
 
 	(void)state;
-	out = html_text("<p>\x82\xa0\xff</p>", 1, &st);
+	out = html_text("<p>\x97\x5c\x8e\x5a \x82\xa0 <a href='http://x.example/'>x</a></p>", 1,
+			&st);
+	assert_int_equal(st, FILTER_OK);
+	assert_non_null(strstr(out, "予算 あ x <hxxp://x.example/>"));
+	g_free(out);
+	out = html_text("<p>\xff\xfe\x00\x81\xff\x80\xfc\xfd</p>", 1, &st);
 	assert_int_equal(st, FILTER_FAILED);
 	assert_null(out);
 }
