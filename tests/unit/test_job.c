@@ -15,9 +15,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "mugai/job.h"
 #include "mugai/policy.h"
-#include "testutil.h"
+#include "jobfx.h"
 
 static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
@@ -43,43 +42,17 @@ void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_re
 	}
 }
 
-struct fx {
-	struct mugai_config cfg;
-	struct job_env env;
-	char *out;       /* the release directory */
-	int out_fd;
-	json_t *report;
-};
-
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-	char err[512];
-
-	assert_non_null(fx);
-	config_defaults(&fx->cfg);
-	fx->env.cfg = &fx->cfg;
-	fx->env.engine = scan_engine_load(&fx->cfg, getenv("MUGAI_TESTDB"), err, sizeof(err));
-	assert_non_null(fx->env.engine);
-	assert_int_equal(detect_open(&fx->env.detect, err, sizeof(err)), 0);
-	fx->out = tu_tmpdir(&fx->out_fd);
-	assert_non_null(fx->out);
 	force_filter = NULL;
 	force_mail_filter = NULL;
-	*state = fx;
+	*state = fx_open();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	json_decref(fx->report);
-	close(fx->out_fd);
-	tu_rmrf(fx->out);
-	detect_close(fx->env.detect);
-	scan_engine_free(fx->env.engine);
-	free(fx);
+	fx_close(*state);
 	force_filter = NULL;
 	force_mail_filter = NULL;
 	return 0;
@@ -96,44 +69,14 @@ static void use_test_filters(struct fx *fx)
 	fx->cfg.filter_cpu_seconds = 2;
 }
 
-/* job_process on data named name in mode (0: auto); the report stays in fx->report */
 static json_t *run_mode(struct fx *fx, const void *data, size_t len, const char *name, int mode)
 {
-	struct job_opts opts;
-	int fd = tu_memfd(data, len);
-
-	assert_true(fd >= 0);
-	memset(&opts, 0, sizeof(opts));
-	opts.mode = mode;
-	json_decref(fx->report);
-	fx->report = job_process(&fx->env, fd, name, &opts, fx->out_fd);
-	close(fd);
-	assert_non_null(fx->report);
-	return fx->report;
+	return run_with(fx, data, len, name, mode, NULL);
 }
 
 static json_t *run(struct fx *fx, const void *data, size_t len, const char *name)
 {
-	return run_mode(fx, data, len, name, 0);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
-/* the report's item whose path is path, or NULL */
-static json_t *item(json_t *r, const char *path)
-{
-	size_t i;
-	json_t *it;
-
-	json_array_foreach(json_object_get(r, "items"), i, it)
-		if (strcmp(str(it, "path"), path) == 0)
-			return it;
-	return NULL;
+	return run_with(fx, data, len, name, 0, NULL);
 }
 
 static void assert_nothing_released(struct fx *fx)
@@ -283,61 +226,6 @@ static void test_archive_with_eicar_blocked(void **state)
 	assert_nothing_released(fx);
 }
 
-/* a mail: a UTF-8 body, a Shift_JIS text attachment, and text sent as
- * application/octet-stream */
-static const char text_mail[] =
-	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
-	"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
-	"--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n"
-	"--b1\r\nContent-Type: text/plain; charset=Shift_JIS; name=\"memo.txt\"\r\n"
-	"Content-Disposition: attachment; filename=\"memo.txt\"\r\n"
-	"Content-Transfer-Encoding: base64\r\n\r\ng4GDgoLFgrcNCg==\r\n"
-	"--b1\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
-	"Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
-	"plain words only\r\n--b1--\r\n";
-
-/* whether needle is in one of the base64 bodies of msg (decoded) */
-static int in_base64(const char *msg, const char *needle)
-{
-	gchar **lines = g_strsplit(msg, "\n", -1);
-	GString *run = g_string_new(NULL);
-	int found = 0;
-
-	for (gchar **l = lines;; l++) {
-		char *t = *l != NULL ? g_strstrip(*l) : NULL;
-		int b64 = t != NULL && t[0] != '\0' && strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			  "abcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen(t);
-
-		if (b64) {
-			g_string_append(run, t);
-			continue;
-		}
-		if (run->len > 0) {
-			gsize n = 0;
-			guchar *d = g_base64_decode(run->str, &n);
-
-			found |= n > 0 && g_strstr_len((const char *)d, (gssize)n, needle) != NULL;
-			g_free(d);
-			g_string_truncate(run, 0);
-		}
-		if (t == NULL)
-			break;
-	}
-	g_string_free(run, TRUE);
-	g_strfreev(lines);
-	return found;
-}
-
-/* the rebuilt message the job released */
-static char *released_mail(struct fx *fx)
-{
-	json_t *a = json_array_get(json_object_get(fx->report, "artefacts"), 0);
-	char *data = tu_read_at(fx->out_fd, str(a, "path"), NULL);
-
-	assert_non_null(data);
-	return data;
-}
-
 /* A mail's parts declared text get their text from mime-unpack's run, which
  * converted them with the text filter's code: no text filter process for
  * them (filter_in), the same outcome; text declared otherwise (data.bin)
@@ -362,10 +250,10 @@ static void test_mail_text_parts_converted_in_mime_unpack(void **state)
 	assert_string_equal(str(memo, "sandbox"), str(item(r, "m.eml"), "sandbox"));
 	assert_string_equal(str(bin, "filter"), "text");
 	assert_null(json_object_get(bin, "filter_in"));
-	msg = released_mail(fx);
-	assert_true(in_base64(msg, "本文です"));
-	assert_true(in_base64(msg, "メモです\n"));
-	assert_true(in_base64(msg, "plain words only"));
+	msg = released(fx);
+	assert_true(in_mail(msg, strlen(msg), "本文です", 1));
+	assert_true(in_mail(msg, strlen(msg), "メモです\n", 1));
+	assert_true(in_mail(msg, strlen(msg), "plain words only", 1));
 	g_free(msg);
 }
 
@@ -389,10 +277,10 @@ static void test_mail_dirty_text_from_mime_unpack_not_taken(void **state)
 	assert_null(json_object_get(memo, "filter_in"));
 	assert_null(json_object_get(item(r, "m.eml/body-1.1.txt"), "filter_in"));
 	assert_string_equal(str(memo, "filter_note"), "text from CP932");
-	msg = released_mail(fx);
-	assert_false(in_base64(msg, "dirty"));
-	assert_true(in_base64(msg, "本文です"));
-	assert_true(in_base64(msg, "メモです\n"));
+	msg = released(fx);
+	assert_false(in_mail(msg, strlen(msg), "dirty", 1));
+	assert_true(in_mail(msg, strlen(msg), "本文です", 1));
+	assert_true(in_mail(msg, strlen(msg), "メモです\n", 1));
 	g_free(msg);
 }
 
