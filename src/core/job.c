@@ -265,6 +265,19 @@ static void job_member(struct job_state *st, int fdir, const char *fdir_rel,
 	g_free(pathcopy);
 }
 
+/* One more member (of an archive or a mail) for the job: 1, with the job
+ * blocked, when that is more than [limits] archive_max_members, whatever
+ * the manifest's lines name (a compromised filter may name one file again
+ * and again: no byte more to count) */
+static int job_members_over(struct job_state *st)
+{
+	if (++st->members <= st->env->cfg->archive_max_members)
+		return 0;
+	job_set(st, &st->blocked, "archive-too-many-members: more than %u members in the job "
+		"([limits] archive_max_members)", st->env->cfg->archive_max_members);
+	return 1;
+}
+
 /* Read an archive filter's manifest and send every member through the pipeline. */
 static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
 			const char *rel_dir, const char *report_path, unsigned depth,
@@ -284,13 +297,8 @@ static void job_members(struct job_state *st, int fdir, const char *fdir_rel,
 			job_set(st, &st->failed, "archive: malformed manifest line");
 			break;
 		}
-		st->members++;
-		if (st->members > st->env->cfg->archive_max_members) {
-			job_set(st, &st->blocked, "archive-too-many-members: more than %u members "
-				"in the job ([limits] archive_max_members)",
-				st->env->cfg->archive_max_members);
+		if (job_members_over(st))
 			break;
-		}
 		g_free(mreport);
 		mreport = g_strdup_printf("%s/%s", report_path, m->path);
 		if (m->skipped[0] != '\0' || m->file[0] == '\0') {
@@ -1222,7 +1230,8 @@ static int job_mail(struct job_state *st, struct job_item *it)
 			job_set(st, &st->failed, "mail: malformed manifest line");
 			break;
 		}
-		st->members++;
+		if (job_members_over(st))
+			break;
 		g_free(mreport);
 		mreport = g_strdup_printf("%s/%s", it->report_path, m->path);
 		if (m->skipped[0] != '\0' || m->file[0] == '\0' || m->unsafe) {

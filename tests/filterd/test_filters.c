@@ -513,6 +513,33 @@ out:
 	return rc;
 }
 
+/* "repeat": the real split, then its first member's manifest line again
+ * LIAR_REPEAT times (the same file: no byte more to count) */
+#define LIAR_REPEAT 300
+
+static int run_mime_unpack_repeat(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				  struct filter_result *res)
+{
+	int rc = filter_mime_unpack.run(in_fd, out_dir_fd, lim, res), fd;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	const unsigned char *nl;
+
+	if (rc != 0 || res->status != FILTER_OK)
+		return rc;
+	fd = openat(out_dir_fd, FILTERPROTO_MANIFEST, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	rc = fd < 0 || filter_read_all(fd, FILTERPROTO_MANIFEST_MAX, &buf, &len) != 0 ? -1 : 0;
+	nl = rc == 0 ? memchr(buf, '\n', len) : NULL;
+	for (unsigned k = 0; nl != NULL && rc == 0 && k < LIAR_REPEAT; k++)
+		rc = filter_write_all(fd, buf, (size_t)(nl - buf) + 1);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+static const struct filter_ops f_mime_repeat = { "test-mime-unpack-repeat", any,
+						 run_mime_unpack_repeat };
 static const struct filter_ops f_mime_alltext = { "test-mime-unpack-alltext", any,
 						  run_mime_unpack_alltext };
 static const struct filter_ops f_mime_nolimit = { "test-mime-unpack-nolimit", any,
@@ -580,7 +607,7 @@ const struct filter_ops *const filter_test_table[] = {
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
 	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
 	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds,
-	&f_reply_hang, &f_mime_alltext, NULL,
+	&f_reply_hang, &f_mime_alltext, &f_mime_repeat, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

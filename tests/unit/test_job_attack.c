@@ -371,6 +371,28 @@ static void test_text_beside_a_part_not_for_the_text_filter_not_taken(void **sta
 	g_byte_array_unref(zip);
 }
 
+/* A mime-unpack that names one member again and again (the same file:
+ * no byte more for archive_max_total_size to count) gets no more parts
+ * through the pipeline than [limits] archive_max_members: the mail is
+ * blocked, nothing released, as an archive with too many members is. */
+static void test_mail_part_count_bounded_whatever_the_manifest(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r;
+
+	fx->cfg.archive_max_members = 50;
+	liar = "test-mime-unpack-repeat";
+	r = run_mail(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	assert_string_equal(str(r, "verdict"), "blocked");
+	assert_non_null(strstr(str(r, "reason"), "archive-too-many-members"));
+	assert_int_equal(json_array_size(json_object_get(r, "artefacts")), 0);
+	assert_true(json_array_size(json_object_get(r, "items")) <= 52);
+	/* the honest split of the same mail is well within it */
+	liar = NULL;
+	r = run_mail(fx, text_mail, sizeof(text_mail) - 1, "m.eml", ACTION_MAIL);
+	assert_string_equal(str(r, "verdict"), "released");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +411,8 @@ int main(void)
 			test_text_beside_a_part_not_for_the_text_filter_not_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ppap_mail_with_a_text_from_mime_unpack, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mail_part_count_bounded_whatever_the_manifest,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
