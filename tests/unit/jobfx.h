@@ -9,10 +9,19 @@
 
 #include "mugai/job.h"
 #include "mugai/passcand.h"
+#include "mugai/policy.h"
 #include "testutil.h"
 
 #include <glib.h>
 #include <string.h>
+
+/* both test programs send items to the filters they choose by wrapping
+ * the policy's choice (-Wl,--wrap=policy_decide, tests/CMakeLists.txt):
+ * each defines __wrap_policy_decide, which calls the real one */
+void __real_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
+			  int requested_mode, struct policy_decision *out);
+void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
+			  int requested_mode, struct policy_decision *out);
 
 struct fx {
 	struct mugai_config cfg;

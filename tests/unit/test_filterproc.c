@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "mugai/filterproc.h"
+#include "testutil.h"
 
 #include <fcntl.h>
 #include <glib.h>
@@ -42,11 +43,7 @@ static int setup(void **state)
 	fx->cfg.filter_memory = 256ULL << 20;
 	fx->dir = g_dir_make_tmp("mugai-fp-XXXXXX", NULL);
 	assert_non_null(fx->dir);
-	snprintf(path, sizeof(path), "%s/out", fx->dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	if (geteuid() == 0) /* as job.c does: the filter drops to nobody */
-		assert_int_equal(chown(path, FILTERPROC_UID, FILTERPROC_UID), 0);
-	fx->out_fd = open(path, O_RDONLY | O_DIRECTORY);
+	fx->out_fd = tu_filter_out(fx->dir);
 	snprintf(path, sizeof(path), "%s/in.txt", fx->dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_int_equal(write(fd, "hello\n", 6), 6);

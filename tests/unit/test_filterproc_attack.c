@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mugai/filterproc.h"
+#include "testutil.h"
 
 #include <fcntl.h>
 #include <glib.h>
@@ -42,7 +43,6 @@ static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	const char *bin = getenv("MUGAI_BIN");
-	char path[1024];
 
 	assert_non_null(fx);
 	assert_non_null(bin);
@@ -50,11 +50,7 @@ static int setup(void **state)
 	snprintf(fx->cfg.filter_path, sizeof(fx->cfg.filter_path), "%s/mugai-filter-test", bin);
 	fx->dir = g_dir_make_tmp("mugai-fpa-XXXXXX", NULL);
 	assert_non_null(fx->dir);
-	snprintf(path, sizeof(path), "%s/out", fx->dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	if (geteuid() == 0) /* as job.c does: the filter drops to nobody */
-		assert_int_equal(chown(path, FILTERPROC_UID, FILTERPROC_UID), 0);
-	fx->out_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fx->out_fd = tu_filter_out(fx->dir);
 	assert_true(fx->out_fd >= 0);
 	fx->in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	assert_true(fx->in_fd >= 0);

@@ -15,7 +15,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "mugai/policy.h"
 #include "jobfx.h"
 
 static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
@@ -24,11 +23,6 @@ static const char eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIR
 static const char *force_filter;
 /* the filter a mail (mime-unpack's items) goes to instead, or NULL */
 static const char *force_mail_filter;
-
-void __real_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
-			  int requested_mode, struct policy_decision *out);
-void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
-			  int requested_mode, struct policy_decision *out);
 
 void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
 			  int requested_mode, struct policy_decision *out)

@@ -14,19 +14,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mugai/policy.h"
-#include "jobfx.h"
-
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "jobfx.h"
+
 /* the filter a mail (mime-unpack's items) goes to instead, or NULL */
 static const char *liar;
-
-void __real_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
-			  int requested_mode, struct policy_decision *out);
-void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
-			  int requested_mode, struct policy_decision *out);
 
 void __wrap_policy_decide(const struct mugai_config *cfg, const struct detect_result *d,
 			  int requested_mode, struct policy_decision *out)
@@ -202,37 +196,14 @@ static void test_forwarded_mail_dirty_texts_not_taken(void **state)
 	g_free(mail);
 }
 
-/* a zip holding data as name */
-static GByteArray *zip_one(const char *name, const char *data, size_t len)
-{
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-	GByteArray *out = g_byte_array_sized_new(8192);
-	size_t used = 0;
-
-	g_byte_array_set_size(out, 8192);
-	assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
-	assert_int_equal(archive_write_open_memory(a, out->data, out->len, &used), ARCHIVE_OK);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
-	assert_int_equal(archive_write_data(a, data, len), (la_ssize_t)len);
-	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-	archive_entry_free(e);
-	archive_write_free(a);
-	g_byte_array_set_size(out, (guint)used);
-	return out;
-}
-
 /* A zip of messages: each message's parts take their texts from that
  * message's mime-unpack run; a lying one gets the text filter run on each
  * part, and nothing dirty is released. */
 static void test_zip_of_eml_texts(void **state)
 {
 	struct fx *fx = *state;
-	GByteArray *zip = zip_one("a.eml", text_mail, sizeof(text_mail) - 1);
+	static const char *const parts[] = { "a.eml", text_mail, NULL };
+	GByteArray *zip = tu_zip_of(parts);
 	json_t *r = run_mail(fx, (const char *)zip->data, zip->len, "mails.zip", 0);
 	json_t *memo = item(r, "mails.zip/a.eml/memo.txt");
 	char *msg;
@@ -324,7 +295,8 @@ static void test_ppap_mail_with_a_text_from_mime_unpack(void **state)
 static void test_text_beside_a_part_not_for_the_text_filter_not_taken(void **state)
 {
 	struct fx *fx = *state;
-	GByteArray *zip = zip_one("memo.txt", "会議メモ\n", strlen("会議メモ\n"));
+	static const char *const parts[] = { "memo.txt", "会議メモ\n", NULL };
+	GByteArray *zip = tu_zip_of(parts);
 	gchar *zb64 = g_base64_encode(zip->data, zip->len);
 	char *mail = g_strdup_printf(
 		"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: all\r\nMIME-Version: 1.0\r\n"

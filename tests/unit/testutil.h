@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "mugai/filterproto.h"
 
 /* a memfd holding data, offset 0 */
 static inline int tu_memfd(const void *data, size_t len)
@@ -36,6 +39,20 @@ static inline char *tu_tmpdir(int *fd)
 	if (d != NULL && fd != NULL)
 		*fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return d;
+}
+
+/* dir/out made as a filter's output directory: handed to the user the
+ * filter drops to (nobody) when we are root, as job.c does; its fd */
+static inline int tu_filter_out(const char *dir)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/out", dir);
+	if (mkdir(path, 0700) != 0)
+		return -1;
+	if (geteuid() == 0 && chown(path, FILTERPROTO_UID, FILTERPROTO_UID) != 0)
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static inline void tu_rmrf(char *dir)
