@@ -3,7 +3,8 @@
  * runs filter FILTER of helper binary BIN on INPUT N times the way mugaid
  * does (filterproc_run: posix_spawn, the request, the sandbox, the reply)
  * and prints the children's user + system CPU per run, from getrusage
- * (RUSAGE_CHILDREN), and the wall time per run.  Used by
+ * (RUSAGE_CHILDREN), and the wall time per run; like mugaid, it makes the
+ * shared network namespace first.  Used by
  * bench/bench_filter_exec.sh.
  *
  *   bench-filter-exec BIN FILTER INPUT N [DIR]
@@ -121,6 +122,10 @@ int main(int argc, char **argv)
 	    sizeof(cfg.filter_path))
 		return 2;
 	filterproc_limits(&cfg, &lim);
+	/* as mugaid: the filters that exec nothing share one empty network
+	 * namespace made here, once */
+	if (filterproc_shared_netns(sb, sizeof(sb)) != 0)
+		fprintf(stderr, "bench-filter-exec: %s (each run makes its own)\n", sb);
 	in = open(argv[3], O_RDONLY | O_CLOEXEC);
 	if (in < 0 || (dir != NULL && (keep = out_dir(dir)) < 0)) {
 		perror("bench-filter-exec");

@@ -22,19 +22,21 @@ check "mugai-filter-mupdf: no poppler, cairo or librsvg" \
 
 # mugai-filter-mail (mime-unpack, mime-repack, text: exec'd for every part
 # of every mail): GMime, GLib, jansson and libseccomp linked in statically,
-# none of the big parsers' libraries; what stays shared is what Debian ships
-# no .a of (gpgme, libmount), or whose .a needs one it has none of
-# (libidn2), libselinux beside libmount, glibc and the sanitizers' runtime.
-# (On main before this change there was no mugai-filter-mail: mail ran in
-# mugai-filter-lite, 34 shared libraries with libxml2 and libarchive.)
+# none of the big parsers' libraries, and none of what GMime's crypto, its
+# GIO stream and libidn2 would bring (src/filterd/gmime_lean.c): glibc
+# alone is shared, with the sanitizers' runtime in their build.
+# (Before gmime_lean.c gpgme, libidn2, libmount and libselinux were NEEDED,
+# and with them libassuan, libgpg-error, libunistring, libblkid, libpcre2.)
 ml="$MUGAI_BIN/mugai-filter-mail"
 readelf -d "$ml" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' > "$T/mail.needed"
 check "mugai-filter-mail: no libxml2, libarchive, libmagic, libclamav, poppler, cairo" \
     sh -c "! grep -q -E 'libxml2|libarchive|libmagic|libclamav|libpoppler|libcairo|libicu|libstdc' '$T/mail.needed'"
 check "mugai-filter-mail: GMime, GLib, jansson, libseccomp linked in, not shared" \
     sh -c "! grep -q -E 'libgmime|libgio|libgobject|libglib|libjansson|libseccomp|libpcre2|libffi|libz\.' '$T/mail.needed'"
-check "mugai-filter-mail: its NEEDED list is gpgme, idn2, mount, selinux, libc (and libm)" \
-    sh -c "! grep -v -x -E 'libgpgme\.so\.11|libidn2\.so\.0|libmount\.so\.1|libselinux\.so\.1|libc\.so\.6|libm\.so\.6|lib(a|ub)san\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1' '$T/mail.needed'"
+check "mugai-filter-mail: its NEEDED list is libc (and libm) only" \
+    sh -c "! grep -v -x -E 'libc\.so\.6|libm\.so\.6|lib(a|ub)san\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1' '$T/mail.needed'"
+check "mugai-filter-mail: no gpgme, GIO or libidn2 code (nothing runs gpg)" \
+    sh -c "nm '$ml' > '$T/mail.all' && ! grep -q -E ' U (gpgme_|idn2_|g_file_|g_mount_)' '$T/mail.all' && ! grep -q -E ' T (g_mime_gpgme_|g_mime_stream_gio_new|g_file_new_for_path)' '$T/mail.all'"
 check "mugai-filter-mail carries the mail filters and text, not html-text or unpack" \
     sh -c "nm --defined-only '$ml' > '$T/mail.nm' && grep -q ' filter_mime_unpack\$' '$T/mail.nm' && grep -q ' filter_mime_repack\$' '$T/mail.nm' && grep -q ' filter_text\$' '$T/mail.nm' && ! grep -q -E ' (filter_html_text|filter_unpack|filter_ooxml_text)\$' '$T/mail.nm'"
 check "mugai-filter-lite no longer carries the mail filters, nor GMime" \
