@@ -61,6 +61,11 @@ void detect_close(struct detect_ctx *ctx);
 /* Detect the type of fd (read with pread, offset untouched) named name. */
 int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
 	      char *err, size_t errlen);
+/* A type not read from the content but given (a mail's text/plain body,
+ * which is shown as text whatever it holds): out as detect_fd fills it,
+ * the class of mime, the extension's from name. */
+void detect_declared(const char *mime, const char *encoding, const char *name,
+		     struct detect_result *out);
 /* an OOXML package type (docx/xlsx/pptx and their macro/template variants) */
 static inline bool detect_is_ooxml(const char *mime)
 {

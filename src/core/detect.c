@@ -377,13 +377,35 @@ static bool detect_ole_macros(int fd)
 	return hit;
 }
 
+/* the class of out->mime, and what the name says beside it */
+static void detect_classify(const char *name, struct detect_result *out)
+{
+	const struct ext_map *em;
+
+	out->cls = detect_class_of_mime(out->mime);
+	/* libmagic calls UTF-16 text and legacy encodings application/octet-stream
+	 * sometimes; text/ with a known charset is text. */
+	if (out->cls == CLASS_UNKNOWN && strncmp(out->mime, "text/", 5) == 0 &&
+	    strstr(out->mime, "html") == NULL && strstr(out->mime, "xml") == NULL)
+		out->cls = CLASS_TEXT;
+	detect_extension(name, out->extension, sizeof(out->extension));
+	em = detect_ext_lookup(out->extension);
+	out->ext_cls = em != NULL ? em->cls : CLASS_UNKNOWN;
+	out->dangerous_ext = em != NULL && em->dangerous;
+	out->bidi_name = detect_has_bidi(name);
+	/* a text file named .csv is consistent; a zip named .docx is office:
+	 * OOXML is a zip, libmagic names it precisely only when the parts are
+	 * where it looks */
+	out->mismatch = out->extension[0] != '\0' && em != NULL && out->ext_cls != out->cls &&
+			!(out->ext_cls == CLASS_OFFICE && out->cls == CLASS_ARCHIVE);
+}
+
 int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_result *out,
 	      char *err, size_t errlen)
 {
 	unsigned char *buf = ctx->buf;
 	size_t len = 0;
 	const char *m, *e;
-	const struct ext_map *em;
 
 	memset(out, 0, sizeof(*out));
 	while (len < DETECT_READ_MAX) {
@@ -436,21 +458,15 @@ int detect_fd(struct detect_ctx *ctx, int fd, const char *name, struct detect_re
 	out->ooxml = detect_is_ooxml(out->mime);
 	out->ole_macros = detect_is_ole_office(out->mime) && detect_ole_macros(fd);
 
-	out->cls = detect_class_of_mime(out->mime);
-	/* libmagic calls UTF-16 text and legacy encodings application/octet-stream
-	 * sometimes; text/ with a known charset is text. */
-	if (out->cls == CLASS_UNKNOWN && strncmp(out->mime, "text/", 5) == 0 &&
-	    strstr(out->mime, "html") == NULL && strstr(out->mime, "xml") == NULL)
-		out->cls = CLASS_TEXT;
-	detect_extension(name, out->extension, sizeof(out->extension));
-	em = detect_ext_lookup(out->extension);
-	out->ext_cls = em != NULL ? em->cls : CLASS_UNKNOWN;
-	out->dangerous_ext = em != NULL && em->dangerous;
-	out->bidi_name = detect_has_bidi(name);
-	/* a text file named .csv is consistent; a zip named .docx is office:
-	 * OOXML is a zip, libmagic names it precisely only when the parts are
-	 * where it looks */
-	out->mismatch = out->extension[0] != '\0' && em != NULL && out->ext_cls != out->cls &&
-			!(out->ext_cls == CLASS_OFFICE && out->cls == CLASS_ARCHIVE);
+	detect_classify(name, out);
 	return 0;
+}
+
+void detect_declared(const char *mime, const char *encoding, const char *name,
+		     struct detect_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	g_strlcpy(out->mime, mime, sizeof(out->mime));
+	g_strlcpy(out->encoding, encoding, sizeof(out->encoding));
+	detect_classify(name, out);
 }

@@ -70,6 +70,7 @@ struct job_pretext {
 	const char *file;    /* t000001 in it */
 	const char *from;    /* the encoding it was read as */
 	const char *sandbox; /* the layers mime-unpack ran in */
+	int body;            /* a text/plain body of the message (job_inspect) */
 };
 
 /* The first job-level outcome sets the reason; blocked beats held beats failed. */
@@ -544,8 +545,20 @@ static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
 	struct job_scan_task task = { st->env->engine, it->fd, it->report_path, &sr };
 	char err[256];
 	pthread_t th;
-	int threaded = pthread_create(&th, NULL, job_scan_thread, &task) == 0;
-	int drc = detect_fd(st->env->detect, it->fd, it->name, &it->d, err, sizeof(err));
+	int body = it->pretext != NULL && it->pretext->body;
+	int threaded = !body && pthread_create(&th, NULL, job_scan_thread, &task) == 0;
+	int drc = 0;
+
+	/* A text/plain body is what the recipient reads as the mail: it stays
+	 * text whatever libmagic would call its content ("#!/bin/sh" is a
+	 * script to it, a list of figures CSV) and is not judged by the
+	 * policy's types.  mime-unpack made its text; job_pretext takes it
+	 * only when it is clean text, else the text filter reads the part, and
+	 * what is not text fails there.  ClamAV scans it as any part. */
+	if (body)
+		detect_declared("text/plain", it->pretext->from, it->name, &it->d);
+	else
+		drc = detect_fd(st->env->detect, it->fd, it->name, &it->d, err, sizeof(err));
 
 	if (threaded)
 		pthread_join(th, NULL);
@@ -559,6 +572,8 @@ static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
 		return JOB_DONE;
 	}
 	json_object_set_new(it->item, "type", job_type_json(&it->d));
+	if (body) /* the report says the type was not read from the content */
+		json_object_set_new(json_object_get(it->item, "type"), "declared", json_true());
 	if (sr.verdict == SCAN_INFECTED && job_is_mail(st, it) && !job_only_limits(&sr) &&
 	    !st->env->cfg->mail_on_malware_reject) {
 		/* [mail] on_malware = remove: the parts are scanned one by one
@@ -1031,7 +1046,9 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	int html_body = role != NULL && strcmp(role, "body") == 0 && type != NULL &&
 			strcmp(type, "text/html") == 0;
 	int mail_html = st->mail_html;
-	const struct job_pretext pt = { it->fdir, it->dname, m->text, m->text_from, it->sandbox };
+	const struct job_pretext pt = { it->fdir, it->dname, m->text, m->text_from, it->sandbox,
+					role != NULL && strcmp(role, "body") == 0 && type != NULL &&
+					g_ascii_strcasecmp(type, "text/plain") == 0 };
 
 	if (leaf == NULL) /* a member the structure does not name: never in the message */
 		leaf = scratch = json_object();

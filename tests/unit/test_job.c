@@ -278,6 +278,75 @@ static void test_mail_dirty_text_from_mime_unpack_not_taken(void **state)
 	g_free(msg);
 }
 
+/* A text/plain body is the mail's text: kept as text whatever libmagic
+ * would call it (before, a body starting "#!/bin/sh" was a script to it,
+ * removed by the policy as a forbidden type, and the notice called the
+ * body an attachment "body-1.1.txt").  Its type is the declared one (the
+ * report says so), its text mime-unpack's; an attachment with the same
+ * content is still judged by its detected type; ClamAV still scans a
+ * body, and a body that is no text (an executable labelled text/plain)
+ * is still detected and removed. */
+static const char script_mail[] =
+	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: script\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	"--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+	"#!/bin/sh\r\n# 手順です\r\nrm -f /tmp/old.log\r\n"
+	"--b1\r\nContent-Type: text/plain; name=\"run.txt\"\r\n"
+	"Content-Disposition: attachment; filename=\"run.txt\"\r\n\r\n"
+	"#!/bin/sh\r\nrm -f /tmp/old.log\r\n--b1--\r\n";
+
+static void test_mail_body_is_text_whatever_it_looks_like(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r = run_mode(fx, script_mail, sizeof(script_mail) - 1, "m.eml", ACTION_MAIL);
+	json_t *body = item(r, "m.eml/body-1.1.txt"), *att = item(r, "m.eml/run.txt");
+	char *msg;
+
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_non_null(body);
+	assert_non_null(att);
+	assert_string_equal(str(body, "verdict"), "repacked");
+	assert_string_equal(str(body, "filter_in"), "mime-unpack");
+	assert_string_equal(str(json_object_get(body, "type"), "mime"), "text/plain");
+	assert_true(json_is_true(json_object_get(json_object_get(body, "type"), "declared")));
+	assert_string_equal(str(att, "verdict"), "blocked");
+	assert_string_equal(str(json_object_get(att, "type"), "mime"), "text/x-shellscript");
+	assert_null(json_object_get(json_object_get(att, "type"), "declared"));
+	msg = released(fx);
+	assert_true(in_mail(msg, strlen(msg), "# 手順です", 1));
+	assert_false(in_mail(msg, strlen(msg), "body-1.1.txt", 1));
+	assert_true(in_mail(msg, strlen(msg), "run.txt", 1));
+	g_free(msg);
+}
+
+static void test_mail_body_still_scanned_and_detected_when_no_text(void **state)
+{
+	struct fx *fx = *state;
+	GString *m = g_string_new("From: a@example.jp\r\nTo: b@example.jp\r\nSubject: x\r\n"
+				  "MIME-Version: 1.0\r\n"
+				  "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+				  "--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
+	static const unsigned char exe[] = { 'M', 'Z', 0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff };
+	json_t *r, *body;
+	char *b64 = g_base64_encode(exe, sizeof(exe));
+
+	g_string_append_printf(m, "%s\r\n--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+			       "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b1--\r\n",
+			       eicar, b64);
+	g_free(b64);
+	r = run_mode(fx, m->str, m->len, "m.eml", ACTION_MAIL);
+	g_string_free(m, TRUE);
+	body = item(r, "m.eml/body-1.1.txt");
+	assert_non_null(body);
+	assert_string_equal(str(body, "verdict"), "blocked");
+	assert_non_null(strstr(str(body, "reason"), "malware"));
+	body = item(r, "m.eml/body-1.2.txt");
+	assert_non_null(body);
+	assert_string_equal(str(body, "verdict"), "blocked");
+	assert_string_not_equal(str(json_object_get(body, "type"), "mime"), "text/plain");
+	assert_null(json_object_get(json_object_get(body, "type"), "declared"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +365,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mail_text_parts_converted_in_mime_unpack, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mail_dirty_text_from_mime_unpack_not_taken,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_body_is_text_whatever_it_looks_like,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_body_still_scanned_and_detected_when_no_text,
 						setup, teardown),
 	};
 
