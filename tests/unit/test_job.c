@@ -347,6 +347,38 @@ static void test_mail_body_still_scanned_and_detected_when_no_text(void **state)
 	assert_null(json_object_get(json_object_get(body, "type"), "declared"));
 }
 
+/* In scan-only mode ([policy] mode = scan, allow_scan_only) plain text is
+ * released byte for byte, which rests on libmagic having read it as text.
+ * A text/plain body is typed as declared, not read: it must not be
+ * released byte for byte on that word alone.  Its text is what the text
+ * filter makes of it (clean: no control character), as in the other modes. */
+static const char dirty_body_mail[] =
+	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: ctl\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: text/plain; charset=UTF-8\r\n\r\n"
+	"#!/bin/sh\r\necho ring\x07\x01\x02\x1b[2J\xe2\x80\xae" "gpj.exe\r\n";
+
+static void test_mail_body_declared_never_released_raw_in_scan_mode(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r, *body;
+	char *msg;
+
+	fx->cfg.mode = ACTION_SCAN;
+	fx->cfg.allow_scan_only = true;
+	r = run_mode(fx, dirty_body_mail, sizeof(dirty_body_mail) - 1, "m.eml", ACTION_MAIL);
+	body = item(r, "m.eml/body-1.txt");
+	assert_non_null(body);
+	assert_string_equal(str(body, "verdict"), "repacked");
+	assert_string_equal(str(body, "action"), "text");
+	assert_string_equal(str(body, "filter_in"), "mime-unpack");
+	msg = released(fx);
+	assert_true(in_mail(msg, strlen(msg), "echo ring", 1));
+	assert_false(in_mail(msg, strlen(msg), "\x01", 1));
+	assert_false(in_mail(msg, strlen(msg), "\x1b", 1));
+	assert_false(in_mail(msg, strlen(msg), "\xe2\x80\xae", 1));
+	g_free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +401,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mail_body_is_text_whatever_it_looks_like,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mail_body_still_scanned_and_detected_when_no_text,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_body_declared_never_released_raw_in_scan_mode,
 						setup, teardown),
 	};
 
