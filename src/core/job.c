@@ -624,6 +624,19 @@ static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
 	 * is text/plain to it): html-text's mail form makes it text */
 	if (st->mail_html && it->pd.filter != NULL && strcmp(it->pd.filter, "text") == 0)
 		it->pd.filter = "html-text";
+	/* scan-only releases plain text byte for byte because libmagic read it
+	 * as such; a text/plain body's type is declared, not read (job_inspect):
+	 * what is released of it is its text, clean, as in the other modes */
+	if (it->pd.action == ACTION_SCAN && it->pretext != NULL && it->pretext->body) {
+		size_t used = strlen(it->pd.reason);
+
+		it->pd.action = ACTION_TEXT;
+		it->pd.filter = "text";
+		it->pd.then = NULL;
+		snprintf(it->pd.reason + used, sizeof(it->pd.reason) - used, "%s%s",
+			 used > 0 ? "; " : "", "a mail's body is released as its text, "
+			 "not byte for byte");
+	}
 	json_object_set_new(it->item, "action", json_string(config_action_name(it->pd.action)));
 	if (it->pd.action == ACTION_BLOCK)
 		return job_end(st, it, "blocked", it->pd.reason,

@@ -513,6 +513,58 @@ out:
 	return rc;
 }
 
+/* "allbody": alltext's texts, then every leaf of structure.json called a
+ * text/plain body without a name: each attachment as the message's text */
+static void liar_all_body(json_t *node)
+{
+	json_t *kids = json_object_get(node, "children"), *k;
+	const char *kind = json_string_value(json_object_get(node, "kind"));
+	size_t i;
+
+	if (json_object_get(node, "body") != NULL)
+		liar_all_body(json_object_get(node, "body"));
+	json_array_foreach(kids, i, k)
+		liar_all_body(k);
+	if (kind != NULL && strcmp(kind, "leaf") == 0) {
+		json_object_set_new(node, "role", json_string("body"));
+		json_object_set_new(node, "type", json_string("text/plain"));
+		json_object_del(node, "name");
+		json_object_del(node, "disposition");
+	}
+}
+
+static int run_mime_unpack_allbody(int in_fd, int out_dir_fd, const struct filter_limits *lim,
+				   struct filter_result *res)
+{
+	int rc = run_mime_unpack_alltext(in_fd, out_dir_fd, lim, res), fd;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	json_t *s = NULL;
+
+	if (rc != 0 || res->status != FILTER_OK)
+		return rc;
+	fd = openat(out_dir_fd, FILTERPROTO_MAIL_STRUCTURE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	rc = fd < 0 || filter_read_all(fd, FILTERPROTO_MANIFEST_MAX, &buf, &len) != 0 ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		s = json_loadb((const char *)buf, len, 0, NULL);
+	if (s == NULL) {
+		rc = -1;
+	} else {
+		liar_all_body(s);
+		unlinkat(out_dir_fd, FILTERPROTO_MAIL_STRUCTURE, 0);
+		fd = filter_create(out_dir_fd, FILTERPROTO_MAIL_STRUCTURE);
+		if (fd < 0 || json_dumpfd(s, fd, JSON_COMPACT) != 0)
+			rc = -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(buf);
+	json_decref(s);
+	return rc;
+}
+
 /* "repeat": the real split, then its first member's manifest line again
  * LIAR_REPEAT times (the same file: no byte more to count) */
 #define LIAR_REPEAT 300
@@ -542,6 +594,8 @@ static const struct filter_ops f_mime_repeat = { "test-mime-unpack-repeat", any,
 						 run_mime_unpack_repeat };
 static const struct filter_ops f_mime_alltext = { "test-mime-unpack-alltext", any,
 						  run_mime_unpack_alltext };
+static const struct filter_ops f_mime_allbody = { "test-mime-unpack-allbody", any,
+						  run_mime_unpack_allbody };
 static const struct filter_ops f_mime_nolimit = { "test-mime-unpack-nolimit", any,
 						  run_mime_unpack_nolimit };
 static const struct filter_ops f_mime_grown = { "test-mime-unpack-grown", any,
@@ -607,7 +661,7 @@ const struct filter_ops *const filter_test_table[] = {
 	&f_thread, &f_log, &f_abort, &f_io_uring, &f_unshare, &f_unix, &f_wx, &f_exec_helper,
 	&f_exec_inet, &f_stat, &f_unnamed, &f_mime_dirty, &f_netns, &f_exec_netns,
 	&f_mime_nolimit, &f_mime_grown, &f_mime_dir, &f_fds, &f_exec_fds,
-	&f_reply_hang, &f_mime_alltext, &f_mime_repeat, NULL,
+	&f_reply_hang, &f_mime_alltext, &f_mime_repeat, &f_mime_allbody, NULL,
 };
 
 /* MUGAI_TEST_SANDBOX_FAIL=LAYER makes that layer of sandbox_enter() fail

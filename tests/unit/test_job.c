@@ -347,6 +347,79 @@ static void test_mail_body_still_scanned_and_detected_when_no_text(void **state)
 	assert_null(json_object_get(json_object_get(body, "type"), "declared"));
 }
 
+/* In scan-only mode ([policy] mode = scan, allow_scan_only) plain text is
+ * released byte for byte, which rests on libmagic having read it as text.
+ * A text/plain body is typed as declared, not read: it must not be
+ * released byte for byte on that word alone.  Its text is what the text
+ * filter makes of it (clean: no control character), as in the other modes. */
+static const char dirty_body_mail[] =
+	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: ctl\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: text/plain; charset=UTF-8\r\n\r\n"
+	"#!/bin/sh\r\necho ring\x07\x01\x02\x1b[2J\xe2\x80\xae" "gpj.exe\r\n";
+
+static void test_mail_body_declared_never_released_raw_in_scan_mode(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r, *body;
+	char *msg;
+
+	fx->cfg.mode = ACTION_SCAN;
+	fx->cfg.allow_scan_only = true;
+	r = run_mode(fx, dirty_body_mail, sizeof(dirty_body_mail) - 1, "m.eml", ACTION_MAIL);
+	body = item(r, "m.eml/body-1.txt");
+	assert_non_null(body);
+	assert_string_equal(str(body, "verdict"), "repacked");
+	assert_string_equal(str(body, "action"), "text");
+	assert_string_equal(str(body, "filter_in"), "mime-unpack");
+	msg = released(fx);
+	assert_true(in_mail(msg, strlen(msg), "echo ring", 1));
+	assert_false(in_mail(msg, strlen(msg), "\x01", 1));
+	assert_false(in_mail(msg, strlen(msg), "\x1b", 1));
+	assert_false(in_mail(msg, strlen(msg), "\xe2\x80\xae", 1));
+	g_free(msg);
+}
+
+/* A text part an attachment in all but name (a name no file can have, an
+ * inline disposition, an upper-case type) is a body: its type declared,
+ * it is delivered as the mail's text, inline and nameless, never as a
+ * file a client would save; a text part sent as an attachment without a
+ * name stays an attachment, judged by its detected type. */
+static const char nameless_mail[] =
+	"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: names\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	"--b1\r\nContent-Type: TEXT/PLAIN; charset=UTF-8; name=\"..\"\r\n"
+	"Content-Disposition: INLINE; filename=\"\xe2\x80\xae\"\r\n\r\n"
+	"#!/bin/sh\r\necho one\r\n"
+	"--b1\r\nContent-Type: text/plain; name=\" . \"\r\n\r\n"
+	"#!/bin/sh\r\necho two\r\n"
+	"--b1\r\nContent-Type: text/plain\r\nContent-Disposition: ATTACHMENT\r\n\r\n"
+	"#!/bin/sh\r\necho three\r\n--b1--\r\n";
+
+static void test_mail_nameless_text_parts_are_inline_text(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r = run_mode(fx, nameless_mail, sizeof(nameless_mail) - 1, "m.eml", ACTION_MAIL);
+	json_t *b1 = item(r, "m.eml/body-1.1.txt"), *b2 = item(r, "m.eml/body-1.2.txt");
+	json_t *att = item(r, "m.eml/attachment-1.3");
+	char *msg;
+
+	assert_string_equal(str(r, "verdict"), "released");
+	assert_non_null(b1);
+	assert_non_null(b2);
+	assert_non_null(att);
+	assert_true(json_is_true(json_object_get(json_object_get(b1, "type"), "declared")));
+	assert_true(json_is_true(json_object_get(json_object_get(b2, "type"), "declared")));
+	assert_string_equal(str(att, "verdict"), "blocked");
+	assert_null(json_object_get(json_object_get(att, "type"), "declared"));
+	msg = released(fx);
+	assert_true(in_mail(msg, strlen(msg), "echo one", 1));
+	assert_true(in_mail(msg, strlen(msg), "echo two", 1));
+	assert_false(in_mail(msg, strlen(msg), "echo three", 1));
+	assert_false(in_mail(msg, strlen(msg), "filename=\"body", 0));
+	assert_false(in_mail(msg, strlen(msg), "name=\"..\"", 0));
+	g_free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +443,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mail_body_still_scanned_and_detected_when_no_text,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_body_declared_never_released_raw_in_scan_mode,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_nameless_text_parts_are_inline_text, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

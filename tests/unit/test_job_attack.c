@@ -365,6 +365,59 @@ static void test_mail_part_count_bounded_whatever_the_manifest(void **state)
 	assert_string_equal(str(r, "verdict"), "released");
 }
 
+/* A mime-unpack that calls every part a text/plain body without a name
+ * (whose type mugaid then takes as declared, not detected) and names a
+ * clean text beside each: what comes out of a relabelled attachment is
+ * clean text or a notice, never its bytes; ClamAV still finds the EICAR
+ * one; in scan-only mode as well (a declared body is never released byte
+ * for byte). */
+static void test_attachments_called_bodies_give_only_text(void **state)
+{
+	struct fx *fx = *state;
+	static const char eicar[] =
+		"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+	static const unsigned char exe[] = { 'M', 'Z', 0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0,
+					     0xff, 0xff, 'P', 'E', 0, 0 };
+	gchar *xb64 = g_base64_encode(exe, sizeof(exe));
+	char *mail = g_strdup_printf(
+		"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: all\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"a1\"\r\n\r\n"
+		"--a1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n"
+		"--a1\r\nContent-Type: application/x-sh; name=\"run.sh\"\r\n"
+		"Content-Disposition: attachment; filename=\"run.sh\"\r\n\r\n"
+		"#!/bin/sh\nrm -rf \"$HOME\"\x01\n\r\n"
+		"--a1\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\n"
+		"Content-Disposition: attachment; filename=\"setup.exe\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n%s\r\n"
+		"--a1\r\nContent-Type: application/octet-stream; name=\"e.com\"\r\n"
+		"Content-Disposition: attachment; filename=\"e.com\"\r\n\r\n%s\r\n--a1--\r\n",
+		xb64, eicar);
+	json_t *r, *e;
+	char *msg;
+
+	liar = "test-mime-unpack-allbody";
+	for (int scan = 0; scan < 2; scan++) {
+		fx->cfg.mode = scan ? ACTION_SCAN : fx->cfg.mode;
+		fx->cfg.allow_scan_only = scan;
+		r = run_mail(fx, mail, strlen(mail), "a.eml", ACTION_MAIL);
+		assert_string_equal(str(r, "verdict"), "released");
+		e = item(r, "a.eml/e.com");
+		assert_non_null(e);
+		assert_string_equal(str(e, "verdict"), "blocked");
+		assert_non_null(strstr(str(e, "reason"), "malware"));
+		msg = released(fx);
+		assert_true(in_mail(msg, strlen(msg), "本文です", 1));
+		assert_false(in_mail(msg, strlen(msg), "rm -rf", 1));
+		assert_false(in_mail(msg, strlen(msg), "\x01", 1));
+		assert_false(in_mail(msg, strlen(msg), "MZ", 1));
+		assert_false(in_mail(msg, strlen(msg), "EICAR", 1));
+		assert_false(in_mail(msg, strlen(msg), "filename=", 0));
+		g_free(msg);
+	}
+	g_free(mail);
+	g_free(xb64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +435,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_text_beside_a_part_not_for_the_text_filter_not_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ppap_mail_with_a_text_from_mime_unpack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attachments_called_bodies_give_only_text, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mail_part_count_bounded_whatever_the_manifest,
 						setup, teardown),
