@@ -202,10 +202,16 @@ static enum spool_state fs_state(void *be, const char *id)
 	struct stat st;
 	char path[128];
 
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", fs_dirs[dirs[i]], id);
+	/* three times round: a job renamed from a directory not looked in yet
+	 * to one looked in already (queue -> active -> done -> queue for a
+	 * password) is found the next time round; only one moving twice
+	 * within these few fstatat calls would be missed */
+	for (size_t i = 0; i < 3 * G_N_ELEMENTS(dirs); i++) {
+		size_t k = i % G_N_ELEMENTS(dirs);
+
+		snprintf(path, sizeof(path), "%s/%s", fs_dirs[dirs[k]], id);
 		if (fstatat(fs->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-			return states[i];
+			return states[k];
 	}
 	return SPOOL_NONE;
 }

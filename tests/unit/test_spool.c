@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -365,6 +366,61 @@ static void test_password_waiting(void **state)
 	spool_job_close(j);
 }
 
+/* A job moving on (done -> queue for a password, queue -> active, active
+ * -> done) is always in one of the three, and spool_state must say which:
+ * before, it looked in done, active, queue once each, and a job renamed
+ * from the one not looked at yet to the one looked at already was "no
+ * such job" for that moment (a waiting request answered 202 without a
+ * verdict; test_daemon_password_tries failed so on a loaded CI machine). */
+struct state_watch {
+	struct spool *s;
+	const char *id;
+	volatile int stop;
+	unsigned looks, lost;
+};
+
+static void *state_watch(void *arg)
+{
+	struct state_watch *w = arg;
+
+	while (!w->stop) {
+		w->looks++;
+		if (spool_state(w->s, w->id) == SPOOL_NONE)
+			w->lost++;
+	}
+	return NULL;
+}
+
+static void test_state_never_lost_while_moving(void **state)
+{
+	struct fixture *f = *state;
+	char id[JOBID_LEN + 1];
+	struct state_watch w = { f->s, id, 0, 0, 0 };
+	char *text;
+	pthread_t th;
+
+	done_job(f, id, "held", (json_int_t)time(NULL));
+	text = result_text(id, "held", 5, (json_int_t)time(NULL));
+	assert_int_equal(pthread_create(&th, NULL, state_watch, &w), 0);
+	for (int i = 0; i < 300; i++) {
+		struct spool_job *j;
+
+		assert_int_equal(spool_password(f->s, id, "pw", 2), SPOOL_OK);
+		j = spool_job_begin(f->s, id);
+		assert_non_null(j);
+		assert_int_equal(spool_job_drop_password(j), 0);
+		assert_int_equal(spool_job_record(j, text), 0);
+		assert_int_equal(spool_job_finish(j), 0);
+		spool_job_close(j);
+	}
+	w.stop = 1;
+	pthread_join(th, NULL);
+	free(text);
+	print_message("%u looks while the job moved 900 times\n", w.looks);
+	assert_true(w.looks > 0);
+	assert_int_equal(w.lost, 0);
+}
+
 /* A mail released with a held attachment, given a mail's candidates: the
  * passwords come to the worker as they were given (NUL-separated), and
  * the last try's output and verdict are gone (the re-run's replace them;
@@ -627,6 +683,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_done_and_artefact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_rerun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_never_lost_while_moving, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_list_replaces_output, setup,
 						teardown),
