@@ -32,7 +32,9 @@
  * the containers declared in the raw bytes are counted, so a message with
  * more than [mail] max_containers (filter_limits.max_containers, never more
  * than FILTERPROTO_MAIL_CONTAINERS_MAX) never reaches GMime's recursive
- * parser.  Over a limit: blocked, nothing kept.
+ * parser; the walk counts them again, with the parts of a multipart/digest,
+ * which are messages without declaring it.  Over a limit: blocked, nothing
+ * kept.
  */
 #include "filter.h"
 #include "mailhdr.h"
@@ -61,6 +63,8 @@ struct mu_state {
 	GHashTable *names; /* member paths taken */
 	unsigned n_files;
 	unsigned n_parts;
+	unsigned n_containers; /* multipart and message/rfc822 parts walked */
+	unsigned max_containers; /* [mail] max_containers, clamped */
 	uint64_t total;
 	uint64_t text_total; /* bytes of converted text written (mu_text) */
 	struct filter_result *res;
@@ -494,6 +498,15 @@ static json_t *mu_walk(struct mu_state *st, GMimeObject *o, const char *id, unsi
 			   st->lim->max_depth);
 		return NULL;
 	}
+	/* the raw count (mu_prescan) sees what a message declares; a
+	 * multipart/digest's parts are message/rfc822 without saying so */
+	if ((GMIME_IS_MULTIPART(o) || GMIME_IS_MESSAGE_PART(o)) &&
+	    ++st->n_containers > st->max_containers) {
+		filter_set(st->res, FILTER_BLOCKED, "mail-too-many-parts: more than %u "
+			   "multipart or message/rfc822 containers ([mail] max_containers)",
+			   st->max_containers);
+		return NULL;
+	}
 	if (GMIME_IS_MULTIPART(o)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(o);
 		GMimeContentType *ct = g_mime_object_get_content_type(o);
@@ -584,9 +597,9 @@ static int mu_run(int in_fd, int out_dir_fd, const struct filter_limits *lim,
 	st.out_dir_fd = out_dir_fd;
 	st.lim = lim;
 	st.res = res;
-	if (mu_prescan(in_fd, lim->max_containers < FILTERPROTO_MAIL_CONTAINERS_MAX
-				      ? lim->max_containers : FILTERPROTO_MAIL_CONTAINERS_MAX,
-		       res) != 0)
+	st.max_containers = lim->max_containers < FILTERPROTO_MAIL_CONTAINERS_MAX
+			    ? lim->max_containers : FILTERPROTO_MAIL_CONTAINERS_MAX;
+	if (mu_prescan(in_fd, st.max_containers, res) != 0)
 		return 0;
 	if (!inited) {
 		g_mime_init();

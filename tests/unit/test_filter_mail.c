@@ -570,6 +570,51 @@ static void test_unpack_max_containers(void **state)
 	}
 }
 
+/* A multipart/digest's parts are message/rfc822 without saying so: the
+ * raw count sees one container, GMime builds one a part.  Before, 300 of
+ * them passed [mail] max_containers = 256 (the walk did not count); now
+ * the walk counts them too. */
+static void test_unpack_digest_containers(void **state)
+{
+	const struct filter_ops *ops = filter_lookup("mime-unpack");
+	GString *m = g_string_new(NULL);
+	static const unsigned counts[] = { 255, 300 };
+	struct mugai_config cfg;
+	struct filter_limits lim;
+	struct run r;
+
+	(void)state;
+	config_defaults(&cfg);
+	filterproc_limits(&cfg, &lim);
+	for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
+		int in;
+
+		g_string_truncate(m, 0);
+		g_string_append(m, "From: a@example.jp\r\nTo: b@example.jp\r\nSubject: digest\r\n"
+				"MIME-Version: 1.0\r\n"
+				"Content-Type: multipart/digest; boundary=\"d\"\r\n\r\n");
+		for (unsigned k = 0; k < counts[i]; k++)
+			g_string_append_printf(m, "--d\r\n\r\nFrom: x%u@example.jp\r\n"
+					       "Subject: s%u\r\n\r\nbody %u\r\n", k, k, k);
+		g_string_append(m, "--d--\r\n");
+		in = tu_memfd(m->str, m->len);
+		r.dir = tu_tmpdir(&r.dfd);
+		memset(&r.res, 0, sizeof(r.res));
+		assert_int_equal(ops->run(in, r.dfd, &lim, &r.res), 0);
+		close(in);
+		if (counts[i] == 255) { /* the digest and its 255 messages: 256 */
+			assert_int_equal(r.res.status, FILTER_OK);
+		} else {
+			assert_int_equal(r.res.status, FILTER_BLOCKED);
+			assert_non_null(strstr(r.res.reason, "more than 256 multipart"));
+			assert_null(tu_read_at(r.dfd, "structure.json", NULL));
+			assert_null(tu_read_at(r.dfd, FILTERPROTO_MANIFEST, NULL));
+		}
+		run_done(&r);
+	}
+	g_string_free(m, TRUE);
+}
+
 /* what job.c does for an HTML body: html-text in its mail form on the
  * member, whose out.txt (copied into dfd as "h" + the member's name) is the
  * body's artefact */
@@ -1121,6 +1166,7 @@ int main(void)
 		cmocka_unit_test(test_unpack_nested),
 		cmocka_unit_test(test_unpack_limits),
 		cmocka_unit_test(test_unpack_max_containers),
+		cmocka_unit_test(test_unpack_digest_containers),
 		cmocka_unit_test(test_repack_japanese),
 		cmocka_unit_test(test_repack_html),
 		cmocka_unit_test(test_repack_html_meta),
