@@ -40,6 +40,7 @@
 #include "defang.h"
 #include "filter.h"
 #include "mailhdr.h"
+#include "mugai/mailheader.h"
 #include "textenc.h"
 
 #include <errno.h>
@@ -669,9 +670,7 @@ static int mr_headers_out(GString *out, json_t *headers, const char *subject_tag
 		    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
 			    strlen(name))
 			continue;
-		if (g_ascii_strncasecmp(name, "Content-", 8) == 0 ||
-		    g_ascii_strcasecmp(name, "MIME-Version") == 0 ||
-		    g_ascii_strncasecmp(name, "X-Mugai-", 8) == 0)
+		if (mailheader_dropped(name))
 			continue;
 		if (subject_tag != NULL && g_ascii_strcasecmp(name, "Subject") == 0) {
 			char *t = g_strdup_printf("%s %s", subject_tag, subject ? subject : "");

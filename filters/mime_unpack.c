@@ -38,6 +38,7 @@
  */
 #include "filter.h"
 #include "mailhdr.h"
+#include "mugai/mailheader.h"
 #include "textenc.h"
 #include "mugai/mimetype.h"
 
@@ -164,9 +165,7 @@ static json_t *mu_headers(GMimeObject *o, char **subject)
 
 		if (name == NULL || raw == NULL)
 			continue;
-		if (g_ascii_strncasecmp(name, "Content-", 8) == 0 ||
-		    g_ascii_strcasecmp(name, "MIME-Version") == 0 ||
-		    g_ascii_strncasecmp(name, "X-Mugai-", 8) == 0)
+		if (mailheader_dropped(name))
 			continue;
 		if (strlen(raw) > MAILHDR_VALUE_MAX || json_array_size(arr) >= MIME_UNPACK_HEADERS_MAX)
 			continue; /* a header no client shows: dropped */

@@ -23,6 +23,7 @@
 #include "milter.h"
 #include "mugai/config.h"
 #include "mugai/log.h"
+#include "mugai/mailheader.h"
 #include "mugai/sdnotify.h"
 
 #include <curl/curl.h>
@@ -72,12 +73,12 @@ static void mhdr_free(gpointer p)
 	g_free(h);
 }
 
-/* headers the rebuilt message owns: replaced, never kept from the original */
+/* headers the rebuilt message owns: replaced, never kept from the
+ * original (its MIME headers, X-Mugai-*, the pictures clients show from a
+ * header: mailheader.h) */
 static int milter_managed(const char *name)
 {
-	return g_ascii_strncasecmp(name, "Content-", 8) == 0 ||
-	       g_ascii_strcasecmp(name, "MIME-Version") == 0 ||
-	       g_ascii_strncasecmp(name, "X-Mugai-", 8) == 0;
+	return mailheader_dropped(name);
 }
 
 static FILE *milter_tmpfile(void)

@@ -52,6 +52,11 @@ write("html.eml", m)
 
 m = base("plain")
 m.set_content("一行目\nsecond line, kept as it is\n\n-- \nsignature\n")
+# pictures mail clients show from headers: nobody re-encoded them
+m["X-Face"] = '"8Z1z#CFJxq3bVn<>@$^gR6~e9Z\'Jjv0!KvQ4:e_1K(aR'
+m["Face"] = "iVBORw0KGgoAAAANSUhEUgAAADAAAAAwAQMAAABtzGvEAAAABlBMVEX"
+m["X-Image-URL"] = "http://t.example/me.png"
+m["X-Mailer"] = "Sylpheed 3.7.0"
 write("plain.eml", m)
 
 

@@ -62,6 +62,9 @@ check "plain: body intact" look "$DELIVERED" \
     'text(parts[0]).replace("\r\n", "\n") == "一行目\nsecond line, kept as it is\n\n-- \nsignature\n" and len(parts) == 1'
 check "plain: Subject and Message-ID kept" look "$DELIVERED" \
     'str(m["Subject"]) == "plain" and m["Message-ID"] == "<plain@example.jp>"'
+check "plain: no X-Face, Face or X-Image-URL header (pictures nobody re-encoded), X-Mailer kept" \
+    look "$DELIVERED" \
+    'm["X-Face"] is None and m["Face"] is None and m["X-Image-URL"] is None and b"CFJxq" not in raw and b"iVBORw0KGgo" not in raw and m["X-Mailer"] == "Sylpheed 3.7.0"'
 
 deliver budget
 check "budget: X-Mugai-Sanitized" look "$DELIVERED" "$sanitized"

@@ -570,6 +570,39 @@ static void test_unpack_max_containers(void **state)
 	}
 }
 
+/* The pictures clients show from headers (X-Face, decoded by Sylpheed and
+ * Claws Mail with compface; Face, a PNG) and the URLs some fetch one from
+ * are images nobody re-encoded: not kept (they were, with every header but
+ * the MIME ones and X-Mugai-*); other headers are. */
+static void test_unpack_header_pictures_dropped(void **state)
+{
+	static const char msg[] =
+		"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: face\r\n"
+		"X-Face: \"8Z1z#CFJxq3bVn<>@$^gR6~e9Z'Jjv0\r\n !KvQ4:e_1K(aR\r\n"
+		"Face: iVBORw0KGgoAAAANSUhEUgAAADAAAAAwAQMAAABtzGvEAAAABlBMVEX\r\n"
+		"x-image-url: http://t.example/me.png\r\nX-Face-URL: http://t.example/f\r\n"
+		"X-Mailer: Sylpheed 3.7.0\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: text/plain; charset=us-ascii\r\n\r\nhi\r\n";
+	struct run r;
+	json_t *root;
+	char *s;
+
+	(void)state;
+	run_filter(&r, "mime-unpack", msg, sizeof(msg) - 1);
+	assert_int_equal(r.res.status, FILTER_OK);
+	root = structure(&r);
+	s = json_dumps(json_object_get(root, "headers"), 0);
+	json_decref(root);
+	assert_null(strstr(s, "Face"));
+	assert_null(strstr(s, "#CFJxq"));
+	assert_null(strstr(s, "iVBORw0KGgo"));
+	assert_null(strstr(s, "t.example"));
+	assert_non_null(strstr(s, "Sylpheed"));
+	assert_non_null(strstr(s, "\"Subject\""));
+	free(s);
+	run_done(&r);
+}
+
 /* A multipart/digest's parts are message/rfc822 without saying so: the
  * raw count sees one container, GMime builds one a part.  Before, 300 of
  * them passed [mail] max_containers = 256 (the walk did not count); now
@@ -968,7 +1001,8 @@ static void test_repack_unaccounted(void **state)
 {
 	static const char plan[] = "{\"version\":1,\"headers\":[[\"Subject\",\"s\"],"
 		"[\"X-Mugai-Sanitized\",\"forged\"],[\"Bad\\r\\nInjected\",\"x\"],"
-		"[\"To\",\"a\\r\\nBcc: x@evil\"]],"
+		"[\"To\",\"a\\r\\nBcc: x@evil\"],[\"x-face\",\"#CFJxq\"],"
+		"[\"Face\",\"iVBORw0KGgo\"],[\"X-Image-URL\",\"http://t.example/p.png\"]],"
 		"\"body\":{\"kind\":\"leaf\",\"role\":\"attachment\",\"name\":\"a.pdf\"}}";
 	const struct filter_ops *ops = filter_lookup("mime-repack");
 	struct filter_limits lim;
@@ -986,6 +1020,10 @@ static void test_repack_unaccounted(void **state)
 	assert_null(strstr(out, "forged"));
 	assert_null(strstr(out, "Injected"));
 	assert_null(strstr(out, "\r\nBcc:"));
+	/* a plan that names the pictures clients show from headers: not written */
+	assert_null(strstr(out, "#CFJxq"));
+	assert_null(strstr(out, "iVBORw0KGgo"));
+	assert_null(strstr(out, "t.example"));
 	g_free(out);
 	close(dfd);
 	tu_rmrf(dir);
@@ -1167,6 +1205,7 @@ int main(void)
 		cmocka_unit_test(test_unpack_limits),
 		cmocka_unit_test(test_unpack_max_containers),
 		cmocka_unit_test(test_unpack_digest_containers),
+		cmocka_unit_test(test_unpack_header_pictures_dropped),
 		cmocka_unit_test(test_repack_japanese),
 		cmocka_unit_test(test_repack_html),
 		cmocka_unit_test(test_repack_html_meta),
