@@ -90,6 +90,16 @@ static int image_header_size(const unsigned char *b, size_t len, uint64_t *w, ui
 
 			if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
 				return -1;
+			/* and its colour table from the colours the header says it
+			 * uses: a forged count made it ask for 2.2 GiB (fuzz_image
+			 * again); a table holds 256 entries at most, and lies
+			 * between the header and the pixels */
+			if (len >= 50) {
+				uint32_t used = image_le32(b + 46);
+
+				if (used > 256 || (uint64_t)14 + hsize + 4 * (uint64_t)used > off)
+					return -1;
+			}
 		}
 		if (hsize == 12) {
 			ww = (int32_t)((uint32_t)b[18] | (uint32_t)b[19] << 8);

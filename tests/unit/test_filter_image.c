@@ -200,6 +200,38 @@ static void test_gif_and_bmp(void **state)
 	tu_rmrf(dir);
 }
 
+/* A 54-byte BMP (2 x 2, 1 bit, no pixel data) whose header says it uses
+ * 0xE3000000 colours: gdk-pixbuf's BMP loader sized its colour table from
+ * that and asked for 2.2 GiB (fuzz_image; the sandbox's RLIMIT_AS made it
+ * fail there).  The header check refuses a colour count over 256 or a
+ * table that does not fit before the pixels, before the loader runs. */
+static void test_bmp_colour_count_forged(void **state)
+{
+	unsigned char bmp[54] = { 'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0,
+				  2, 0, 0, 0, 2, 0, 0, 0, 24, 0, 1, 0 };
+	static const uint32_t used[] = { 0xE3000000u, 257, 2 };
+	struct filter_limits lim;
+	struct filter_result res;
+	char *dir;
+	int dfd;
+
+	(void)state;
+	tu_limits(&lim);
+	g_strlcpy(lim.mime, "image/x-ms-bmp", sizeof(lim.mime));
+	for (size_t i = 0; i < G_N_ELEMENTS(used); i++) {
+		bmp[46] = (unsigned char)used[i];
+		bmp[47] = (unsigned char)(used[i] >> 8);
+		bmp[48] = (unsigned char)(used[i] >> 16);
+		bmp[49] = (unsigned char)(used[i] >> 24);
+		tu_run("image", bmp, sizeof(bmp), &lim, &res, &dir, &dfd);
+		/* even 2 colours do not fit: the pixels start right after the header */
+		assert_int_equal(res.status, FILTER_FAILED);
+		assert_non_null(strstr(res.reason, "malformed header"));
+		close(dfd);
+		tu_rmrf(dir);
+	}
+}
+
 static void test_huge_and_truncated(void **state)
 {
 	struct filter_limits lim;
@@ -356,6 +388,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_png_and_jpeg_lose_metadata),
 		cmocka_unit_test(test_gif_and_bmp),
+		cmocka_unit_test(test_bmp_colour_count_forged),
 		cmocka_unit_test(test_huge_and_truncated),
 		cmocka_unit_test(test_webp),
 		cmocka_unit_test(test_other_loaders_refused),
