@@ -1029,21 +1029,15 @@ static void test_repack_unaccounted(void **state)
 	tu_rmrf(dir);
 }
 
-/* a directory a sandboxed filter (nobody, when we are root) writes into,
- * below a fresh temporary directory *DIR: its fd */
+/* a filter's output directory (tu_filter_out) below a fresh temporary
+ * directory *DIR: its fd */
 static int filter_out_dir(char **dir)
 {
-	char *path;
 	int dfd;
 
 	*dir = tu_tmpdir(NULL);
-	path = g_strdup_printf("%s/out", *dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	if (geteuid() == 0)
-		assert_int_equal(chown(path, FILTERPROC_UID, FILTERPROC_UID), 0);
-	dfd = open(path, O_RDONLY | O_DIRECTORY);
+	dfd = tu_filter_out(*dir);
 	assert_true(dfd >= 0);
-	g_free(path);
 	return dfd;
 }
 
