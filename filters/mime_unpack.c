@@ -84,6 +84,13 @@ static bool mu_accepts(const char *mime)
 	       strcmp(mime, "application/octet-stream") == 0;
 }
 
+/* [mail] max_containers exceeded, by the raw count or by the walk */
+static void mu_too_many_containers(struct filter_result *res, unsigned max)
+{
+	filter_set(res, FILTER_BLOCKED, "mail-too-many-parts: more than %u multipart or "
+		   "message/rfc822 containers ([mail] max_containers)", max);
+}
+
 /* Count "multipart/" and "message/rfc822" in the raw bytes (any case): an
  * upper bound of the containers GMime would build, read in blocks. */
 static int mu_prescan(int fd, unsigned max, struct filter_result *res)
@@ -126,9 +133,7 @@ static int mu_prescan(int fd, unsigned max, struct filter_result *res)
 			}
 		if (count > max) {
 			free(buf);
-			filter_set(res, FILTER_BLOCKED, "mail-too-many-parts: more than %u "
-				   "multipart or message/rfc822 containers ([mail] max_containers)",
-				   max);
+			mu_too_many_containers(res, max);
 			return -1;
 		}
 		/* the last 15 bytes again in front: a pattern split between blocks */
@@ -501,9 +506,7 @@ static json_t *mu_walk(struct mu_state *st, GMimeObject *o, const char *id, unsi
 	 * multipart/digest's parts are message/rfc822 without saying so */
 	if ((GMIME_IS_MULTIPART(o) || GMIME_IS_MESSAGE_PART(o)) &&
 	    ++st->n_containers > st->max_containers) {
-		filter_set(st->res, FILTER_BLOCKED, "mail-too-many-parts: more than %u "
-			   "multipart or message/rfc822 containers ([mail] max_containers)",
-			   st->max_containers);
+		mu_too_many_containers(st->res, st->max_containers);
 		return NULL;
 	}
 	if (GMIME_IS_MULTIPART(o)) {
