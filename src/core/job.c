@@ -443,6 +443,13 @@ struct job_item {
 				  * output (mime-unpack's t000001), or "" */
 };
 
+/* a mail's text/plain body whose text mime-unpack made: typed as declared
+ * (job_inspect), released as its text (job_decide) */
+static int job_declared_body(const struct job_item *it)
+{
+	return it->pretext != NULL && it->pretext->body;
+}
+
 /* the item will be a mail job (mode=mail on the input, or message/rfc822) */
 static int job_is_mail(const struct job_state *st, const struct job_item *it)
 {
@@ -545,7 +552,7 @@ static enum job_outcome job_inspect(struct job_state *st, struct job_item *it)
 	struct job_scan_task task = { st->env->engine, it->fd, it->report_path, &sr };
 	char err[256];
 	pthread_t th;
-	int body = it->pretext != NULL && it->pretext->body;
+	int body = job_declared_body(it);
 	int threaded = !body && pthread_create(&th, NULL, job_scan_thread, &task) == 0;
 	int drc = 0;
 
@@ -627,7 +634,7 @@ static enum job_outcome job_decide(struct job_state *st, struct job_item *it)
 	/* scan-only releases plain text byte for byte because libmagic read it
 	 * as such; a text/plain body's type is declared, not read (job_inspect):
 	 * what is released of it is its text, clean, as in the other modes */
-	if (it->pd.action == ACTION_SCAN && it->pretext != NULL && it->pretext->body) {
+	if (it->pd.action == ACTION_SCAN && job_declared_body(it)) {
 		size_t used = strlen(it->pd.reason);
 
 		it->pd.action = ACTION_TEXT;
@@ -1056,11 +1063,11 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 	json_t *leaf = json_object_get(mc->leaves, m->file), *scratch = NULL;
 	const char *role = json_string_value(json_object_get(leaf, "role"));
 	const char *type = json_string_value(json_object_get(leaf, "type"));
-	int html_body = role != NULL && strcmp(role, "body") == 0 && type != NULL &&
-			strcmp(type, "text/html") == 0;
+	int is_body = role != NULL && strcmp(role, "body") == 0;
+	int html_body = is_body && type != NULL && strcmp(type, "text/html") == 0;
 	int mail_html = st->mail_html;
 	const struct job_pretext pt = { it->fdir, it->dname, m->text, m->text_from, it->sandbox,
-					role != NULL && strcmp(role, "body") == 0 && type != NULL &&
+					is_body && type != NULL &&
 					g_ascii_strcasecmp(type, "text/plain") == 0 };
 
 	if (leaf == NULL) /* a member the structure does not name: never in the message */
@@ -1113,7 +1120,7 @@ static void job_mail_part(struct job_state *st, struct job_item *it, struct job_
 						  sizeof(nbuf)),
 				"type", job_mail_type(p->out, pitem));
 
-			if (it->depth == 0 && role != NULL && strcmp(role, "body") == 0)
+			if (it->depth == 0 && is_body)
 				job_mail_candidates(st, mc->rdir, aname);
 			/* what the text filters write is UTF-8 */
 			if (strcmp(p->out, FILTERPROTO_OUT_TXT) == 0)
