@@ -194,24 +194,36 @@ static void fs_intake_abort(void *be, const char *id)
 	}
 }
 
+/* Where a job may be once committed, in the order looked in: the i-th
+ * place (i taken modulo the three, so that a caller may go round more than
+ * once) written to path, its state returned.  A job is renamed from one to
+ * the next (queue -> active -> done, done -> queue for a password): one
+ * renamed from a place not looked in yet to one looked in already is found
+ * the next time round. */
+#define FS_PLACES 3
+static enum spool_state fs_place(char *path, size_t len, const char *id, size_t i)
+{
+	static const enum fs_dir dirs[FS_PLACES] = { FS_DONE, FS_ACTIVE, FS_QUEUE };
+	static const enum spool_state states[FS_PLACES] = { SPOOL_DONE, SPOOL_ACTIVE,
+							    SPOOL_QUEUED };
+
+	snprintf(path, len, "%s/%s", fs_dirs[dirs[i % FS_PLACES]], id);
+	return states[i % FS_PLACES];
+}
+
 static enum spool_state fs_state(void *be, const char *id)
 {
-	static const enum fs_dir dirs[] = { FS_DONE, FS_ACTIVE, FS_QUEUE };
-	static const enum spool_state states[] = { SPOOL_DONE, SPOOL_ACTIVE, SPOOL_QUEUED };
 	struct fs *fs = be;
 	struct stat st;
 	char path[128];
 
-	/* three times round: a job renamed from a directory not looked in yet
-	 * to one looked in already (queue -> active -> done -> queue for a
-	 * password) is found the next time round; only one moving twice
-	 * within these few fstatat calls would be missed */
-	for (size_t i = 0; i < 3 * G_N_ELEMENTS(dirs); i++) {
-		size_t k = i % G_N_ELEMENTS(dirs);
+	/* three times round: only a job moving twice within these few
+	 * fstatat calls would be missed */
+	for (size_t i = 0; i < 3 * FS_PLACES; i++) {
+		enum spool_state state = fs_place(path, sizeof(path), id, i);
 
-		snprintf(path, sizeof(path), "%s/%s", fs_dirs[dirs[k]], id);
 		if (fstatat(fs->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-			return states[k];
+			return state;
 	}
 	return SPOOL_NONE;
 }
@@ -227,16 +239,15 @@ static char *fs_result_load(void *be, const char *id)
 
 static json_t *fs_meta_load(void *be, const char *id)
 {
-	static const enum fs_dir dirs[] = { FS_DONE, FS_ACTIVE, FS_QUEUE };
 	struct fs *fs = be;
 	char path[128];
 
 	/* twice round: a job moving on meanwhile is found where it went */
-	for (size_t i = 0; i < 2 * G_N_ELEMENTS(dirs); i++) {
+	for (size_t i = 0; i < 2 * FS_PLACES; i++) {
 		int jd;
 		json_t *meta;
 
-		snprintf(path, sizeof(path), "%s/%s", fs_dirs[dirs[i % G_N_ELEMENTS(dirs)]], id);
+		fs_place(path, sizeof(path), id, i);
 		jd = openat(fs->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (jd < 0)
 			continue;
